@@ -1,0 +1,219 @@
+/**
+ * npm run bench:crypto — one run measures every provider and writes bench/results/crypto.json.
+ * Not a test: nothing here fails on a slow machine; the targets are recorded beside the values.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startCryptoServer } from '../js/native-server.ts';
+import { createGrpcNacl, type GrpcNacl } from '../js/providers/grpc/provider.ts';
+import { createTweetnaclNacl } from '../js/providers/tweetnacl/provider.ts';
+import { createWasmNacl } from '../js/providers/wasm/provider.ts';
+import { loadNaclWasm, NACL_WASM_URL } from '../js/wasm-loader/node.ts';
+import { openCryptoPage } from '../test/support/browser.ts';
+import { type Measurement, runLocalSuite } from './local-suite.ts';
+
+interface Result {
+  metric: string;
+  value: number;
+  unit: string;
+  target: number | null;
+  better: 'higher' | 'lower';
+}
+
+const NATIVE_BENCH = fileURLToPath(new URL('../build/native/anochat-nacl-bench', import.meta.url));
+const RESULTS_FILE = fileURLToPath(new URL('../../bench/results/crypto.json', import.meta.url));
+const GRPC_BUDGET_MS = 1500;
+
+function nativeSuite(): Measurement[] {
+  const output = execFileSync(NATIVE_BENCH, { encoding: 'utf8' });
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { metric: string; value: number; unit: Measurement['unit'] })
+    .map(({ metric, value, unit }) => ({
+      operation: metric.replace(/^native\./, ''),
+      value,
+      unit,
+    }));
+}
+
+/** Runs `call` with `inFlight` concurrent loops for the budget; returns completed calls per second. */
+async function grpcRate(call: () => Promise<unknown>, inFlight: number): Promise<number> {
+  for (let i = 0; i < 5; i++) await call();
+  let completed = 0;
+  const start = performance.now();
+  const deadline = start + GRPC_BUDGET_MS;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < deadline) {
+        await call();
+        completed++;
+      }
+    }),
+  );
+  return (completed * 1000) / (performance.now() - start);
+}
+
+async function grpcSuite(nacl: GrpcNacl, inFlight: number): Promise<Measurement[]> {
+  const wasm = createWasmNacl(await loadNaclWasm());
+  const signer = wasm.signKeyPair();
+  const oneKiB = new Uint8Array(1024).fill(1);
+  const signature = wasm.signDetached(oneKiB, signer.secretKey);
+  const batch = Array.from({ length: 100 }, () => ({
+    message: oneKiB,
+    signature,
+    publicKey: signer.publicKey,
+  }));
+  const recipient = wasm.boxKeyPair();
+  const password = new TextEncoder().encode('correct horse battery staple');
+  return [
+    {
+      operation: 'verify_batch_100',
+      unit: 'signatures/s',
+      value: (await grpcRate(() => nacl.verifyBatch(batch), inFlight)) * 100,
+    },
+    {
+      operation: 'seal_1k',
+      unit: 'ops/s',
+      value: await grpcRate(() => nacl.boxSeal(oneKiB, recipient.publicKey), inFlight),
+    },
+    {
+      operation: 'pwhash',
+      unit: 'ops/s',
+      value: await grpcRate(
+        () => nacl.pwhashStr(password, 2, 64 * 1024 * 1024),
+        Math.min(inFlight, 8),
+      ),
+    },
+  ];
+}
+
+function find(results: Result[], metric: string): number {
+  const found = results.find((result) => result.metric === metric);
+  if (!found) throw new Error(`missing metric ${metric}`);
+  return found.value;
+}
+
+async function main() {
+  const suites: Record<string, Measurement[]> = {};
+  suites.native = nativeSuite();
+  suites.wasm_node = runLocalSuite(createWasmNacl(await loadNaclWasm()));
+  suites.tweetnacl = runLocalSuite(createTweetnaclNacl());
+
+  const page = await openCryptoPage(fileURLToPath(new URL('./browser-entry.ts', import.meta.url)));
+  try {
+    suites.wasm_chromium = await page.page.evaluate(() =>
+      (globalThis as unknown as { runWasmSuite: () => Measurement[] }).runWasmSuite(),
+    );
+  } finally {
+    await page.close();
+  }
+
+  const folder = mkdtempSync(join(tmpdir(), 'anochat-bench-'));
+  const server = await startCryptoServer(`unix:${join(folder, 'crypto.sock')}`);
+  const grpc = createGrpcNacl(server.address);
+  try {
+    suites.grpc_sequential = await grpcSuite(grpc, 1);
+    suites.grpc_64_in_flight = await grpcSuite(grpc, 64);
+  } finally {
+    grpc.close();
+    await server.stop();
+    rmSync(folder, { recursive: true, force: true });
+  }
+
+  const results: Result[] = Object.entries(suites).flatMap(([provider, measurements]) =>
+    measurements.map(({ operation, value, unit }) => ({
+      metric: `${provider}.${operation}`,
+      value,
+      unit,
+      target: null,
+      better: 'higher' as const,
+    })),
+  );
+  const setTarget = (metric: string, target: number) => {
+    const result = results.find((entry) => entry.metric === metric);
+    if (result) result.target = target;
+  };
+  setTarget('grpc_64_in_flight.verify_batch_100', 20_000);
+
+  const ratios: [string, string, string, number | null][] = [
+    ['wasm_node_vs_native', 'wasm_node', 'native', 0.65],
+    ['wasm_node_vs_tweetnacl', 'wasm_node', 'tweetnacl', 3],
+    ['wasm_chromium_vs_native', 'wasm_chromium', 'native', null],
+    ['wasm_chromium_vs_tweetnacl', 'wasm_chromium', 'tweetnacl', null],
+  ];
+  for (const [name, numerator, denominator, secretboxTarget] of ratios) {
+    for (const { operation } of suites[numerator] ?? []) {
+      const base = results.find((entry) => entry.metric === `${denominator}.${operation}`);
+      if (!base) continue;
+      results.push({
+        metric: `ratio.${name}.${operation}`,
+        value: find(results, `${numerator}.${operation}`) / base.value,
+        unit: 'x',
+        target: operation === 'secretbox_1k' ? secretboxTarget : null,
+        better: 'higher',
+      });
+    }
+  }
+  const wasmBytes = readFileSync(NACL_WASM_URL);
+  results.push({
+    metric: 'wasm.module_size',
+    value: wasmBytes.length / 1000,
+    unit: 'KB',
+    target: null,
+    better: 'lower',
+  });
+  results.push({
+    metric: 'wasm.module_size_gzipped',
+    value: gzipSync(wasmBytes, { level: 9 }).length / 1000,
+    unit: 'KB',
+    target: 120,
+    better: 'lower',
+  });
+
+  printTable(results);
+  mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS_FILE}`);
+}
+
+function printTable(results: Result[]) {
+  const rows = results.map((result) => {
+    const met =
+      result.target === null
+        ? ''
+        : (
+              result.better === 'higher'
+                ? result.value >= result.target
+                : result.value <= result.target
+            )
+          ? 'met'
+          : 'MISSED';
+    return [
+      result.metric,
+      result.value >= 100
+        ? Math.round(result.value).toLocaleString('en-US')
+        : result.value.toFixed(2),
+      result.unit,
+      result.target === null ? '' : `${result.better === 'higher' ? '>=' : '<='} ${result.target}`,
+      met,
+    ];
+  });
+  const header = ['metric', 'value', 'unit', 'target', ''];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 1 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+await main();

@@ -1,0 +1,8 @@
+/** Node-only entry: the gRPC provider, the native server process and the wasm module from disk. */
+
+export {
+  CRYPTO_SERVER_BINARY,
+  type RunningCryptoServer,
+  startCryptoServer,
+} from './native-server.ts';
+export { createGrpcNacl, type GrpcNacl } from './providers/grpc/provider.ts';

@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { NaclError, type NaclErrorCode } from '../../errors.ts';
+
+/** The generated shapes of schemas/crypto.proto as @grpc/proto-loader presents them (camelCase). */
+export interface CryptoRpc {
+  VerifyBatch(request: {
+    items: { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[];
+  }): Promise<{ valid: boolean[] }>;
+  PwHash(request: { password: Uint8Array; opsLimit: number; memLimit: number }): Promise<{
+    hash: string;
+  }>;
+  PwVerify(request: { hash: string; password: Uint8Array }): Promise<{ valid: boolean }>;
+  SealTo(request: { recipientPublicKey: Uint8Array; message: Uint8Array }): Promise<{
+    sealed: Uint8Array;
+  }>;
+  SealOpen(request: { publicKey: Uint8Array; secretKey: Uint8Array; sealed: Uint8Array }): Promise<{
+    opened: boolean;
+    message: Uint8Array;
+  }>;
+  Health(request: Record<string, never>): Promise<{
+    serving: boolean;
+    libsodiumVersion: string;
+    workerThreads: number;
+  }>;
+}
+
+const METHODS = ['VerifyBatch', 'PwHash', 'PwVerify', 'SealTo', 'SealOpen', 'Health'] as const;
+
+export interface CryptoClient {
+  rpc: CryptoRpc;
+  close(): void;
+}
+
+function loadService(): grpc.ServiceClientConstructor {
+  const protoPath = createRequire(import.meta.url).resolve('@anochat/schemas/crypto.proto');
+  const definition = protoLoader.loadSync(protoPath, {
+    longs: Number,
+    defaults: true,
+    oneofs: true,
+  });
+  const root = grpc.loadPackageDefinition(definition) as unknown as {
+    anochat: { crypto: { v1: { Crypto: grpc.ServiceClientConstructor } } };
+  };
+  return root.anochat.crypto.v1.Crypto;
+}
+
+const REASONS: ReadonlySet<string> = new Set<NaclErrorCode>([
+  'INVALID_LENGTH',
+  'TOO_LARGE',
+  'EMPTY',
+  'WEAK_KEY',
+  'INVALID_ARGUMENT',
+]);
+
+/** The server puts its reason code (a NaclErrorCode) in the status details of INVALID_ARGUMENT. */
+function reasonOf(error: grpc.ServiceError): NaclErrorCode {
+  const details = error.metadata?.get('grpc-status-details-bin')[0];
+  const reason = details === undefined ? '' : Buffer.from(details).toString('utf8');
+  return REASONS.has(reason) ? (reason as NaclErrorCode) : 'INVALID_ARGUMENT';
+}
+
+function toNaclError(error: grpc.ServiceError): NaclError {
+  if (error.code === grpc.status.INVALID_ARGUMENT)
+    return new NaclError(reasonOf(error), error.details);
+  if (error.code === grpc.status.RESOURCE_EXHAUSTED)
+    return new NaclError('TOO_LARGE', error.details);
+  return new NaclError('UNAVAILABLE', `crypto-native ${grpc.status[error.code]}: ${error.details}`);
+}
+
+/** Buffers from grpc-js become plain Uint8Arrays, so results compare equal across providers. */
+function plainBytes<T>(value: T): T {
+  if (Buffer.isBuffer(value)) return new Uint8Array(value) as T;
+  if (Array.isArray(value)) return value.map(plainBytes) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, plainBytes(inner)]),
+    ) as T;
+  }
+  return value;
+}
+
+/** A promise-based client for the crypto-native server at `address` (`unix:/path` or `host:port`). */
+export function connectCryptoClient(address: string, deadlineMs = 30_000): CryptoClient {
+  const Service = loadService();
+  const client = new Service(address, grpc.credentials.createInsecure(), {
+    'grpc.max_send_message_length': CRYPTO_LIMITS.maxGrpcMessageBytes,
+    'grpc.max_receive_message_length': CRYPTO_LIMITS.maxGrpcMessageBytes,
+  });
+  const rpc = Object.fromEntries(
+    METHODS.map((method) => [
+      method,
+      (request: object) =>
+        new Promise((resolve, reject) => {
+          const call = client[method] as unknown as (
+            request: object,
+            options: grpc.CallOptions,
+            callback: (error: grpc.ServiceError | null, response: unknown) => void,
+          ) => void;
+          call.call(client, request, { deadline: Date.now() + deadlineMs }, (error, response) =>
+            error ? reject(toNaclError(error)) : resolve(plainBytes(response)),
+          );
+        }),
+    ]),
+  ) as unknown as CryptoRpc;
+  return { rpc, close: () => client.close() };
+}

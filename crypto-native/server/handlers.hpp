@@ -1,0 +1,29 @@
+// The Crypto service's logic as plain functions (request -> response or status), free of any
+// gRPC server machinery so the tests can call them directly.
+#ifndef ANOCHAT_SERVER_HANDLERS_HPP
+#define ANOCHAT_SERVER_HANDLERS_HPP
+
+#include <grpcpp/support/status.h>
+
+#include "crypto.pb.h"
+#include "worker_pool.hpp"
+
+namespace anochat::server {
+
+namespace v1 = anochat::crypto::v1;
+
+// Batches of at least this many items are split across the worker pool.
+constexpr size_t kParallelVerifyThreshold = 32;
+
+grpc::Status verify_batch(const v1::VerifyBatchRequest& request, v1::VerifyBatchResponse* response,
+                          WorkerPool& pool);
+grpc::Status pw_hash(const v1::PwHashRequest& request, v1::PwHashResponse* response);
+grpc::Status pw_verify(const v1::PwVerifyRequest& request, v1::PwVerifyResponse* response);
+grpc::Status seal_to(const v1::SealToRequest& request, v1::SealToResponse* response);
+grpc::Status seal_open(const v1::SealOpenRequest& request, v1::SealOpenResponse* response);
+grpc::Status health(const v1::HealthRequest& request, v1::HealthResponse* response,
+                    const WorkerPool& pool);
+
+}  // namespace anochat::server
+
+#endif

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test of the repository: set-up, lint and format, types, C++ (plain and sanitized), and the
+# TypeScript suites against the real native server, the real WebAssembly module and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== lint and format (biome)"
+npx biome ci .
+
+echo "== types (tsc, strict)"
+npx tsc -p tsconfig.json
+
+echo "== crypto-native: C++ unit tests, plain and under AddressSanitizer + UBSan"
+bash crypto-native/scripts/test-native.sh
+
+echo "== TypeScript suites"
+# Node 20's test runner does not expand globs itself.
+mapfile -t suites < <(find crypto-native/test -name '*.test.ts' | sort)
+node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
+
