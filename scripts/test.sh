@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the repository: set-up, lint and format, types, C++ (plain and sanitized), and the
-# TypeScript suites against the real native server, the real WebAssembly module and Chromium.
+# TypeScript suites against the real native server, the real WebAssembly module, Chromium and
+# the real PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,9 @@ echo "== crypto-native: C++ unit tests, plain and under AddressSanitizer + UBSan
 bash crypto-native/scripts/test-native.sh
 
 echo "== TypeScript suites"
+bash scripts/services.sh
+
 # Node 20's test runner does not expand globs itself.
-mapfile -t suites < <(find crypto-native/test -name '*.test.ts' | sort)
+mapfile -t suites < <(find crypto-native/test sync-server/test -name '*.test.ts' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Makes sure the services the tests talk to are running: PostgreSQL on 127.0.0.1:5432 reachable as
+# `postgres` without a password (as on this project's machines). On a fresh Debian machine it
+# installs PostgreSQL and, for a cluster it just created, trusts loopback connections.
+set -euo pipefail
+
+sudo_prefix() { [ "$(id -u)" -ne 0 ] && echo sudo || true; }
+
+postgres_answers() {
+  psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1
+}
+
+ensure_postgres() {
+  postgres_answers && return 0
+  local sudo
+  sudo=$(sudo_prefix)
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "services: installing PostgreSQL"
+    $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq postgresql
+    local version hba
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    hba="/etc/postgresql/$version/main/pg_hba.conf"
+    # A throwaway test machine: loopback connections are trusted, as on the project's machines.
+    $sudo sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  echo "services: starting PostgreSQL $version"
+  $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do
+    postgres_answers && return 0
+    sleep 1
+  done
+  echo "services: PostgreSQL does not answer on 127.0.0.1:5432 as postgres" >&2
+  return 1
+}
+
+ensure_postgres

@@ -1,0 +1,54 @@
+import { loginRequest, refreshRequest, registerRequest } from '@anochat/schemas/api/auth';
+import { type RequestHandler, Router } from 'express';
+import { parseBody } from '../http/parse-body.ts';
+import type { RateLimiter, RateLimitRule } from '../rate-limit/rate-limiter.ts';
+import type { AuthService } from './auth-service.ts';
+import { authOf } from './require-auth.ts';
+
+export interface CredentialLimits {
+  perIp: number;
+  perUsername: number;
+}
+
+/** Register and login share counters: guessing through either costs the same budget. */
+function credentialRules(ip: string, username: string, limits: CredentialLimits): RateLimitRule[] {
+  return [
+    { key: `credentials-ip:${ip}`, max: limits.perIp },
+    { key: `credentials-user:${username.toLowerCase()}`, max: limits.perUsername },
+  ];
+}
+
+export function authRoutes(deps: {
+  auth: AuthService;
+  rateLimiter: RateLimiter;
+  limits: CredentialLimits;
+  authenticated: RequestHandler;
+}): Router {
+  const { auth, rateLimiter, limits, authenticated } = deps;
+  const router = Router();
+
+  router.post('/api/auth/register', async (request, response) => {
+    const body = parseBody(registerRequest, request);
+    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', body.username, limits));
+    response.status(201).json(await auth.register(body));
+  });
+
+  router.post('/api/auth/login', async (request, response) => {
+    const body = parseBody(loginRequest, request);
+    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', body.username, limits));
+    response.json(await auth.login(body));
+  });
+
+  router.post('/api/auth/refresh', async (request, response) => {
+    const { refreshToken } = parseBody(refreshRequest, request);
+    response.json(await auth.refresh(refreshToken));
+  });
+
+  router.post('/api/auth/logout', authenticated, async (_request, response) => {
+    const { userId, deviceId } = authOf(response);
+    await auth.logout(userId, deviceId);
+    response.status(204).end();
+  });
+
+  return router;
+}

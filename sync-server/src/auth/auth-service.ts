@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  DeviceView,
+  LoginRequest,
+  NewDevice,
+  RefreshResponse,
+  RegisterRequest,
+  SessionResponse,
+} from '@anochat/schemas/api/auth';
+import type pg from 'pg';
+import type { PasswordHasher } from '../crypto/password-hasher.ts';
+import type { Queryable } from '../database/pool.ts';
+import { inTransaction, isUniqueViolation } from '../database/transaction.ts';
+import { insertDevice } from '../devices/device-repository.ts';
+import { revokeDeviceAndTokens } from '../devices/revoke-device.ts';
+import { AppError } from '../errors/app-error.ts';
+import {
+  findUserForLogin,
+  insertUser,
+  USERNAME_UNIQUE_CONSTRAINT,
+} from '../users/user-repository.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import {
+  insertRefreshToken,
+  lockRefreshTokenByHash,
+  markRefreshTokenUsed,
+  revokeRefreshTokenFamily,
+} from './refresh-token-repository.ts';
+import { hashRefreshToken, newRefreshTokenSecret } from './refresh-token-secret.ts';
+
+export interface AuthService {
+  register(request: RegisterRequest): Promise<SessionResponse>;
+  login(request: LoginRequest): Promise<SessionResponse>;
+  refresh(refreshToken: string): Promise<RefreshResponse>;
+  /** Signs the device out for good: the device is revoked with all its refresh tokens. */
+  logout(userId: string, deviceId: string): Promise<void>;
+}
+
+export interface AuthServiceDependencies {
+  pool: pg.Pool;
+  passwordHasher: PasswordHasher;
+  accessTokens: AccessTokens;
+  refreshTokenTtlDays: number;
+}
+
+const decodeBase64 = (text: string) => Buffer.from(text, 'base64');
+
+export function createAuthService(deps: AuthServiceDependencies): AuthService {
+  const { pool, passwordHasher, accessTokens, refreshTokenTtlDays } = deps;
+
+  /** A refresh token in `familyId` for the device, stored as its hash; the token itself is returned once. */
+  async function storeRefreshToken(db: Queryable, deviceId: string, familyId: string) {
+    const { token, hash } = newRefreshTokenSecret();
+    await insertRefreshToken(db, { deviceId, familyId, hash, ttlDays: refreshTokenTtlDays });
+    return token;
+  }
+
+  /** Creates the device and the first token of a new family, inside the caller's transaction. */
+  async function openDeviceSession(db: Queryable, userId: string, device: NewDevice) {
+    const created: DeviceView = await insertDevice(db, {
+      userId,
+      name: device.name,
+      boxPublicKey: decodeBase64(device.boxPublicKey),
+      signPublicKey: decodeBase64(device.signPublicKey),
+    });
+    const refreshToken = await storeRefreshToken(db, created.id, randomUUID());
+    return { device: created, refreshToken };
+  }
+
+  function accessTokenFor(userId: string, deviceId: string) {
+    const { token, expiresIn } = accessTokens.issue({ userId, deviceId });
+    return { accessToken: token, accessTokenExpiresIn: expiresIn };
+  }
+
+  return {
+    async register(request) {
+      // Argon2id runs before the transaction, so no database connection waits on it.
+      const authHash = await passwordHasher.hash(decodeBase64(request.authSecret));
+      try {
+        const { user, device, refreshToken } = await inTransaction(pool, async (db) => {
+          const user = await insertUser(db, {
+            username: request.username,
+            displayName: request.displayName ?? request.username,
+            authHash,
+          });
+          return { user, ...(await openDeviceSession(db, user.id, request.device)) };
+        });
+        return { user, device, refreshToken, ...accessTokenFor(user.id, device.id) };
+      } catch (error) {
+        if (isUniqueViolation(error, USERNAME_UNIQUE_CONSTRAINT)) {
+          throw new AppError('USERNAME_TAKEN', 'this username is taken');
+        }
+        throw error;
+      }
+    },
+
+    async login(request) {
+      const found = await findUserForLogin(pool, request.username);
+      const valid = await passwordHasher.verify(
+        found?.authHash ?? null,
+        decodeBase64(request.authSecret),
+      );
+      if (found === null || !valid) {
+        throw new AppError('INVALID_CREDENTIALS', 'unknown username or wrong secret');
+      }
+      const { user } = found;
+      const { device, refreshToken } = await inTransaction(pool, (db) =>
+        openDeviceSession(db, user.id, request.device),
+      );
+      return { user, device, refreshToken, ...accessTokenFor(user.id, device.id) };
+    },
+
+    async refresh(presented) {
+      // The reuse verdict must commit (the family stays revoked), so it is returned, then thrown.
+      const outcome = await inTransaction(pool, async (db) => {
+        const stored = await lockRefreshTokenByHash(db, hashRefreshToken(presented));
+        if (stored === null || stored.revoked || stored.expired || stored.ownerGone) {
+          return { kind: 'invalid' } as const;
+        }
+        if (stored.used) {
+          await revokeRefreshTokenFamily(db, stored.familyId);
+          return { kind: 'reused' } as const;
+        }
+        await markRefreshTokenUsed(db, stored.id);
+        const refreshToken = await storeRefreshToken(db, stored.deviceId, stored.familyId);
+        return { kind: 'rotated', refreshToken, stored } as const;
+      });
+      if (outcome.kind === 'invalid') {
+        throw new AppError('REFRESH_TOKEN_INVALID', 'refresh token is unknown, expired or revoked');
+      }
+      if (outcome.kind === 'reused') {
+        throw new AppError(
+          'REFRESH_TOKEN_REUSED',
+          'refresh token was already used; every token of this session is now revoked',
+        );
+      }
+      const { stored, refreshToken } = outcome;
+      return { refreshToken, ...accessTokenFor(stored.userId, stored.deviceId) };
+    },
+
+    async logout(userId, deviceId) {
+      await revokeDeviceAndTokens(pool, userId, deviceId);
+    },
+  };
+}

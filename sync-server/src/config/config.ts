@@ -1,0 +1,120 @@
+import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** The environment the server reads; names are what an operator sets. */
+const environment = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_POOL_MAX: integer(1, 200).default(10),
+  CRYPTO_GRPC_ADDRESS: z.string().min(1, 'must be unix:/path or host:port'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** Comma-separated secrets still accepted for verification while a rotation completes. */
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').filter((secret) => secret.length > 0))
+    .pipe(z.array(z.string().min(32, 'each must be at least 32 characters'))),
+  JWT_ISSUER: z.string().min(1).default('anochat-sync-server'),
+  JWT_AUDIENCE: z.string().min(1).default('anochat-client'),
+  ACCESS_TOKEN_TTL_SECONDS: integer(30, 86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: integer(1, 365).default(30),
+  PORT: integer(0, 65_535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  BODY_LIMIT_BYTES: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
+  /** Express's `trust proxy`: set to the number of proxies in front, so req.ip is the client's. */
+  TRUST_PROXY_HOPS: integer(0, 10).default(0),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).default(10_000),
+  MIGRATE_ON_START: flag.default(true),
+  ARGON2_OPS_LIMIT: integer(
+    CRYPTO_LIMITS.pwhashMinOpsLimit,
+    CRYPTO_LIMITS.pwhashMaxOpsLimit,
+  ).default(2),
+  ARGON2_MEM_LIMIT: integer(
+    CRYPTO_LIMITS.pwhashMinMemLimit,
+    CRYPTO_LIMITS.grpcPwhashMaxMemLimit,
+  ).default(64 * 1024 * 1024),
+  RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
+  RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
+  RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
+});
+
+export interface Config {
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    trustProxyHops: number;
+    shutdownTimeoutMs: number;
+  };
+  database: { url: string; poolMax: number; migrateOnStart: boolean };
+  crypto: { grpcAddress: string; argon2: { opsLimit: number; memLimit: number } };
+  jwt: {
+    secret: string;
+    previousSecrets: string[];
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+  };
+  refreshTokenTtlDays: number;
+  rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and checks the environment. Every problem is reported at once, naming the variable and the
+ * rule, never the value (it may be a secret).
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join('.');
+      return issue.code === 'invalid_type' && env[variable] === undefined
+        ? `${variable}: required`
+        : `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      migrateOnStart: e.MIGRATE_ON_START,
+    },
+    crypto: {
+      grpcAddress: e.CRYPTO_GRPC_ADDRESS,
+      argon2: { opsLimit: e.ARGON2_OPS_LIMIT, memLimit: e.ARGON2_MEM_LIMIT },
+    },
+    jwt: {
+      secret: e.JWT_SECRET,
+      previousSecrets: e.JWT_PREVIOUS_SECRETS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    rateLimit: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      perIp: e.RATE_LIMIT_PER_IP,
+      perUsername: e.RATE_LIMIT_PER_USERNAME,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,75 @@
+import type { DeviceView } from '@anochat/schemas/api/auth';
+import type { Queryable } from '../database/pool.ts';
+
+interface DeviceRow {
+  id: string;
+  name: string;
+  box_public_key: Buffer;
+  sign_public_key: Buffer;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const DEVICE_COLUMNS = 'id, name, box_public_key, sign_public_key, created_at, revoked_at';
+
+function toDeviceView(row: DeviceRow): DeviceView {
+  return {
+    id: row.id,
+    name: row.name,
+    boxPublicKey: row.box_public_key.toString('base64'),
+    signPublicKey: row.sign_public_key.toString('base64'),
+    createdAt: row.created_at.toISOString(),
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+export async function insertDevice(
+  db: Queryable,
+  device: { userId: string; name: string; boxPublicKey: Buffer; signPublicKey: Buffer },
+): Promise<DeviceView> {
+  const { rows } = await db.query<DeviceRow>(
+    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key) VALUES ($1, $2, $3, $4)
+     RETURNING ${DEVICE_COLUMNS}`,
+    [device.userId, device.name, device.boxPublicKey, device.signPublicKey],
+  );
+  return toDeviceView(rows[0] as DeviceRow);
+}
+
+export async function listDevicesOfUser(db: Queryable, userId: string): Promise<DeviceView[]> {
+  const { rows } = await db.query<DeviceRow>(
+    `SELECT ${DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY created_at, id`,
+    [userId],
+  );
+  return rows.map(toDeviceView);
+}
+
+/** True when the device exists, belongs to the user, is not revoked and the user is not deleted. */
+export async function isDeviceActive(
+  db: Queryable,
+  userId: string,
+  deviceId: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM devices d JOIN users u ON u.id = d.user_id
+      WHERE d.id = $1 AND d.user_id = $2 AND d.revoked_at IS NULL AND NOT u.deleted`,
+    [deviceId, userId],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Revokes one of the user's devices; one already revoked keeps its first revocation time. False
+ * when the user owns no such device: callers answer 404 whether it is someone else's or absent.
+ */
+export async function revokeDeviceOfUser(
+  db: Queryable,
+  userId: string,
+  deviceId: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE devices SET revoked_at = coalesce(revoked_at, now())
+      WHERE id = $1 AND user_id = $2`,
+    [deviceId, userId],
+  );
+  return rowCount === 1;
+}

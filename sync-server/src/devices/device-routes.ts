@@ -1,0 +1,36 @@
+import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { authOf } from '../auth/require-auth.ts';
+import type { Pool } from '../database/pool.ts';
+import { AppError } from '../errors/app-error.ts';
+import { listDevicesOfUser } from './device-repository.ts';
+import { revokeDeviceAndTokens } from './revoke-device.ts';
+
+const deviceId = z.uuid();
+
+export function deviceRoutes(deps: { pool: Pool; authenticated: RequestHandler }): Router {
+  const { pool, authenticated } = deps;
+  const router = Router();
+
+  router.get('/api/devices', authenticated, async (_request, response) => {
+    const { userId, deviceId: current } = authOf(response);
+    const devices = await listDevicesOfUser(pool, userId);
+    const body: DeviceListResponse = {
+      devices: devices.map((device) => ({ ...device, current: device.id === current })),
+    };
+    response.json(body);
+  });
+
+  router.delete('/api/devices/:id', authenticated, async (request, response) => {
+    const { userId } = authOf(response);
+    // A malformed id, someone else's device and no device at all look the same: 404.
+    const id = deviceId.safeParse(request.params.id);
+    if (!id.success || !(await revokeDeviceAndTokens(pool, userId, id.data))) {
+      throw new AppError('NOT_FOUND', 'no such device');
+    }
+    response.status(204).end();
+  });
+
+  return router;
+}

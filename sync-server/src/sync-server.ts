@@ -1,0 +1,88 @@
+import { createGrpcNacl } from '@anochat/crypto-native/node';
+import { createAccessTokens } from './auth/access-tokens.ts';
+import { authRoutes } from './auth/auth-routes.ts';
+import { createAuthService } from './auth/auth-service.ts';
+import { requireAuth } from './auth/require-auth.ts';
+import type { Config } from './config/config.ts';
+import { createPasswordHasher } from './crypto/password-hasher.ts';
+import { migrate } from './database/migrate.ts';
+import { createPool, type Pool } from './database/pool.ts';
+import { deviceRoutes } from './devices/device-routes.ts';
+import { createApp } from './http/app.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { listen } from './http/http-server.ts';
+import type { Logger } from './logging/logger.ts';
+import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+
+export interface RunningSyncServer {
+  port: number;
+  pool: Pool;
+  /** Graceful: stop accepting, finish requests in flight, then close the pool and the gRPC channel. */
+  stop(): Promise<void>;
+}
+
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+
+/** Wires the modules together from a checked config. main.ts and the tests both start the server here. */
+export async function startSyncServer(config: Config, logger: Logger): Promise<RunningSyncServer> {
+  const pool = createPool(config.database.url, config.database.poolMax, logger);
+  const nacl = createGrpcNacl(config.crypto.grpcAddress);
+  const releaseResources = async () => {
+    nacl.close();
+    await pool.end();
+  };
+
+  try {
+    if (config.database.migrateOnStart) await migrate(pool, logger);
+  } catch (error) {
+    await releaseResources();
+    throw error;
+  }
+
+  const accessTokens = createAccessTokens(config.jwt);
+  const authenticated = requireAuth(accessTokens, pool);
+  const rateLimiter = createRateLimiter(pool, config.rateLimit.windowSeconds);
+  const auth = createAuthService({
+    pool,
+    passwordHasher: createPasswordHasher(nacl, config.crypto.argon2),
+    accessTokens,
+    refreshTokenTtlDays: config.refreshTokenTtlDays,
+  });
+
+  let shuttingDown = false;
+  const app = createApp({
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    trustProxyHops: config.http.trustProxyHops,
+    routers: [
+      healthRoutes({
+        db: pool,
+        cryptoHealth: () => nacl.health(),
+        isShuttingDown: () => shuttingDown,
+      }),
+      authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated }),
+      deviceRoutes({ pool, authenticated }),
+    ],
+  });
+  const http = await listen(app, config.http.host, config.http.port);
+  logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
+
+  const pruner = setInterval(() => {
+    rateLimiter
+      .prune()
+      .catch((error: unknown) => logger.warn({ err: error }, 'rate-limit prune failed'));
+  }, PRUNE_INTERVAL_MS);
+  pruner.unref();
+
+  return {
+    port: http.port,
+    pool,
+    async stop() {
+      shuttingDown = true;
+      clearInterval(pruner);
+      await http.close(config.http.shutdownTimeoutMs);
+      await releaseResources();
+      logger.info('sync server stopped');
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
+
+const minimal = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/anochat',
+  CRYPTO_GRPC_ADDRESS: 'unix:/run/anochat/crypto.sock',
+  JWT_SECRET: 's'.repeat(32),
+};
+
+describe('configuration from the environment', () => {
+  it('applies production defaults', () => {
+    const config = loadConfig(minimal);
+    assert.deepEqual(config.crypto.argon2, { opsLimit: 2, memLimit: 64 * 1024 * 1024 });
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.jwt.accessTokenTtlSeconds, 900);
+    assert.deepEqual(config.jwt.previousSecrets, []);
+    assert.equal(config.database.migrateOnStart, true);
+  });
+
+  it('names every bad variable at once, without echoing values', () => {
+    const secret = 'too-short-secret';
+    assert.throws(
+      () =>
+        loadConfig({
+          DATABASE_URL: 'mysql://nope',
+          JWT_SECRET: secret,
+          PORT: 'eighty',
+          ARGON2_MEM_LIMIT: '1024',
+          LOG_LEVEL: 'loud',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        for (const variable of [
+          'DATABASE_URL',
+          'CRYPTO_GRPC_ADDRESS: required',
+          'JWT_SECRET',
+          'PORT',
+          'ARGON2_MEM_LIMIT',
+          'LOG_LEVEL',
+        ]) {
+          assert.ok(error.message.includes(variable), `${variable} in ${error.message}`);
+        }
+        assert.equal(error.message.includes(secret), false);
+        return true;
+      },
+    );
+  });
+
+  it('reads previous JWT secrets as a list and checks each', () => {
+    const ok = loadConfig({
+      ...minimal,
+      JWT_PREVIOUS_SECRETS: `${'a'.repeat(32)},${'b'.repeat(32)}`,
+    });
+    assert.equal(ok.jwt.previousSecrets.length, 2);
+    assert.throws(
+      () => loadConfig({ ...minimal, JWT_PREVIOUS_SECRETS: 'short' }),
+      /JWT_PREVIOUS_SECRETS/,
+    );
+  });
+});
