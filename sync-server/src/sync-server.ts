@@ -13,6 +13,9 @@ import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
 import type { Logger } from './logging/logger.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createInProcessNotifier } from './replication/notifier.ts';
+import { createSyncService } from './replication/sync-service.ts';
+import { attachSyncSocket, type SyncSocketServer } from './replication/sync-socket.ts';
 
 export interface RunningSyncServer {
   port: number;
@@ -49,6 +52,27 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     refreshTokenTtlDays: config.refreshTokenTtlDays,
   });
 
+  const notifier = createInProcessNotifier();
+  let sockets: SyncSocketServer | undefined;
+  const onDeviceRevoked = (userId: string, deviceId: string) => {
+    sockets?.disconnectDevice(deviceId);
+    // Peers' device lists changed: let them pull.
+    pool
+      .query<{ user_id: string }>(
+        `SELECT DISTINCT other.user_id FROM members me
+           JOIN members other ON other.conversation_id = me.conversation_id
+          WHERE me.user_id = $1`,
+        [userId],
+      )
+      .then(({ rows }) =>
+        notifier.publish({
+          userIds: [userId, ...rows.map((row) => row.user_id)],
+          collections: ['devices'],
+        }),
+      )
+      .catch((error: unknown) => logger.warn({ err: error }, 'device revocation notice failed'));
+  };
+
   let shuttingDown = false;
   const app = createApp({
     logger,
@@ -60,11 +84,25 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
         cryptoHealth: () => nacl.health(),
         isShuttingDown: () => shuttingDown,
       }),
-      authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated }),
-      deviceRoutes({ pool, authenticated }),
+      authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated, onDeviceRevoked }),
+      deviceRoutes({ pool, authenticated, onDeviceRevoked }),
     ],
   });
   const http = await listen(app, config.http.host, config.http.port);
+  sockets = attachSyncSocket({
+    httpServer: http.server,
+    pool,
+    accessTokens,
+    notifier,
+    logger,
+    maxPayloadBytes: config.sync.maxPayloadBytes,
+    service: createSyncService({
+      pool,
+      notifier,
+      logger,
+      testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
+    }),
+  });
   logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
 
   const pruner = setInterval(() => {
@@ -80,6 +118,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     async stop() {
       shuttingDown = true;
       clearInterval(pruner);
+      sockets?.close();
       await http.close(config.http.shutdownTimeoutMs);
       await releaseResources();
       logger.info('sync server stopped');

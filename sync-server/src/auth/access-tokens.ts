@@ -15,6 +15,9 @@ export interface AccessTokenClaims {
   deviceId: string;
 }
 
+/** The message of the UNAUTHENTICATED error for an expired token (the socket handshake tells it apart). */
+export const ACCESS_TOKEN_EXPIRED_MESSAGE = 'access token expired';
+
 /** The only algorithm accepted: a token claiming `none`, RS256 or anything else is refused. */
 const ALGORITHM = 'HS256';
 
@@ -52,7 +55,7 @@ export function createAccessTokens(settings: AccessTokenSettings): AccessTokens 
           });
         } catch (error) {
           if (error instanceof jwt.TokenExpiredError) {
-            throw new AppError('UNAUTHENTICATED', 'access token expired');
+            throw new AppError('UNAUTHENTICATED', ACCESS_TOKEN_EXPIRED_MESSAGE);
           }
           continue;
         }

@@ -23,6 +23,8 @@ export function authRoutes(deps: {
   rateLimiter: RateLimiter;
   limits: CredentialLimits;
   authenticated: RequestHandler;
+  /** Called after a device signed out, e.g. to close its sync connections. */
+  onDeviceRevoked?: (userId: string, deviceId: string) => void;
 }): Router {
   const { auth, rateLimiter, limits, authenticated } = deps;
   const router = Router();
@@ -47,6 +49,7 @@ export function authRoutes(deps: {
   router.post('/api/auth/logout', authenticated, async (_request, response) => {
     const { userId, deviceId } = authOf(response);
     await auth.logout(userId, deviceId);
+    deps.onDeviceRevoked?.(userId, deviceId);
     response.status(204).end();
   });
 

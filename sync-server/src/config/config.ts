@@ -41,6 +41,10 @@ const environment = z.object({
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
   RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
+  /** socket.io maxHttpBufferSize: a larger frame closes the sync connection. */
+  SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
+  SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
 });
 
 export interface Config {
@@ -62,6 +66,7 @@ export interface Config {
   };
   refreshTokenTtlDays: number;
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
+  sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -114,6 +119,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       perIp: e.RATE_LIMIT_PER_IP,
       perUsername: e.RATE_LIMIT_PER_USERNAME,
+    },
+    sync: {
+      maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
+      testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -9,7 +9,12 @@ import { revokeDeviceAndTokens } from './revoke-device.ts';
 
 const deviceId = z.uuid();
 
-export function deviceRoutes(deps: { pool: Pool; authenticated: RequestHandler }): Router {
+export function deviceRoutes(deps: {
+  pool: Pool;
+  authenticated: RequestHandler;
+  /** Called after a device was revoked, e.g. to close its sync connections. */
+  onDeviceRevoked?: (userId: string, deviceId: string) => void;
+}): Router {
   const { pool, authenticated } = deps;
   const router = Router();
 
@@ -29,6 +34,7 @@ export function deviceRoutes(deps: { pool: Pool; authenticated: RequestHandler }
     if (!id.success || !(await revokeDeviceAndTokens(pool, userId, id.data))) {
       throw new AppError('NOT_FOUND', 'no such device');
     }
+    deps.onDeviceRevoked?.(userId, id.data);
     response.status(204).end();
   });
 

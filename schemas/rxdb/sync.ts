@@ -1,0 +1,111 @@
+/**
+ * The replication protocol over socket.io (see docs/protocol.md, "Replication"): collection names,
+ * their schemas, event payloads, error codes and limits, shared by the server and clients.
+ */
+import { conversationsSchema } from './conversations.ts';
+import { devicesSchema } from './devices.ts';
+import { keyEnvelopesSchema } from './keyEnvelopes.ts';
+import { membersSchema } from './members.ts';
+import { messagesSchema } from './messages.ts';
+import { receiptsSchema } from './receipts.ts';
+import { usersSchema } from './users.ts';
+
+export const RXDB_SCHEMAS = {
+  users: usersSchema,
+  devices: devicesSchema,
+  conversations: conversationsSchema,
+  members: membersSchema,
+  messages: messagesSchema,
+  receipts: receiptsSchema,
+  keyEnvelopes: keyEnvelopesSchema,
+} as const;
+
+export type CollectionName = keyof typeof RXDB_SCHEMAS;
+export const COLLECTIONS = Object.keys(RXDB_SCHEMAS) as CollectionName[];
+/** Collections the server refuses pushes to (they change over HTTP only). */
+export const READ_ONLY_COLLECTIONS: readonly CollectionName[] = ['users', 'devices'];
+
+export const SYNC_LIMITS = {
+  /** Largest `batchSize` a pull may ask for. */
+  maxPullBatchSize: 200,
+  /** Most rows in one push. */
+  maxPushRows: 100,
+  /** Default socket.io maxHttpBufferSize: a larger frame closes the connection. */
+  maxPayloadBytes: 1024 * 1024,
+} as const;
+
+/** A position in one collection's ordered stream of (rev, id); null means "from the start". */
+export interface Checkpoint {
+  rev: string;
+  id: string;
+}
+
+export type WireDocument = Record<string, unknown> & { id: string; _deleted: boolean };
+
+export interface PullRequest {
+  collection: CollectionName;
+  checkpoint: Checkpoint | null;
+  batchSize: number;
+}
+export interface PullResponse {
+  documents: WireDocument[];
+  checkpoint: Checkpoint | null;
+}
+
+export interface PushRow {
+  assumedMasterState: WireDocument | null;
+  newDocumentState: WireDocument;
+}
+export interface PushRequest {
+  collection: CollectionName;
+  rows: PushRow[];
+}
+export interface RejectedRow {
+  id: string;
+  code: RejectionCode;
+  message: string;
+}
+export interface PushResponse {
+  /** The real master states of rows whose assumedMasterState was stale. */
+  conflicts: WireDocument[];
+  rejected: RejectedRow[];
+}
+
+/** Server -> client. `resync` asks the client to pull that collection from its checkpoint. */
+export type StreamEvent =
+  | { collection: CollectionName; documents: WireDocument[]; checkpoint: Checkpoint }
+  | { collection: CollectionName; resync: true };
+
+/** Answer of a whole event that was refused: nothing was read or written. */
+export interface SyncErrorAck {
+  error: { code: SyncErrorCode; message: string };
+}
+
+export const SYNC_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNKNOWN_COLLECTION',
+  'BATCH_TOO_LARGE',
+  'BAD_CHECKPOINT',
+  'UNAUTHENTICATED',
+  'INTERNAL',
+] as const;
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
+
+/** Codes of `connect_error` (in `error.message` and `error.data.code`). */
+export const CONNECT_ERROR_CODES = ['UNAUTHORIZED', 'TOKEN_EXPIRED'] as const;
+
+/** Why one pushed row was refused; the other rows of the batch are unaffected. */
+export const REJECTION_CODES = [
+  'READ_ONLY',
+  'FORBIDDEN',
+  'NOT_MEMBER',
+  'NOT_ADMIN',
+  'NOT_OWNER',
+  'WRONG_SENDER',
+  'IMMUTABLE_FIELD',
+  'DIRECT_MEMBERS_FIXED',
+  'INVALID_REFERENCE',
+  'NOT_FOUND',
+  'INVALID_ROW',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];

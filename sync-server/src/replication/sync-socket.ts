@@ -1,0 +1,155 @@
+import type { Server as HttpServer } from 'node:http';
+import {
+  COLLECTIONS,
+  type StreamEvent,
+  SYNC_LIMITS,
+  type SyncErrorAck,
+} from '@anochat/schemas/rxdb/sync';
+import { Server, type Socket } from 'socket.io';
+import { ACCESS_TOKEN_EXPIRED_MESSAGE, type AccessTokens } from '../auth/access-tokens.ts';
+import type { Pool } from '../database/pool.ts';
+import { isDeviceActive } from '../devices/device-repository.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { SyncNotifier } from './notifier.ts';
+import type { Author } from './push-handlers.ts';
+import type { SyncService } from './sync-service.ts';
+import { parsePull, parsePush, SyncError } from './validation.ts';
+
+export interface SyncSocketOptions {
+  httpServer: HttpServer;
+  pool: Pool;
+  accessTokens: AccessTokens;
+  service: SyncService;
+  notifier: SyncNotifier;
+  logger: Logger;
+  maxPayloadBytes: number;
+}
+
+export interface SyncSocketServer {
+  /** Disconnects every socket of a device (revoked or signed out). */
+  disconnectDevice(deviceId: string): void;
+  close(): void;
+}
+
+const userRoom = (userId: string) => `user:${userId}`;
+const deviceRoom = (deviceId: string) => `device:${deviceId}`;
+
+/** An Error whose `message` and `data.code` a socket.io client sees in `connect_error`. */
+function connectError(code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED', message: string): Error {
+  return Object.assign(new Error(code), { data: { code, message } });
+}
+
+/**
+ * RxDB replication over socket.io, on the HTTP server's port: authenticates the handshake, answers
+ * `pull` and `push` through their acks, and emits `stream` when commits concern the device.
+ */
+export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
+  const { pool, accessTokens, service, notifier, logger } = options;
+  const io = new Server(options.httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: options.maxPayloadBytes,
+  });
+
+  io.use((socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+      next(connectError('UNAUTHORIZED', 'auth.token must be an access token'));
+      return;
+    }
+    let author: Author;
+    try {
+      author = accessTokens.verify(token);
+    } catch (error) {
+      const expired = (error as Error).message === ACCESS_TOKEN_EXPIRED_MESSAGE;
+      next(
+        expired
+          ? connectError('TOKEN_EXPIRED', 'access token expired: refresh it and reconnect')
+          : connectError('UNAUTHORIZED', 'invalid access token'),
+      );
+      return;
+    }
+    isDeviceActive(pool, author.userId, author.deviceId).then(
+      (active) => {
+        if (!active) return next(connectError('UNAUTHORIZED', 'this device is signed out'));
+        socket.data.author = author;
+        next();
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'socket authentication failed');
+        next(connectError('UNAUTHORIZED', 'authentication is unavailable, retry later'));
+      },
+    );
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const author = socket.data.author as Author;
+    socket.join([userRoom(author.userId), deviceRoom(author.deviceId)]);
+    // Whatever happened while disconnected: every collection pulls from its checkpoint.
+    for (const collection of COLLECTIONS) {
+      const event: StreamEvent = { collection, resync: true };
+      socket.emit('stream', event);
+    }
+    handle(socket, 'pull', (payload) => service.pull(author, parsePull(payload)));
+    handle(socket, 'push', (payload) => service.push(author, parsePush(payload)));
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (event === 'pull' || event === 'push') return;
+      const ack = args.at(-1);
+      if (typeof ack === 'function') {
+        ack({ error: { code: 'VALIDATION_FAILED', message: 'unknown event (pull or push)' } });
+      }
+    });
+  });
+
+  function handle(socket: Socket, event: string, work: (payload: unknown) => Promise<unknown>) {
+    socket.on(event, (...args: unknown[]) => {
+      const ack = args.at(-1);
+      // Without an ack there is nobody to answer: the event is ignored.
+      if (typeof ack !== 'function') return;
+      const payload = args.length > 1 ? args[0] : undefined;
+      // Through a promise, so a synchronous throw (validation) is answered like any failure.
+      Promise.resolve(payload)
+        .then(work)
+        .then(
+          (result) => ack(result),
+          (error: unknown) => {
+            if (error instanceof SyncError) {
+              const body: SyncErrorAck = { error: { code: error.code, message: error.message } };
+              ack(body);
+              if (error.code === 'UNAUTHENTICATED') socket.disconnect(true);
+              return;
+            }
+            logger.error({ err: error, event }, 'sync event failed');
+            const body: SyncErrorAck = {
+              error: {
+                code: 'INTERNAL',
+                message: 'server fault; nothing was written, retry later',
+              },
+            };
+            ack(body);
+          },
+        );
+    });
+  }
+
+  const unsubscribe = notifier.subscribe((notice) => {
+    for (const userId of new Set(notice.userIds)) {
+      for (const collection of new Set(notice.collections)) {
+        const event: StreamEvent = { collection, resync: true };
+        io.to(userRoom(userId)).emit('stream', event);
+      }
+    }
+  });
+
+  return {
+    disconnectDevice(deviceId) {
+      io.in(deviceRoom(deviceId)).disconnectSockets(true);
+    },
+    close() {
+      unsubscribe();
+      io.disconnectSockets(true);
+      io.engine.close();
+    },
+  };
+}
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = SYNC_LIMITS.maxPayloadBytes;

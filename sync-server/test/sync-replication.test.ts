@@ -1,0 +1,380 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import type { WireDocument } from '@anochat/schemas/rxdb/sync';
+import jwt from 'jsonwebtoken';
+import { request } from './support/api.ts';
+import { useSyncServer } from './support/suite.ts';
+import {
+  connectSocket,
+  create,
+  createGroup,
+  envelope,
+  eventually,
+  memberDoc,
+  messageDoc,
+  pull,
+  pullAll,
+  push,
+  type SyncClient,
+  syncUser,
+} from './support/sync-client.ts';
+import { TEST_JWT_SECRET } from './support/sync-server.ts';
+
+const suite = useSyncServer({ DATABASE_POOL_MAX: '12', SYNC_TEST_PUSH_DELAY_MAX_MS: '0' });
+const url = () => suite.server.baseUrl;
+const clients: SyncClient[] = [];
+after(() => {
+  for (const client of clients) client.socket.close();
+});
+async function user(): Promise<SyncClient> {
+  const client = await syncUser(url());
+  clients.push(client);
+  return client;
+}
+const ids = (documents: WireDocument[]) => documents.map((document) => document.id).sort();
+
+describe('sync handshake', () => {
+  it('refuses a missing or forged token as UNAUTHORIZED and an expired one as TOKEN_EXPIRED', async () => {
+    const alice = await user();
+    await assert.rejects(connectSocket(url(), {}), (error: Error & { data?: { code: string } }) => {
+      assert.equal(error.message, 'UNAUTHORIZED');
+      assert.equal(error.data?.code, 'UNAUTHORIZED');
+      return true;
+    });
+    await assert.rejects(connectSocket(url(), { token: 'not.a.jwt' }), { message: 'UNAUTHORIZED' });
+    const expired = jwt.sign({ did: alice.deviceId }, TEST_JWT_SECRET, {
+      algorithm: 'HS256',
+      subject: alice.userId,
+      issuer: 'anochat-sync-server',
+      audience: 'anochat-client',
+      expiresIn: -10,
+    });
+    await assert.rejects(
+      connectSocket(url(), { token: expired }),
+      (error: Error & { data?: { code: string } }) => {
+        assert.equal(error.message, 'TOKEN_EXPIRED');
+        assert.equal(error.data?.code, 'TOKEN_EXPIRED');
+        return true;
+      },
+    );
+  });
+
+  it('sends RESYNC for every collection on connect', async () => {
+    const alice = await user();
+    await eventually(() => alice.streams.length >= 7);
+    assert.deepEqual(alice.streams.map((event) => event.collection).sort(), [
+      'conversations',
+      'devices',
+      'keyEnvelopes',
+      'members',
+      'messages',
+      'receipts',
+      'users',
+    ]);
+    assert.ok(alice.streams.every((event) => 'resync' in event && event.resync === true));
+  });
+
+  it('disconnects the sockets of a revoked device, and refuses it afterwards', async () => {
+    const alice = await user();
+    const disconnected = new Promise((resolve) => alice.socket.once('disconnect', resolve));
+    const response = await request(url(), 'POST', '/api/auth/logout', { token: alice.token });
+    assert.equal(response.status, 204);
+    await disconnected;
+    await assert.rejects(connectSocket(url(), { token: alice.token }), { message: 'UNAUTHORIZED' });
+  });
+});
+
+describe('sync visibility', () => {
+  it('own profile and device, co-members only; key envelopes only to this device', async () => {
+    const [alice, bob, carol] = [await user(), await user(), await user()];
+    const conversation = await createGroup(alice, [bob]);
+    assert.deepEqual(
+      ids((await pullAll(alice, 'users')).documents),
+      [alice.userId, bob.userId].sort(),
+    );
+    assert.deepEqual(ids((await pullAll(carol, 'users')).documents), [carol.userId]);
+    const aliceDevices = (await pullAll(alice, 'devices')).documents;
+    assert.deepEqual(ids(aliceDevices), [alice.deviceId, bob.deviceId].sort());
+    assert.equal(aliceDevices.find((d) => d.id === bob.deviceId)?.name, null);
+    assert.deepEqual(
+      (await pullAll(carol, 'devices')).documents.map((d) => d.id),
+      [carol.deviceId],
+    );
+
+    const secret = messageDoc(alice, conversation);
+    await create(alice, 'messages', [secret]);
+    await create(alice, 'keyEnvelopes', [
+      {
+        id: randomUUID(),
+        conversationId: conversation,
+        epoch: 0,
+        recipientDeviceId: bob.deviceId,
+        senderDeviceId: alice.deviceId,
+        envelope: envelope('key'),
+        _deleted: false,
+      },
+    ]);
+    assert.equal((await pullAll(bob, 'keyEnvelopes')).documents.length, 1);
+    assert.equal((await pullAll(alice, 'keyEnvelopes')).documents.length, 0);
+    for (const collection of ['conversations', 'members', 'messages', 'receipts'] as const) {
+      assert.deepEqual((await pullAll(carol, collection)).documents, [], collection);
+    }
+    assert.deepEqual(ids((await pullAll(bob, 'messages')).documents), [secret.id]);
+  });
+
+  it('a member added later receives the group, its members and earlier messages below its checkpoint', async () => {
+    const [alice, bob, dave] = [await user(), await user(), await user()];
+    const conversation = await createGroup(alice, [bob]);
+    const earlier = [messageDoc(alice, conversation), messageDoc(bob, conversation)];
+    await create(alice, 'messages', [earlier[0] as WireDocument]);
+    await create(bob, 'messages', [earlier[1] as WireDocument]);
+    // Dave catches up on everything he can see, with activity elsewhere moving his checkpoint on.
+    const other = await createGroup(dave, []);
+    await create(dave, 'messages', [messageDoc(dave, other)]);
+    const before = {
+      messages: await pullAll(dave, 'messages'),
+      conversations: await pullAll(dave, 'conversations'),
+      members: await pullAll(dave, 'members'),
+      users: await pullAll(dave, 'users'),
+    };
+    assert.equal(before.messages.documents.length, 1);
+    const { rows: revs } = await suite.server.pool.query<{ rev: string }>(
+      'SELECT max(rev)::text AS rev FROM messages WHERE conversation_id = $1',
+      [conversation],
+    );
+    // Dave's checkpoint is already past the earlier messages' revisions.
+    assert.ok(BigInt(before.messages.checkpoint?.rev ?? 0) > BigInt(revs[0]?.rev ?? 0));
+
+    const streamsBefore = dave.streams.length;
+    await create(alice, 'members', [memberDoc(conversation, dave.userId)]);
+    await eventually(() =>
+      dave.streams.slice(streamsBefore).some((e) => e.collection === 'messages'),
+    );
+
+    const after = {
+      messages: await pullAll(dave, 'messages', before.messages.checkpoint),
+      conversations: await pullAll(dave, 'conversations', before.conversations.checkpoint),
+      members: await pullAll(dave, 'members', before.members.checkpoint),
+      users: await pullAll(dave, 'users', before.users.checkpoint),
+    };
+    assert.deepEqual(ids(after.messages.documents), ids(earlier));
+    assert.deepEqual(ids(after.conversations.documents), [conversation]);
+    assert.deepEqual(
+      ids(after.members.documents),
+      [alice, bob, dave].map((u) => `${conversation}|${u.userId}`).sort(),
+    );
+    assert.deepEqual(ids(after.users.documents), [alice.userId, bob.userId].sort());
+  });
+
+  it('a removed member learns of its removal and receives nothing new', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const conversation = await createGroup(alice, [bob]);
+    const old = messageDoc(alice, conversation);
+    await create(alice, 'messages', [old]);
+    const start = {
+      messages: await pullAll(bob, 'messages'),
+      members: await pullAll(bob, 'members'),
+      conversations: await pullAll(bob, 'conversations'),
+    };
+    const current = start.members.documents.find((d) => d.userId === bob.userId) as WireDocument;
+    const removal = await push(alice, 'members', [
+      { assumedMasterState: current, newDocumentState: { ...current, removed: true } },
+    ]);
+    assert.deepEqual(removal, { conflicts: [], rejected: [] });
+    // After the removal: a new message, an edit and a title change Bob must not see.
+    await create(alice, 'messages', [messageDoc(alice, conversation)]);
+    const storedOld = (await pullAll(alice, 'messages')).documents.find((d) => d.id === old.id);
+    await push(alice, 'messages', [
+      {
+        assumedMasterState: storedOld as WireDocument,
+        newDocumentState: { ...(storedOld as WireDocument), envelope: envelope('edited') },
+      },
+    ]);
+    const conv = (await pullAll(alice, 'conversations')).documents[0] as WireDocument;
+    await push(alice, 'conversations', [
+      { assumedMasterState: conv, newDocumentState: { ...conv, titleCiphertext: envelope('new') } },
+    ]);
+
+    const members = await pullAll(bob, 'members', start.members.checkpoint);
+    assert.deepEqual(
+      members.documents.map((d) => [d.userId, d.removed]),
+      [[bob.userId, true]],
+    );
+    assert.deepEqual((await pullAll(bob, 'messages', start.messages.checkpoint)).documents, []);
+    assert.deepEqual(
+      (await pullAll(bob, 'conversations', start.conversations.checkpoint)).documents,
+      [],
+    );
+    // Nor can Bob write there any more.
+    const refused = await push(bob, 'messages', [
+      { assumedMasterState: null, newDocumentState: messageDoc(bob, conversation) },
+    ]);
+    assert.equal(refused.rejected[0]?.code, 'NOT_MEMBER');
+  });
+});
+
+describe('sync push authorization: each forbidden row refused alone, with its reason', () => {
+  it('checks sender, membership, ownership, admin rights and direct conversations', async () => {
+    const [alice, bob, carol] = [await user(), await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const direct = {
+      id: randomUUID(),
+      kind: 'direct',
+      titleCiphertext: null,
+      createdBy: alice.userId,
+      directPeerId: bob.userId,
+      _deleted: false,
+    };
+    await create(alice, 'conversations', [direct]);
+    const aliceMessage = messageDoc(alice, group);
+    await create(alice, 'messages', [aliceMessage]);
+    const stored = (await pullAll(bob, 'messages')).documents.find(
+      (d) => d.id === aliceMessage.id,
+    ) as WireDocument;
+    const bobMembers = (await pullAll(bob, 'members')).documents;
+    const bobInGroup = bobMembers.find(
+      (d) => d.conversationId === group && d.userId === bob.userId,
+    ) as WireDocument;
+    const groupDoc = (await pullAll(bob, 'conversations')).documents.find(
+      (d) => d.id === group,
+    ) as WireDocument;
+
+    const good = messageDoc(bob, group);
+    const cases: [string, WireDocument | null, WireDocument, string][] = [
+      [
+        'as another device',
+        null,
+        { ...messageDoc(bob, group), senderDeviceId: alice.deviceId },
+        'WRONG_SENDER',
+      ],
+      [
+        'into a foreign conversation',
+        null,
+        messageDoc(bob, await createGroup(carol, [])),
+        'NOT_MEMBER',
+      ],
+      [
+        'editing another user’s message',
+        stored,
+        { ...stored, envelope: envelope('x') },
+        'NOT_OWNER',
+      ],
+      ['deleting another user’s message', stored, { ...stored, _deleted: true }, 'NOT_OWNER'],
+    ];
+    const answer = await push(bob, 'messages', [
+      ...cases.map(([, assumedMasterState, newDocumentState]) => ({
+        assumedMasterState,
+        newDocumentState,
+      })),
+      { assumedMasterState: null, newDocumentState: good },
+    ]);
+    assert.deepEqual(answer.conflicts, []);
+    assert.deepEqual(
+      answer.rejected.map((r) => r.code),
+      cases.map(([, , , code]) => code),
+    );
+    assert.ok(answer.rejected.every((r) => r.message.length > 0));
+    assert.ok((await pullAll(alice, 'messages')).documents.some((d) => d.id === good.id));
+
+    const membership = await push(bob, 'members', [
+      { assumedMasterState: null, newDocumentState: memberDoc(group, carol.userId) },
+      { assumedMasterState: bobInGroup, newDocumentState: { ...bobInGroup, role: 'admin' } },
+      { assumedMasterState: null, newDocumentState: memberDoc(direct.id, carol.userId) },
+    ]);
+    assert.deepEqual(
+      membership.rejected.map((r) => r.code),
+      ['NOT_ADMIN', 'NOT_ADMIN', 'DIRECT_MEMBERS_FIXED'],
+    );
+    const title = await push(bob, 'conversations', [
+      {
+        assumedMasterState: groupDoc,
+        newDocumentState: { ...groupDoc, titleCiphertext: envelope('t') },
+      },
+    ]);
+    assert.deepEqual(
+      title.rejected.map((r) => r.code),
+      ['NOT_ADMIN'],
+    );
+    const aliceDirect = await push(alice, 'members', [
+      { assumedMasterState: null, newDocumentState: memberDoc(direct.id, carol.userId) },
+    ]);
+    assert.deepEqual(
+      aliceDirect.rejected.map((r) => r.code),
+      ['DIRECT_MEMBERS_FIXED'],
+    );
+    const readOnly = await push(bob, 'users', [
+      {
+        assumedMasterState: null,
+        newDocumentState: { id: bob.userId, username: 'x', displayName: 'y', _deleted: false },
+      },
+    ]);
+    assert.deepEqual(
+      readOnly.rejected.map((r) => r.code),
+      ['READ_ONLY'],
+    );
+    // Bob leaves by himself: allowed to a plain member.
+    const leave = await push(bob, 'members', [
+      { assumedMasterState: bobInGroup, newDocumentState: { ...bobInGroup, removed: true } },
+    ]);
+    assert.deepEqual(leave, { conflicts: [], rejected: [] });
+  });
+
+  it('returns the real master state on a stale assumedMasterState', async () => {
+    const [alice] = [await user()];
+    const group = await createGroup(alice, []);
+    const message = messageDoc(alice, group);
+    await create(alice, 'messages', [message]);
+    const v1 = (await pullAll(alice, 'messages')).documents[0] as WireDocument;
+    await push(alice, 'messages', [
+      { assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('two') } },
+    ]);
+    const stale = await push(alice, 'messages', [
+      { assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('three') } },
+    ]);
+    assert.equal(stale.conflicts.length, 1);
+    assert.equal(stale.conflicts[0]?.envelope, envelope('two'));
+    assert.notEqual(stale.conflicts[0]?.rev, v1.rev);
+  });
+});
+
+describe('sync idempotence', () => {
+  it('stores a repeated push once and answers it without a conflict', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const rows = [messageDoc(alice, group), messageDoc(alice, group)].map((newDocumentState) => ({
+      assumedMasterState: null,
+      newDocumentState,
+    }));
+    const answers = await Promise.all([1, 2, 3].map(() => push(alice, 'messages', rows)));
+    for (const answer of answers) assert.deepEqual(answer, { conflicts: [], rejected: [] });
+    assert.deepEqual(await push(alice, 'messages', rows), { conflicts: [], rejected: [] });
+    const { rows: counted } = await suite.server.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1',
+      [group],
+    );
+    assert.equal(counted[0]?.n, 2);
+    // An edit retried with its now stale assumed state is no conflict either.
+    const v1 = (await pullAll(bob, 'messages')).documents[0] as WireDocument;
+    const edit = [{ assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('e') } }];
+    assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
+    assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
+  });
+});
+
+describe('sync live stream', () => {
+  it('tells the devices of members to pull after a commit, and nobody else', async () => {
+    const [alice, bob, carol] = [await user(), await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [bobBefore, carolBefore] = [bob.streams.length, carol.streams.length];
+    await create(alice, 'messages', [messageDoc(alice, group)]);
+    await eventually(() =>
+      bob.streams.slice(bobBefore).some((e) => e.collection === 'messages' && 'resync' in e),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(carol.streams.length, carolBefore);
+    const page = await pull(bob, 'messages', null, 10);
+    assert.equal(page.documents.length, 1);
+  });
+});
