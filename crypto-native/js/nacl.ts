@@ -11,6 +11,9 @@
  * throws a `NaclError` with the same code in every provider. Failing to open or verify is an answer,
  * not an error: `null` or `false`. A public key of small order (whose shared secret would be all zero)
  * is refused with `WEAK_KEY` wherever the caller supplies it.
+ *
+ * Results are copies the caller owns. Small ones (up to 4 KiB) may be views into a shared pool, as
+ * Node's Buffer does: use them through their own offset and length, never through `.buffer`.
  */
 
 export type Mode = 'sync' | 'async';
