@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the services the tests talk to are running: PostgreSQL on 127.0.0.1:5432 reachable as
-# `postgres` without a password (as on this project's machines). On a fresh Debian machine it
-# installs PostgreSQL and, for a cluster it just created, trusts loopback connections.
+# `postgres` without a password (as on this project's machines) and Redis on 127.0.0.1:6379. On a
+# fresh Debian machine it installs them and, for a cluster it just created, trusts loopback
+# connections.
 set -euo pipefail
 
 sudo_prefix() { [ "$(id -u)" -ne 0 ] && echo sudo || true; }
@@ -36,4 +37,28 @@ ensure_postgres() {
   return 1
 }
 
+redis_answers() {
+  [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]
+}
+
+ensure_redis() {
+  redis_answers && return 0
+  local sudo
+  sudo=$(sudo_prefix)
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "services: installing Redis"
+    $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq redis-server
+  fi
+  echo "services: starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 30); do
+    redis_answers && return 0
+    sleep 1
+  done
+  echo "services: Redis does not answer on 127.0.0.1:6379" >&2
+  return 1
+}
+
 ensure_postgres
+ensure_redis

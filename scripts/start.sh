@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job. Until the sync server lands (issue 3) the only service is crypto-native's gRPC
-# server; it listens on a unix socket under ./data, as the sync server will expect it.
+# The main job: the sync server (HTTP + socket.io) on one port, PORT (default 8080). With no
+# DATABASE_URL it runs on an embedded PostgreSQL (PGlite in ./data/pglite), starts crypto-native on
+# ./data/crypto.sock unless CRYPTO_GRPC_ADDRESS is set, and keeps a generated JWT secret in
+# ./data/jwt-secret unless JWT_SECRET is set. See sync-server/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 mkdir -p data
-exec crypto-native/build/native/anochat-crypto-server --listen "${CRYPTO_LISTEN:-unix:$PWD/data/crypto.sock}"
+exec node --import tsx sync-server/src/start-default.ts

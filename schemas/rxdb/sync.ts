@@ -88,6 +88,10 @@ export const SYNC_ERROR_CODES = [
   'BAD_CHECKPOINT',
   'UNAUTHENTICATED',
   'INTERNAL',
+  /** `typing`: the device's user is not a current member of the conversation (or it does not exist). */
+  'NOT_MEMBER',
+  /** `typing`: more than EPHEMERAL_LIMITS.typingPerSecond events in a second from one socket. */
+  'RATE_LIMITED',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 

@@ -13,6 +13,7 @@ import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
 import type { Logger } from './logging/logger.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createFanout, type Fanout } from './replication/fanout.ts';
 import { createInProcessNotifier } from './replication/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
 import { attachSyncSocket, type SyncSocketServer } from './replication/sync-socket.ts';
@@ -30,13 +31,16 @@ const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 export async function startSyncServer(config: Config, logger: Logger): Promise<RunningSyncServer> {
   const pool = createPool(config.database.url, config.database.poolMax, logger);
   const nacl = createGrpcNacl(config.crypto.grpcAddress);
+  let fanout: Fanout | undefined;
   const releaseResources = async () => {
     nacl.close();
+    await fanout?.close();
     await pool.end();
   };
 
   try {
     if (config.database.migrateOnStart) await migrate(pool, logger);
+    fanout = await createFanout(config.redis, logger);
   } catch (error) {
     await releaseResources();
     throw error;
@@ -96,6 +100,8 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     notifier,
     logger,
     maxPayloadBytes: config.sync.maxPayloadBytes,
+    adapter: fanout.adapter,
+    presence: fanout.presence,
     service: createSyncService({
       pool,
       notifier,
@@ -118,7 +124,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     async stop() {
       shuttingDown = true;
       clearInterval(pruner);
-      sockets?.close();
+      await sockets?.close();
       await http.close(config.http.shutdownTimeoutMs);
       await releaseResources();
       logger.info('sync server stopped');

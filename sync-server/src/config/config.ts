@@ -45,6 +45,17 @@ const environment = z.object({
   SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
+  /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .or(z.literal(''))
+    .optional(),
+  /** Prefix of every Redis key and channel this server uses (several deployments, or tests, per Redis). */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
+    .default('anochat'),
 });
 
 export interface Config {
@@ -67,6 +78,8 @@ export interface Config {
   refreshTokenTtlDays: number;
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
   sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
+  /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
+  redis: { url: string | null; keyPrefix: string };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -124,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
     },
+    redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -7,8 +7,9 @@ export interface ChangeNotice {
 }
 
 /**
- * Tells the socket layer which users have something new. In-process for now; a Redis pub/sub (or
- * the socket.io Redis adapter) can implement the same interface so every instance hears every commit.
+ * Tells this process's socket layer which users have something new. It stays in-process: the socket
+ * layer emits the `stream` poke to `user:<id>` rooms, and with REDIS_URL the socket.io Redis adapter
+ * carries that broadcast to the devices connected to every other instance (see fanout.ts).
  */
 export interface SyncNotifier {
   publish(notice: ChangeNotice): void;

@@ -5,12 +5,14 @@ import {
   SYNC_LIMITS,
   type SyncErrorAck,
 } from '@anochat/schemas/rxdb/sync';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { ACCESS_TOKEN_EXPIRED_MESSAGE, type AccessTokens } from '../auth/access-tokens.ts';
 import type { Pool } from '../database/pool.ts';
 import { isDeviceActive } from '../devices/device-repository.ts';
 import type { Logger } from '../logging/logger.ts';
+import { createEphemeral, userRoom } from './ephemeral.ts';
 import type { SyncNotifier } from './notifier.ts';
+import type { PresenceStore } from './presence.ts';
 import type { Author } from './push-handlers.ts';
 import type { SyncService } from './sync-service.ts';
 import { parsePull, parsePush, SyncError } from './validation.ts';
@@ -23,15 +25,18 @@ export interface SyncSocketOptions {
   notifier: SyncNotifier;
   logger: Logger;
   maxPayloadBytes: number;
+  /** The socket.io Redis adapter when REDIS_URL is set: room broadcasts reach every instance. */
+  adapter?: ServerOptions['adapter'] | undefined;
+  presence: PresenceStore;
 }
 
 export interface SyncSocketServer {
   /** Disconnects every socket of a device (revoked or signed out). */
   disconnectDevice(deviceId: string): void;
-  close(): void;
+  /** Closes this instance's sockets (only its own) and waits for their presence updates. */
+  close(): Promise<void>;
 }
 
-const userRoom = (userId: string) => `user:${userId}`;
 const deviceRoom = (deviceId: string) => `device:${deviceId}`;
 
 /** An Error whose `message` and `data.code` a socket.io client sees in `connect_error`. */
@@ -48,7 +53,9 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
   const io = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
+    ...(options.adapter ? { adapter: options.adapter } : {}),
   });
+  const ephemeral = createEphemeral({ io, pool, presence: options.presence, logger });
 
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -91,11 +98,15 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     }
     handle(socket, 'pull', (payload) => service.pull(author, parsePull(payload)));
     handle(socket, 'push', (payload) => service.push(author, parsePush(payload)));
+    handle(socket, 'typing', (payload) => ephemeral.typing(socket, author, payload));
+    ephemeral.connected(socket, author);
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (event === 'pull' || event === 'push') return;
+      if (event === 'pull' || event === 'push' || event === 'typing') return;
       const ack = args.at(-1);
       if (typeof ack === 'function') {
-        ack({ error: { code: 'VALIDATION_FAILED', message: 'unknown event (pull or push)' } });
+        ack({
+          error: { code: 'VALIDATION_FAILED', message: 'unknown event (pull, push or typing)' },
+        });
       }
     });
   });
@@ -131,6 +142,8 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     });
   }
 
+  // Commits of this process: the room broadcast goes through the adapter, so with Redis the devices
+  // connected to any instance get the poke (each commit is published once, by its own instance).
   const unsubscribe = notifier.subscribe((notice) => {
     for (const userId of new Set(notice.userIds)) {
       for (const collection of new Set(notice.collections)) {
@@ -142,12 +155,16 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
 
   return {
     disconnectDevice(deviceId) {
+      // Through the adapter: the device's sockets on every instance.
       io.in(deviceRoom(deviceId)).disconnectSockets(true);
     },
-    close() {
+    async close() {
       unsubscribe();
-      io.disconnectSockets(true);
+      ephemeral.close();
+      // `local`: with the Redis adapter, a plain disconnectSockets would close every instance's sockets.
+      io.local.disconnectSockets(true);
       io.engine.close();
+      await ephemeral.drain();
     },
   };
 }

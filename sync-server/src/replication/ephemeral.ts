@@ -1,0 +1,177 @@
+import {
+  EPHEMERAL_LIMITS,
+  type PresenceEvent,
+  type TypingAck,
+  type TypingEvent,
+  type TypingRequest,
+} from '@anochat/schemas/rxdb/ephemeral';
+import type { Server, Socket } from 'socket.io';
+import type { Pool } from '../database/pool.ts';
+import { isDeviceActive } from '../devices/device-repository.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { PresenceStore } from './presence.ts';
+import type { Author } from './push-handlers.ts';
+import { SyncError } from './validation.ts';
+
+export const userRoom = (userId: string) => `user:${userId}`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `{ conversationId: <lower-case uuid>, typing: boolean }`, nothing else. */
+export function parseTyping(payload: unknown): TypingRequest {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new SyncError('VALIDATION_FAILED', 'typing: payload must be an object');
+  }
+  const value = payload as Record<string, unknown>;
+  for (const key of Object.keys(value)) {
+    if (key !== 'conversationId' && key !== 'typing') {
+      throw new SyncError('VALIDATION_FAILED', `typing: unknown field ${key}`);
+    }
+  }
+  const { conversationId, typing } = value;
+  if (typeof conversationId !== 'string' || !UUID.test(conversationId)) {
+    throw new SyncError('VALIDATION_FAILED', 'typing: conversationId must be a lower-case uuid');
+  }
+  if (typeof typing !== 'boolean') {
+    throw new SyncError('VALIDATION_FAILED', 'typing: typing must be a boolean');
+  }
+  return { conversationId, typing };
+}
+
+export interface Ephemeral {
+  /** A socket joined: count it, announce the user if it is their first connection. */
+  connected(socket: Socket, author: Author): void;
+  /** Answers a `typing` event: relays it to the other current members, or throws a SyncError. */
+  typing(socket: Socket, author: Author, payload: unknown): Promise<TypingAck>;
+  /** Waits for presence work in flight (before the Redis clients close). */
+  drain(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Typing indicators and presence: relayed to connected devices through socket.io rooms (so through
+ * the Redis adapter when configured), never written to PostgreSQL.
+ */
+export function createEphemeral(options: {
+  io: Server;
+  pool: Pool;
+  presence: PresenceStore;
+  logger: Logger;
+}): Ephemeral {
+  const { io, pool, presence, logger } = options;
+  /** This process's live sockets per user, re-asserted to the presence store before they expire. */
+  const local = new Map<string, Set<string>>();
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work);
+    work.finally(() => inFlight.delete(work)).catch(() => undefined);
+  };
+
+  const refresher =
+    presence.refreshIntervalMs > 0
+      ? setInterval(() => {
+          presence
+            .refresh(local)
+            .catch((error: unknown) => logger.warn({ err: error }, 'presence refresh failed'));
+        }, presence.refreshIntervalMs)
+      : undefined;
+  refresher?.unref();
+
+  /** Users sharing a current conversation with `userId` (both still members). */
+  async function contactsOf(userId: string): Promise<string[]> {
+    const { rows } = await pool.query<{ user_id: string }>(
+      `SELECT DISTINCT other.user_id FROM members me
+         JOIN members other ON other.conversation_id = me.conversation_id
+        WHERE me.user_id = $1 AND me.removed_at IS NULL
+          AND other.removed_at IS NULL AND other.user_id <> $1`,
+      [userId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  async function announce(event: PresenceEvent): Promise<void> {
+    const contacts = await contactsOf(event.userId);
+    if (contacts.length > 0) io.to(contacts.map(userRoom)).emit('presence', event);
+  }
+
+  return {
+    connected(socket, author) {
+      const { userId } = author;
+      const mine = local.get(userId) ?? new Set<string>();
+      local.set(userId, mine);
+      mine.add(socket.id);
+      // Online, then (on disconnect) offline, in that order for this socket.
+      const joined = presence
+        .add(userId, socket.id)
+        .then(async (first) => {
+          if (first) await announce({ userId, online: true });
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'presence online failed'));
+      track(joined);
+      socket.on('disconnect', () => {
+        mine.delete(socket.id);
+        if (mine.size === 0 && local.get(userId) === mine) local.delete(userId);
+        const left = joined
+          .then(() => presence.remove(userId, socket.id))
+          .then(async (last) => {
+            if (last) {
+              await announce({ userId, online: false, lastSeen: new Date().toISOString() });
+            }
+          })
+          .catch((error: unknown) => logger.warn({ err: error }, 'presence offline failed'));
+        track(left);
+      });
+    },
+
+    async typing(socket, author, payload) {
+      const limit = rateWindow(socket);
+      if (++limit.count > EPHEMERAL_LIMITS.typingPerSecond) {
+        throw new SyncError(
+          'RATE_LIMITED',
+          `typing: at most ${EPHEMERAL_LIMITS.typingPerSecond} per second; this one was dropped`,
+        );
+      }
+      const request = parseTyping(payload);
+      if (!(await isDeviceActive(pool, author.userId, author.deviceId))) {
+        throw new SyncError('UNAUTHENTICATED', 'this device was signed out');
+      }
+      const { rows } = await pool.query<{ user_id: string }>(
+        `SELECT user_id FROM members WHERE conversation_id = $1 AND removed_at IS NULL`,
+        [request.conversationId],
+      );
+      const members = rows.map((row) => row.user_id);
+      if (!members.includes(author.userId)) {
+        throw new SyncError('NOT_MEMBER', 'typing: you are not a member of this conversation');
+      }
+      const others = members.filter((userId) => userId !== author.userId);
+      if (others.length > 0) {
+        const event: TypingEvent = {
+          conversationId: request.conversationId,
+          userId: author.userId,
+          deviceId: author.deviceId,
+          typing: request.typing,
+        };
+        io.to(others.map(userRoom)).emit('typing', event);
+      }
+      return { ok: true };
+    },
+
+    async drain() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+
+    close() {
+      if (refresher) clearInterval(refresher);
+    },
+  };
+}
+
+/** A fixed one-second window per socket, kept on the socket itself. */
+function rateWindow(socket: Socket): { count: number } {
+  const now = Date.now();
+  const data = socket.data as { typingWindow?: { start: number; count: number } };
+  if (!data.typingWindow || now - data.typingWindow.start >= 1000) {
+    data.typingWindow = { start: now, count: 0 };
+  }
+  return data.typingWindow;
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm start`'s entry: the sync server with nothing to set up. What the environment leaves out is
+ * filled in (see embedded/embedded-defaults.ts): PGlite under DATA_DIR/pglite instead of
+ * DATABASE_URL, crypto-native spawned on DATA_DIR/crypto.sock instead of CRYPTO_GRPC_ADDRESS, and a
+ * JWT secret kept in DATA_DIR/jwt-secret. main.ts stays the entry for a configured deployment.
+ */
+import { type RunningCryptoServer, startCryptoServer } from '@anochat/crypto-native/node';
+import { type Config, loadConfig } from './config/config.ts';
+import { type EmbeddedPlan, planEmbeddedDefaults } from './embedded/embedded-defaults.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
+import { createLogger } from './logging/logger.ts';
+import { type RunningSyncServer, startSyncServer } from './sync-server.ts';
+
+let plan: EmbeddedPlan;
+let config: Config;
+try {
+  plan = planEmbeddedDefaults(process.env);
+  config = loadConfig(plan.env);
+} catch (error) {
+  process.stderr.write(`sync-server: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const logger = createLogger(config.logLevel);
+if (plan.jwtSecret !== undefined) {
+  logger.info(
+    { file: plan.jwtSecret.file },
+    plan.jwtSecret.created
+      ? 'JWT_SECRET not set: generated one and saved it (0600) so restarts keep sessions'
+      : 'JWT_SECRET not set: using the one saved by an earlier start',
+  );
+}
+
+/** Stopped in reverse order of start: the server, then crypto-native, then the database. */
+let database: EmbeddedPostgres | undefined;
+let crypto: RunningCryptoServer | undefined;
+let server: RunningSyncServer | undefined;
+
+async function stopAll(): Promise<void> {
+  const failures: unknown[] = [];
+  const attempt = async (step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  };
+  await attempt(() => server?.stop() ?? Promise.resolve());
+  await attempt(() => crypto?.stop() ?? Promise.resolve());
+  await attempt(() => database?.stop() ?? Promise.resolve());
+  if (failures.length > 0) throw new AggregateError(failures, 'shutdown failed');
+}
+
+try {
+  if (plan.postgres !== undefined) {
+    logger.info(
+      { directory: plan.postgres.dataDirectory },
+      'starting embedded PostgreSQL (PGlite; the first start initialises it, ~15 s)',
+    );
+    database = await startEmbeddedPostgres(plan.postgres);
+  } else {
+    logger.info('using the PostgreSQL server in DATABASE_URL');
+  }
+  if (plan.cryptoAddress !== undefined) {
+    crypto = await startCryptoServer(plan.cryptoAddress);
+    logger.info({ address: plan.cryptoAddress }, 'crypto-native started');
+  }
+  server = await startSyncServer(config, logger);
+} catch (error) {
+  logger.fatal({ err: error }, 'sync server failed to start');
+  await stopAll().catch((stopError: unknown) =>
+    logger.error({ err: stopError }, 'cleanup after the failed start failed'),
+  );
+  process.exit(1);
+}
+
+const host = ['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host;
+const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+logger.info({ url }, `AnoChat sync server ready at ${url}`);
+
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  stopAll().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
