@@ -233,7 +233,7 @@ function printTable(results: Result[]) {
       result.metric,
       result.value >= 100
         ? Math.round(result.value).toLocaleString('en-US')
-        : result.value.toFixed(2),
+        : result.value.toFixed(result.unit === 'x' ? 3 : 2),
       result.unit,
       result.target === null ? '' : `${result.better === 'higher' ? '>=' : '<='} ${result.target}`,
       met,

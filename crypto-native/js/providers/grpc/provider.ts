@@ -74,6 +74,11 @@ function requireTransportable(name: string, bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+function requireTransportableItem(item: CheckedItem): CheckedItem {
+  requireTransportable('message', item.message);
+  return item;
+}
+
 /**
  * The native core behind the crypto-native gRPC server. Single verifications made in the same tick
  * are coalesced into one VerifyBatch call, so a push of 50 messages costs one round trip.
@@ -99,7 +104,7 @@ export function createGrpcNacl(address: string): GrpcNacl {
   }
 
   function verifyRemotely(item: CheckedItem): Promise<boolean> {
-    requireTransportable('message', item.message);
+    requireTransportableItem(item);
     return new Promise((resolve, reject) => {
       if (pending.length === 0) queueMicrotask(flushVerifications);
       pending.push({ item, resolve, reject });
@@ -125,12 +130,23 @@ export function createGrpcNacl(address: string): GrpcNacl {
       const parts = signedPartsOrNull(message, signature, publicKey);
       return parts !== null && verifyRemotely(parts);
     },
+    // A batch is already a batch: it goes out as it is (split only at the transport caps), without
+    // the per-item promises of the coalescing path.
     async verifyBatch(items: readonly SignedMessage[]) {
       const checked = requireVerifyBatch(items).map((item) => {
         const { message, signature, publicKey } = (item ?? {}) as Partial<SignedMessage>;
-        return signedPartsOrNull(message, signature, publicKey);
+        const parts = signedPartsOrNull(message, signature, publicKey);
+        return parts === null ? null : { item: requireTransportableItem(parts) };
       });
-      return Promise.all(checked.map((parts) => parts !== null && verifyRemotely(parts)));
+      const wellFormed = checked.filter((entry) => entry !== null);
+      const verdicts = new Map<(typeof wellFormed)[number], boolean>();
+      await Promise.all(
+        chunkForTransport(wellFormed).map(async (chunk) => {
+          const { valid } = await rpc.VerifyBatch({ items: chunk.map((entry) => entry.item) });
+          for (const [i, entry] of chunk.entries()) verdicts.set(entry, valid[i] === true);
+        }),
+      );
+      return checked.map((entry) => entry !== null && verdicts.get(entry) === true);
     },
 
     async pwhashStr(password, opsLimit, memLimit) {
