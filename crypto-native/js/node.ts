@@ -6,3 +6,4 @@ export {
   startCryptoServer,
 } from './native-server.ts';
 export { createGrpcNacl, type GrpcNacl } from './providers/grpc/provider.ts';
+export { loadNaclWasm } from './wasm-loader/node.ts';
