@@ -60,6 +60,28 @@ describe('sync handshake', () => {
     );
   });
 
+  it('ends a connection when its access token expires, telling the device TOKEN_EXPIRED', async () => {
+    const alice = await user();
+    const shortLived = jwt.sign({ did: alice.deviceId }, TEST_JWT_SECRET, {
+      algorithm: 'HS256',
+      subject: alice.userId,
+      issuer: 'anochat-sync-server',
+      audience: 'anochat-client',
+      expiresIn: 2,
+    });
+    const socket = await connectSocket(url(), { token: shortLived });
+    const told = new Promise<{ code: string }>((resolve) =>
+      socket.once('session_expired', resolve),
+    );
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    assert.equal(socket.connected, true);
+    assert.deepEqual(await told, {
+      code: 'TOKEN_EXPIRED',
+      message: 'access token expired: refresh it and reconnect',
+    });
+    assert.equal(await closed, 'io server disconnect');
+  });
+
   it('sends RESYNC for every collection on connect', async () => {
     const alice = await user();
     await eventually(() => alice.streams.length >= 7);

@@ -15,6 +15,11 @@ export interface AccessTokenClaims {
   deviceId: string;
 }
 
+export interface VerifiedAccessToken extends AccessTokenClaims {
+  /** Seconds since the epoch: a connection authenticated by this token ends then. */
+  expiresAt: number;
+}
+
 /** The message of the UNAUTHENTICATED error for an expired token (the socket handshake tells it apart). */
 export const ACCESS_TOKEN_EXPIRED_MESSAGE = 'access token expired';
 
@@ -27,7 +32,7 @@ const payload = z.object({ sub: z.uuid(), did: z.uuid(), exp: z.number().int() }
 export interface AccessTokens {
   issue(claims: AccessTokenClaims): { token: string; expiresIn: number };
   /** Throws AppError UNAUTHENTICATED for anything but a valid, unexpired token of ours. */
-  verify(token: string): AccessTokenClaims;
+  verify(token: string): VerifiedAccessToken;
 }
 
 /** Short-lived JWTs: sub = user id, did = device id. Signed with the current secret; verified with it or a previous one. */
@@ -61,7 +66,7 @@ export function createAccessTokens(settings: AccessTokenSettings): AccessTokens 
         }
         const claims = payload.safeParse(decoded);
         if (!claims.success) break;
-        return { userId: claims.data.sub, deviceId: claims.data.did };
+        return { userId: claims.data.sub, deviceId: claims.data.did, expiresAt: claims.data.exp };
       }
       throw new AppError('UNAUTHENTICATED', 'invalid access token');
     },

@@ -39,6 +39,9 @@ export interface SyncSocketServer {
 
 const deviceRoom = (deviceId: string) => `device:${deviceId}`;
 
+/** setTimeout's ceiling (about 24.8 days); access tokens live minutes, but the config allows a day. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** An Error whose `message` and `data.code` a socket.io client sees in `connect_error`. */
 function connectError(code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED', message: string): Error {
   return Object.assign(new Error(code), { data: { code, message } });
@@ -64,8 +67,9 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       return;
     }
     let author: Author;
+    let expiresAt: number;
     try {
-      author = accessTokens.verify(token);
+      ({ expiresAt, ...author } = accessTokens.verify(token));
     } catch (error) {
       const expired = (error as Error).message === ACCESS_TOKEN_EXPIRED_MESSAGE;
       next(
@@ -79,6 +83,7 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       (active) => {
         if (!active) return next(connectError('UNAUTHORIZED', 'this device is signed out'));
         socket.data.author = author;
+        socket.data.expiresAt = expiresAt;
         next();
       },
       (error: unknown) => {
@@ -90,6 +95,7 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
 
   io.on('connection', (socket: Socket) => {
     const author = socket.data.author as Author;
+    endAtTokenExpiry(socket, socket.data.expiresAt as number);
     socket.join([userRoom(author.userId), deviceRoom(author.deviceId)]);
     // Whatever happened while disconnected: every collection pulls from its checkpoint.
     for (const collection of COLLECTIONS) {
@@ -110,6 +116,22 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       }
     });
   });
+
+  /**
+   * A connection lives no longer than the token that opened it: at expiry the device is told
+   * (`session_expired`, code TOKEN_EXPIRED) and disconnected, so it refreshes and reconnects.
+   */
+  function endAtTokenExpiry(socket: Socket, expiresAtSeconds: number) {
+    const delay = Math.min(Math.max(0, expiresAtSeconds * 1000 - Date.now()), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      socket.emit('session_expired', {
+        code: 'TOKEN_EXPIRED',
+        message: 'access token expired: refresh it and reconnect',
+      });
+      socket.disconnect(true);
+    }, delay);
+    socket.once('disconnect', () => clearTimeout(timer));
+  }
 
   function handle(socket: Socket, event: string, work: (payload: unknown) => Promise<unknown>) {
     socket.on(event, (...args: unknown[]) => {
