@@ -360,6 +360,111 @@ describe('sync push authorization: each forbidden row refused alone, with its re
   });
 });
 
+describe('sync push authorization of receipts and key envelopes', () => {
+  const receipt = (conversationId: string, userId: string, readUpTo: string | null) => ({
+    id: `${conversationId}|${userId}`,
+    conversationId,
+    userId,
+    deliveredUpTo: readUpTo,
+    readUpTo,
+    _deleted: false,
+  });
+
+  it('a user writes only their own receipts, in their conversations, pointing at its messages', async () => {
+    const [alice, bob, carol] = [await user(), await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const elsewhere = await createGroup(carol, []);
+    const message = messageDoc(alice, group);
+    await create(alice, 'messages', [message]);
+    const foreignMessage = messageDoc(carol, elsewhere);
+    await create(carol, 'messages', [foreignMessage]);
+
+    const cases: [string, WireDocument, string][] = [
+      ['for another user', receipt(group, alice.userId, message.id), 'FORBIDDEN'],
+      ['in a foreign conversation', receipt(elsewhere, bob.userId, null), 'NOT_MEMBER'],
+      [
+        'naming a message of another conversation',
+        receipt(group, bob.userId, foreignMessage.id),
+        'INVALID_REFERENCE',
+      ],
+    ];
+    const answer = await push(bob, 'receipts', [
+      ...cases.map(([, newDocumentState]) => ({ assumedMasterState: null, newDocumentState })),
+    ]);
+    assert.deepEqual(
+      answer.rejected.map((r) => r.code),
+      cases.map(([, , code]) => code),
+    );
+    await create(bob, 'receipts', [receipt(group, bob.userId, message.id)]);
+    const seenByAlice = (await pullAll(alice, 'receipts')).documents;
+    assert.deepEqual(
+      seenByAlice.map((d) => [d.userId, d.readUpTo]),
+      [[bob.userId, message.id]],
+    );
+  });
+
+  it('key envelopes come from the signed-in device, go to a current member device, and never change', async () => {
+    const [alice, bob, carol] = [await user(), await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const keyEnvelope = (sender: SyncClient, recipientDeviceId: string, epoch = 1) => ({
+      id: randomUUID(),
+      conversationId: group,
+      epoch,
+      recipientDeviceId,
+      senderDeviceId: sender.deviceId,
+      envelope: envelope('wrapped key'),
+      _deleted: false,
+    });
+    const delivered = keyEnvelope(alice, bob.deviceId);
+    await create(alice, 'keyEnvelopes', [delivered]);
+
+    const cases: [string, WireDocument | null, WireDocument, string][] = [
+      [
+        'as another device',
+        null,
+        { ...keyEnvelope(alice, bob.deviceId, 2), senderDeviceId: bob.deviceId },
+        'WRONG_SENDER',
+      ],
+      [
+        'to a device of a non-member',
+        null,
+        keyEnvelope(alice, carol.deviceId, 2),
+        'INVALID_REFERENCE',
+      ],
+      [
+        'changing a delivered envelope',
+        delivered,
+        { ...delivered, envelope: envelope('other key') },
+        'IMMUTABLE_FIELD',
+      ],
+    ];
+    const answer = await push(alice, 'keyEnvelopes', [
+      ...cases.map(([, assumedMasterState, newDocumentState]) => ({
+        assumedMasterState,
+        newDocumentState,
+      })),
+    ]);
+    assert.deepEqual(
+      answer.rejected.map((r) => r.code),
+      cases.map(([, , , code]) => code),
+    );
+    const fromOutside = await push(carol, 'keyEnvelopes', [
+      { assumedMasterState: null, newDocumentState: keyEnvelope(carol, bob.deviceId, 3) },
+    ]);
+    assert.deepEqual(
+      fromOutside.rejected.map((r) => r.code),
+      ['NOT_MEMBER'],
+    );
+
+    const bobsEnvelopes = (await pullAll(bob, 'keyEnvelopes')).documents;
+    assert.deepEqual(
+      bobsEnvelopes.map((d) => [d.id, d.envelope]),
+      [[delivered.id, delivered.envelope]],
+    );
+    assert.deepEqual((await pullAll(carol, 'keyEnvelopes')).documents, []);
+  });
+});
+
 describe('sync idempotence', () => {
   it('stores a repeated push once and answers it without a conflict', async () => {
     const [alice, bob] = [await user(), await user()];
