@@ -93,6 +93,12 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     ],
   });
   const http = await listen(app, config.http.host, config.http.port);
+  const syncService = createSyncService({
+    pool,
+    notifier,
+    logger,
+    testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
+  });
   sockets = attachSyncSocket({
     httpServer: http.server,
     pool,
@@ -102,12 +108,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     maxPayloadBytes: config.sync.maxPayloadBytes,
     adapter: fanout.adapter,
     presence: fanout.presence,
-    service: createSyncService({
-      pool,
-      notifier,
-      logger,
-      testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
-    }),
+    service: syncService,
   });
   logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
 
@@ -125,6 +126,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
       shuttingDown = true;
       clearInterval(pruner);
       await sockets?.close();
+      syncService.close();
       await http.close(config.http.shutdownTimeoutMs);
       await releaseResources();
       logger.info('sync server stopped');

@@ -504,4 +504,34 @@ describe('sync live stream', () => {
     const page = await pull(bob, 'messages', null, 10);
     assert.equal(page.documents.length, 1);
   });
+
+  it('pokes again once an older open transaction no longer hides the commit from pulls', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const { checkpoint } = await pullAll(bob, 'messages');
+    const blocker = await suite.server.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()');
+      const before = bob.streams.length;
+      const message = messageDoc(alice, group);
+      await create(alice, 'messages', [message]);
+      const messagePokes = () =>
+        bob.streams.slice(before).filter((e) => e.collection === 'messages').length;
+      await eventually(() => messagePokes() === 1);
+      const hidden = await pull(bob, 'messages', checkpoint, 10);
+      assert.deepEqual(hidden.documents, [], 'the open transaction holds the commit back');
+
+      await blocker.query('COMMIT');
+      await eventually(() => messagePokes() === 2);
+      const shown = await pull(bob, 'messages', checkpoint, 10);
+      assert.deepEqual(
+        shown.documents.map((d) => d.id),
+        [message.id],
+      );
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  });
 });

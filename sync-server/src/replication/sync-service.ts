@@ -8,6 +8,7 @@ import type {
 import type { Pool } from '../database/pool.ts';
 import { isDeviceActive } from '../devices/device-repository.ts';
 import type { Logger } from '../logging/logger.ts';
+import { createHorizonWatcher } from './horizon-watcher.ts';
 import type { SyncNotifier } from './notifier.ts';
 import { pullRows } from './pull-queries.ts';
 import { type Author, PUSH_HANDLERS, type RowOutcome } from './push-handlers.ts';
@@ -24,6 +25,7 @@ export interface SyncServiceOptions {
 export interface SyncService {
   pull(author: Author, request: ParsedPull): Promise<PullResponse>;
   push(author: Author, request: PushRequest): Promise<PushResponse>;
+  close(): void;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -38,6 +40,11 @@ const isRowError = (error: unknown) => {
 
 export function createSyncService(options: SyncServiceOptions): SyncService {
   const { pool, notifier, logger } = options;
+  const horizon = createHorizonWatcher({
+    pool,
+    logger,
+    publish: (notice) => notifier.publish(notice),
+  });
 
   async function requireActive(author: Author): Promise<void> {
     if (!(await isDeviceActive(pool, author.userId, author.deviceId))) {
@@ -91,8 +98,18 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           (Math.random() * options.testPushDelayMaxMs) / 1000,
         ]);
       }
+      // When an older transaction is still open, this commit stays above the pull horizon for a
+      // while: the watcher pokes again once it is visible.
+      let heldBackBy: string | null = null;
+      if (notices.length > 0) {
+        const { rows } = await client.query<{ xid: string; oldest: boolean }>(
+          `SELECT pg_current_xact_id()::text AS xid,
+                  pg_snapshot_xmin(pg_current_snapshot()) = pg_current_xact_id() AS oldest`,
+        );
+        if (rows[0] !== undefined && !rows[0].oldest) heldBackBy = rows[0].xid;
+      }
       await client.query('COMMIT');
-      return { response: { conflicts, rejected }, notices };
+      return { response: { conflicts, rejected }, notices, heldBackBy };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -122,8 +139,9 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       await requireActive(author);
       for (let attempt = 1; ; attempt += 1) {
         try {
-          const { response, notices } = await pushOnce(author, request);
+          const { response, notices, heldBackBy } = await pushOnce(author, request);
           for (const notice of notices) notifier.publish(notice);
+          if (heldBackBy !== null) horizon.watch(heldBackBy, notices);
           return response;
         } catch (error) {
           if (!RETRYABLE.has(sqlState(error) as string) || attempt >= MAX_ATTEMPTS) throw error;
@@ -131,5 +149,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         }
       }
     },
+
+    close: () => horizon.close(),
   };
 }
