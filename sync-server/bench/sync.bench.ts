@@ -1,0 +1,727 @@
+/**
+ * npm run bench:sync — one run measures the sync server and writes bench/results/sync.json.
+ * Not a test: nothing here fails on a slow machine; the targets are recorded beside the values.
+ *
+ * Real everything: a throwaway database on the PostgreSQL at 127.0.0.1:5432, the native
+ * crypto-native server, the sync server as its own process (src/main.ts on an ephemeral port, so
+ * its RSS can be read and it does not share an event loop with the clients) and socket.io clients.
+ * Users and devices are inserted with SQL and given access tokens signed with the server's secret
+ * (registering thousands of accounts over HTTP would measure Argon2id, not sync); everything that is
+ * measured goes through the socket.io API.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  Checkpoint,
+  PullResponse,
+  PushResponse,
+  WireDocument,
+} from '@anochat/schemas/rxdb/sync';
+import jwt from 'jsonwebtoken';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
+import { spawnSyncServer } from '../test/support/child-sync-server.ts';
+import { startTestCryptoServer } from '../test/support/crypto-server.ts';
+import { createTestDatabase } from '../test/support/database.ts';
+import { TEST_JWT_SECRET } from '../test/support/sync-server.ts';
+
+interface Result {
+  metric: string;
+  value: number;
+  unit: string;
+  target: number | null;
+  better: 'higher' | 'lower';
+}
+
+interface Device {
+  userId: string;
+  deviceId: string;
+  token: string;
+}
+
+interface Client extends Device {
+  socket: Socket;
+}
+
+const RESULTS_FILE = fileURLToPath(new URL('../../bench/results/sync.json', import.meta.url));
+
+/** Sizes, overridable from the environment to scale a run up or down. */
+const size = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+const PUSH_DEVICES = size('BENCH_PUSH_DEVICES', 20);
+const PUSH_GROUP_SIZE = 5;
+const PUSH_BATCH = 50;
+const PUSH_SECONDS = size('BENCH_PUSH_SECONDS', 10);
+const SYNC_MESSAGES = size('BENCH_SYNC_MESSAGES', 100_000);
+const SYNC_BATCH = 200;
+const FANOUT_GROUPS = size('BENCH_FANOUT_GROUPS', 50);
+const FANOUT_GROUP_SIZE = 10;
+const FANOUT_RATE = size('BENCH_FANOUT_RATE', 500);
+/** A lighter load run first, below the saturation the spec's rate reaches on a small machine. */
+const FANOUT_LIGHT_RATE = size('BENCH_FANOUT_LIGHT_RATE', 50);
+const FANOUT_SECONDS = size('BENCH_FANOUT_SECONDS', 8);
+const IDLE_DEVICES = size('BENCH_IDLE_DEVICES', 5000);
+const ENVELOPE_BYTES = 256;
+
+const envelope = () => randomBytes(ENVELOPE_BYTES).toString('base64');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function emit<T>(socket: Socket, event: string, payload: unknown, timeoutMs = 30_000): Promise<T> {
+  return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
+}
+
+async function push(
+  socket: Socket,
+  collection: string,
+  documents: WireDocument[],
+): Promise<PushResponse> {
+  const answer = await emit<PushResponse & { error?: unknown }>(socket, 'push', {
+    collection,
+    rows: documents.map((newDocumentState) => ({ assumedMasterState: null, newDocumentState })),
+  });
+  if (answer.error !== undefined) throw new Error(`push refused: ${JSON.stringify(answer.error)}`);
+  if (answer.rejected.length > 0 || answer.conflicts.length > 0) {
+    throw new Error(`push not clean: ${JSON.stringify(answer).slice(0, 500)}`);
+  }
+  return answer;
+}
+
+async function pull(
+  socket: Socket,
+  collection: string,
+  checkpoint: Checkpoint | null,
+  batchSize: number,
+): Promise<PullResponse> {
+  const answer = await emit<PullResponse & { error?: unknown }>(socket, 'pull', {
+    collection,
+    checkpoint,
+    batchSize,
+  });
+  if (answer.error !== undefined) throw new Error(`pull refused: ${JSON.stringify(answer.error)}`);
+  return answer;
+}
+
+function messageDoc(sender: Device, conversationId: string): WireDocument {
+  return {
+    id: randomUUID(),
+    conversationId,
+    senderDeviceId: sender.deviceId,
+    envelope: envelope(),
+    _deleted: false,
+  };
+}
+
+/** `count` users with one device each, inserted in one statement, with signed access tokens. */
+async function seedDevices(pool: pg.Pool, count: number, prefix: string): Promise<Device[]> {
+  const { rows } = await pool.query<{ user_id: string; device_id: string }>(
+    `WITH u AS (
+       INSERT INTO users (username, display_name, auth_hash)
+       SELECT $1 || '_' || i, 'Bench ' || i, '$argon2id$bench-not-a-real-hash'
+       FROM generate_series(1, $2::int) AS i
+       RETURNING id
+     )
+     INSERT INTO devices (user_id, name, box_public_key, sign_public_key)
+     SELECT id, 'bench', decode(md5(id::text) || md5(id::text), 'hex'),
+            decode(md5(id::text || 's') || md5(id::text || 's'), 'hex')
+     FROM u
+     RETURNING user_id, id AS device_id`,
+    [prefix, count],
+  );
+  return rows.map((row) => ({
+    userId: row.user_id,
+    deviceId: row.device_id,
+    token: jwt.sign({ did: row.device_id }, TEST_JWT_SECRET, {
+      algorithm: 'HS256',
+      subject: row.user_id,
+      issuer: 'anochat-sync-server',
+      audience: 'anochat-client',
+      expiresIn: 3600,
+    }),
+  }));
+}
+
+function connect(baseUrl: string, device: Device): Promise<Client> {
+  const socket = io(baseUrl, {
+    auth: { token: device.token },
+    transports: ['websocket'],
+    reconnection: false,
+    timeout: 60_000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve({ ...device, socket }));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Connects every device, at most `parallel` handshakes at a time. */
+async function connectAll(baseUrl: string, devices: Device[], parallel = 50): Promise<Client[]> {
+  const clients: Client[] = new Array(devices.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, devices.length) }, async () => {
+      while (next < devices.length) {
+        const index = next++;
+        clients[index] = await connect(baseUrl, devices[index] as Device);
+      }
+    }),
+  );
+  return clients;
+}
+
+/** A group created by `admin` through the socket API, with `others` pushed as members. */
+async function createGroup(admin: Client, others: Device[]): Promise<string> {
+  const id = randomUUID();
+  await push(admin.socket, 'conversations', [
+    {
+      id,
+      kind: 'group',
+      titleCiphertext: envelope(),
+      createdBy: admin.userId,
+      directPeerId: null,
+      _deleted: false,
+    },
+  ]);
+  for (let i = 0; i < others.length; i += 100) {
+    await push(
+      admin.socket,
+      'members',
+      others.slice(i, i + 100).map((other) => ({
+        id: `${id}|${other.userId}`,
+        conversationId: id,
+        userId: other.userId,
+        role: 'member',
+        removed: false,
+        _deleted: false,
+      })),
+    );
+  }
+  return id;
+}
+
+function closeAll(clients: Client[]): void {
+  for (const client of clients) client.socket.close();
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+/** User + system CPU seconds of a process so far (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of each live `postgres` process on this machine (the server the benchmark uses). */
+function postgresCpuSeconds(): Map<number, number> {
+  const total = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      total.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+/** CPU used since `before` by the postgres processes alive now (a lower bound: ended ones are lost). */
+function postgresCpuSince(before: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, seconds] of postgresCpuSeconds()) used += seconds - (before.get(pid) ?? 0);
+  return used;
+}
+
+function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (!match) throw new Error('no VmRSS');
+  return Number(match[1]);
+}
+
+/** (1) Many devices in groups push batches of 50 messages in parallel, one batch in flight each. */
+async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<Result[]> {
+  const devices = await seedDevices(pool, PUSH_DEVICES, 'push');
+  const clients = await connectAll(baseUrl, devices);
+  const groups: { id: string; members: Client[] }[] = [];
+  for (let i = 0; i < clients.length; i += PUSH_GROUP_SIZE) {
+    const members = clients.slice(i, i + PUSH_GROUP_SIZE);
+    const [admin, ...others] = members as [Client, ...Client[]];
+    groups.push({ id: await createGroup(admin, others), members });
+  }
+  const senders = groups.flatMap((group) =>
+    group.members.map((client) => ({ client, conversationId: group.id })),
+  );
+  const batch = (sender: (typeof senders)[number]) =>
+    Array.from({ length: PUSH_BATCH }, () => messageDoc(sender.client, sender.conversationId));
+  // Warm-up: a few batches each, not counted.
+  await Promise.all(
+    senders.map(async (sender) => push(sender.client.socket, 'messages', batch(sender))),
+  );
+  // One device alone, one batch at a time: the cost of a batch without contention.
+  const alone = senders[0] as (typeof senders)[number];
+  const aloneLatencies: number[] = [];
+  const aloneEnd = performance.now() + 3000;
+  while (performance.now() < aloneEnd) {
+    const sent = performance.now();
+    await push(alone.client.socket, 'messages', batch(alone));
+    aloneLatencies.push(performance.now() - sent);
+  }
+  aloneLatencies.sort((a, b) => a - b);
+  let messages = 0;
+  const latencies: number[] = [];
+  const start = performance.now();
+  const deadline = start + PUSH_SECONDS * 1000;
+  await Promise.all(
+    senders.map(async (sender) => {
+      while (performance.now() < deadline) {
+        const documents = batch(sender);
+        const sent = performance.now();
+        await push(sender.client.socket, 'messages', documents);
+        latencies.push(performance.now() - sent);
+        messages += documents.length;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  closeAll(clients);
+  latencies.sort((a, b) => a - b);
+  const name = `push.${senders.length}_devices_${groups.length}_groups_batch_${PUSH_BATCH}`;
+  return [
+    {
+      metric: `${name}.throughput`,
+      value: messages / seconds,
+      unit: 'msg/s',
+      target: 3000,
+      better: 'higher',
+    },
+    {
+      metric: `${name}.batch_ack_p50`,
+      value: percentile(latencies, 50),
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.batch_ack_p99`,
+      value: percentile(latencies, 99),
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: `push.1_device_serial_batch_${PUSH_BATCH}.throughput`,
+      value:
+        (aloneLatencies.length * PUSH_BATCH * 1000) / aloneLatencies.reduce((a, b) => a + b, 0),
+      unit: 'msg/s',
+      target: null,
+      better: 'higher',
+    },
+    {
+      metric: `push.1_device_serial_batch_${PUSH_BATCH}.batch_ack_p50`,
+      value: percentile(aloneLatencies, 50),
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+  ];
+}
+
+/** (2) A fresh device of a member pulls a conversation of SYNC_MESSAGES seeded messages. */
+async function initialSync(baseUrl: string, pool: pg.Pool): Promise<Result[]> {
+  const [adminDevice, memberDevice] = await seedDevices(pool, 2, 'sync');
+  if (!adminDevice || !memberDevice) throw new Error('seed failed');
+  const admin = await connect(baseUrl, adminDevice);
+  const conversationId = await createGroup(admin, [memberDevice]);
+  const seedStart = performance.now();
+  // Ten transactions, so the messages span several revisions like real history would.
+  const perTransaction = Math.ceil(SYNC_MESSAGES / 10);
+  for (let done = 0; done < SYNC_MESSAGES; done += perTransaction) {
+    await pool.query(
+      `INSERT INTO messages (id, conversation_id, sender_device_id, envelope)
+       SELECT gen_random_uuid(), $1, $2, decode(repeat(md5(i::text), ${ENVELOPE_BYTES / 16}), 'hex')
+       FROM generate_series(1, $3::int) AS i`,
+      [conversationId, adminDevice.deviceId, Math.min(perTransaction, SYNC_MESSAGES - done)],
+    );
+  }
+  await pool.query('ANALYZE messages');
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  // The member's new device: a second device of the same user, never synced before.
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key)
+     VALUES ($1, 'fresh', decode(md5('a') || md5('b'), 'hex'), decode(md5('c') || md5('d'), 'hex'))
+     RETURNING id`,
+    [memberDevice.userId],
+  );
+  const freshId = (rows[0] as { id: string }).id;
+  const fresh = await connect(baseUrl, {
+    userId: memberDevice.userId,
+    deviceId: freshId,
+    token: jwt.sign({ did: freshId }, TEST_JWT_SECRET, {
+      algorithm: 'HS256',
+      subject: memberDevice.userId,
+      issuer: 'anochat-sync-server',
+      audience: 'anochat-client',
+      expiresIn: 3600,
+    }),
+  });
+  let documents = 0;
+  let pages = 0;
+  let checkpoint: Checkpoint | null = null;
+  const start = performance.now();
+  for (;;) {
+    const page = await pull(fresh.socket, 'messages', checkpoint, SYNC_BATCH);
+    pages++;
+    documents += page.documents.length;
+    checkpoint = page.checkpoint;
+    if (page.documents.length === 0) break;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  closeAll([admin, fresh]);
+  if (documents !== SYNC_MESSAGES) {
+    throw new Error(`initial sync pulled ${documents} of ${SYNC_MESSAGES} messages`);
+  }
+  const name = `initial_sync.${SYNC_MESSAGES}_messages_batch_${SYNC_BATCH}`;
+  return [
+    {
+      metric: `${name}.throughput`,
+      value: documents / seconds,
+      unit: 'docs/s',
+      target: 20000,
+      better: 'higher',
+    },
+    {
+      metric: `${name}.pull_p50`,
+      value: (seconds * 1000) / pages,
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+    { metric: `${name}.total`, value: seconds, unit: 's', target: null, better: 'lower' },
+    {
+      metric: 'initial_sync.seed_sql_rate',
+      value: SYNC_MESSAGES / seedSeconds,
+      unit: 'rows/s',
+      target: null,
+      better: 'higher',
+    },
+  ];
+}
+
+/**
+ * (3) Live fan-out: FANOUT_GROUPS groups of FANOUT_GROUP_SIZE connected devices (one user each);
+ * single-message pushes at `rate`/s from random members, round-robin over the groups. Every member
+ * behaves like RxDB: a `stream` poke for `messages` starts a pull from its checkpoint (pokes during a
+ * pull cause one more pull). Measured per (message, member, sender included): push emitted ->
+ * the document returned by that member's pull; and per message: push emitted -> push ack.
+ */
+async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Result[]> {
+  const total = FANOUT_GROUPS * FANOUT_GROUP_SIZE;
+  const devices = await seedDevices(pool, total, `fan${rate}`);
+  const clients = await connectAll(baseUrl, devices);
+  const groups: { id: string; members: Client[] }[] = [];
+  for (let i = 0; i < clients.length; i += FANOUT_GROUP_SIZE) {
+    const members = clients.slice(i, i + FANOUT_GROUP_SIZE);
+    const [admin, ...others] = members as [Client, ...Client[]];
+    groups.push({ id: await createGroup(admin, others), members });
+  }
+  const sentAt = new Map<string, number>();
+  const delivery: number[] = [];
+  const acks: number[] = [];
+  let measuring = false;
+  let failures = 0;
+  /** Documents a member only got from the extra pull after the run: poked, pulled, not returned. */
+  let stranded = 0;
+  let firstError: string | undefined;
+  const drains: (() => Promise<void>)[] = [];
+  for (const client of clients) {
+    let checkpoint: Checkpoint | null = null;
+    let pulling = false;
+    let again = false;
+    const drain = async () => {
+      if (pulling) {
+        again = true;
+        return;
+      }
+      pulling = true;
+      try {
+        do {
+          again = false;
+          for (;;) {
+            const page = await pull(client.socket, 'messages', checkpoint, SYNC_BATCH);
+            const now = performance.now();
+            checkpoint = page.checkpoint;
+            for (const doc of page.documents) {
+              const sent = sentAt.get(doc.id as string);
+              if (sent !== undefined && measuring) delivery.push(now - sent);
+              else if (sent !== undefined) stranded++;
+            }
+            if (page.documents.length < SYNC_BATCH) break;
+          }
+        } while (again);
+      } catch (error) {
+        failures++;
+        firstError ??= `pull: ${String(error)}`;
+      } finally {
+        pulling = false;
+      }
+    };
+    await drain();
+    drains.push(drain);
+    client.socket.on('stream', (event: { collection: string }) => {
+      if (event.collection !== 'messages') return;
+      void drain();
+    });
+  }
+  // Send at `rate`/s: every 10 ms, the messages that are due.
+  measuring = true;
+  let sent = 0;
+  let pushErrors = 0;
+  const inFlight: Promise<unknown>[] = [];
+  const start = performance.now();
+  const end = start + FANOUT_SECONDS * 1000;
+  let round = 0;
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (sent < due) {
+      const group = groups[round++ % groups.length] as (typeof groups)[number];
+      const sender = group.members[Math.floor(Math.random() * group.members.length)] as Client;
+      const doc = messageDoc(sender, group.id);
+      const at = performance.now();
+      sentAt.set(doc.id as string, at);
+      inFlight.push(
+        push(sender.socket, 'messages', [doc]).then(
+          () => acks.push(performance.now() - at),
+          (error) => {
+            pushErrors++;
+            firstError ??= `push: ${String(error)}`;
+          },
+        ),
+      );
+      sent++;
+    }
+    await sleep(10);
+  }
+  const sendSeconds = (performance.now() - start) / 1000;
+  await Promise.all(inFlight);
+  const expected = sent * FANOUT_GROUP_SIZE;
+  const waitUntil = performance.now() + 5_000;
+  while (delivery.length < expected && performance.now() < waitUntil) await sleep(50);
+  measuring = false;
+  // What is still missing was committed and poked; one more pull per member shows it was there.
+  await Promise.all(drains.map((drain) => drain()));
+  closeAll(clients);
+  delivery.sort((a, b) => a - b);
+  acks.sort((a, b) => a - b);
+  const scaled = total === 500 && rate === 500 ? '' : '_SCALED_DOWN';
+  const name = `fanout.${total}_devices_${FANOUT_GROUPS}x${FANOUT_GROUP_SIZE}_${rate}msg_s${scaled}`;
+  console.log(
+    `fan-out: sent ${sent} messages in ${sendSeconds.toFixed(1)} s (${(sent / sendSeconds).toFixed(0)}/s), ` +
+      `${delivery.length}/${expected} deliveries, ${stranded} more found by one extra pull per member ` +
+      `after 5 s without a poke, ${pushErrors} push errors, ${failures} pull errors` +
+      (firstError === undefined ? '' : ` (first: ${firstError})`),
+  );
+  return [
+    {
+      metric: `${name}.push_to_pulled_p50`,
+      value: percentile(delivery, 50),
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.push_to_pulled_p99`,
+      value: percentile(delivery, 99),
+      unit: 'ms',
+      target: 100,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.push_ack_p50`,
+      value: percentile(acks, 50),
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.push_ack_p99`,
+      value: percentile(acks, 99),
+      unit: 'ms',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.delivered_fraction`,
+      value: delivery.length / expected,
+      unit: 'ratio',
+      target: 1,
+      better: 'higher',
+    },
+    {
+      metric: `${name}.stranded_after_poke`,
+      value: stranded,
+      unit: 'docs',
+      target: 0,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.achieved_send_rate`,
+      value: sent / sendSeconds,
+      unit: 'msg/s',
+      target: null,
+      better: 'higher',
+    },
+  ];
+}
+
+/** (4) Server RSS per connected idle device: RSS before and after IDLE_DEVICES connections. */
+async function idleMemory(
+  databaseUrl: string,
+  cryptoAddress: string,
+  pool: pg.Pool,
+): Promise<Result[]> {
+  // A fresh server process, so garbage left by the earlier phases does not move its RSS.
+  const server = await spawnSyncServer(databaseUrl, cryptoAddress, { DATABASE_POOL_MAX: '10' });
+  try {
+    return await idleMemoryOf(server.baseUrl, pool, server.process.pid as number);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function idleMemoryOf(baseUrl: string, pool: pg.Pool, pid: number): Promise<Result[]> {
+  const devices = await seedDevices(pool, IDLE_DEVICES, 'idle');
+  // A small warm-up set, so one-off allocations (first handshake, code paths) are not counted.
+  const warm = await connectAll(baseUrl, await seedDevices(pool, 200, 'warm'));
+  await sleep(2000);
+  const before = rssKiB(pid);
+  const clients = await connectAll(baseUrl, devices, 100);
+  await sleep(3000);
+  const after = rssKiB(pid);
+  closeAll([...clients, ...warm]);
+  const name = `idle.${IDLE_DEVICES}_connected_devices`;
+  return [
+    {
+      metric: `${name}.server_rss_per_device`,
+      value: (after - before) / IDLE_DEVICES,
+      unit: 'KiB',
+      target: 50,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.server_rss_before`,
+      value: before / 1024,
+      unit: 'MiB',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: `${name}.server_rss_total`,
+      value: after / 1024,
+      unit: 'MiB',
+      target: null,
+      better: 'lower',
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase();
+  const crypto = await startTestCryptoServer();
+  const results: Result[] = [];
+  let server: Awaited<ReturnType<typeof spawnSyncServer>> | undefined;
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  try {
+    server = await spawnSyncServer(database.url, crypto.address, {
+      DATABASE_POOL_MAX: '10',
+      LOG_LEVEL: 'info',
+    });
+    const pid = server.process.pid as number;
+    const { baseUrl } = server;
+    const phases: [string, () => Promise<Result[]>][] = [
+      ['push throughput', () => pushThroughput(baseUrl, pool)],
+      ['initial sync', () => initialSync(baseUrl, pool)],
+      ['fan-out latency (light)', () => fanout(baseUrl, pool, FANOUT_LIGHT_RATE)],
+      ['fan-out latency (spec)', () => fanout(baseUrl, pool, FANOUT_RATE)],
+      ['idle memory (own server process)', () => idleMemory(database.url, crypto.address, pool)],
+    ];
+    for (const [title, phase] of phases) {
+      const start = performance.now();
+      const serverCpu = cpuSeconds(pid);
+      const postgresCpu = postgresCpuSeconds();
+      const ownCpu = process.cpuUsage();
+      try {
+        results.push(...(await phase()));
+      } catch (error) {
+        console.error(`${title} failed:`, error);
+      }
+      const seconds = (performance.now() - start) / 1000;
+      const own = process.cpuUsage(ownCpu);
+      console.log(
+        `${title}: ${seconds.toFixed(1)} s, sync server CPU ${(((cpuSeconds(pid) - serverCpu) / seconds) * 100).toFixed(0)}%, ` +
+          `PostgreSQL CPU >= ${((postgresCpuSince(postgresCpu) / seconds) * 100).toFixed(0)}%, ` +
+          `bench clients CPU ${(((own.user + own.system) / 1e6 / seconds) * 100).toFixed(0)}% (of one core; ${cpus().length} cores)`,
+      );
+      await sleep(500);
+    }
+  } finally {
+    await server?.stop().catch(() => undefined);
+    await pool.end();
+    await crypto.cleanup();
+    await database.drop();
+  }
+  printTable(results);
+  mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS_FILE}`);
+}
+
+function printTable(results: Result[]) {
+  const rows = results.map((result) => {
+    const met =
+      result.target === null
+        ? ''
+        : (
+              result.better === 'higher'
+                ? result.value >= result.target
+                : result.value <= result.target
+            )
+          ? 'met'
+          : 'MISSED';
+    return [
+      result.metric,
+      result.value >= 100
+        ? Math.round(result.value).toLocaleString('en-US')
+        : result.value.toFixed(2),
+      result.unit,
+      result.target === null ? '' : `${result.better === 'higher' ? '>=' : '<='} ${result.target}`,
+      met,
+    ];
+  });
+  const header = ['metric', 'value', 'unit', 'target', ''];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 1 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+await main();
