@@ -3,11 +3,12 @@
  * Not a test: nothing here fails on a slow machine; the targets are recorded beside the values.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
 import { startCryptoServer } from '../js/native-server.ts';
 import { createGrpcNacl, type GrpcNacl } from '../js/providers/grpc/provider.ts';
 import { createTweetnaclNacl } from '../js/providers/tweetnacl/provider.ts';
@@ -16,16 +17,7 @@ import { loadNaclWasm, NACL_WASM_URL } from '../js/wasm-loader/node.ts';
 import { openCryptoPage } from '../test/support/browser.ts';
 import { type Measurement, rate, runLocalSuite } from './local-suite.ts';
 
-interface Result {
-  metric: string;
-  value: number;
-  unit: string;
-  target: number | null;
-  better: 'higher' | 'lower';
-}
-
 const NATIVE_BENCH = fileURLToPath(new URL('../build/native/anochat-nacl-bench', import.meta.url));
-const RESULTS_FILE = fileURLToPath(new URL('../../bench/results/crypto.json', import.meta.url));
 const GRPC_BUDGET_MS = 1500;
 
 function nativeSuite(): Measurement[] {
@@ -163,7 +155,7 @@ async function grpcSuite(nacl: GrpcNacl, inFlight: number): Promise<Measurement[
   ];
 }
 
-function find(results: Result[], metric: string): number {
+function find(results: BenchResult[], metric: string): number {
   const found = results.find((result) => result.metric === metric);
   if (!found) throw new Error(`missing metric ${metric}`);
   return found.value;
@@ -197,7 +189,7 @@ async function main() {
     rmSync(folder, { recursive: true, force: true });
   }
 
-  const results: Result[] = Object.entries(suites).flatMap(([provider, measurements]) =>
+  const results: BenchResult[] = Object.entries(suites).flatMap(([provider, measurements]) =>
     measurements.map(({ operation, value, unit }) => ({
       metric: `${provider}.${operation}`,
       value,
@@ -255,45 +247,7 @@ async function main() {
     better: 'lower',
   });
 
-  printTable(results);
-  mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${RESULTS_FILE}`);
-}
-
-function printTable(results: Result[]) {
-  const rows = results.map((result) => {
-    const met =
-      result.target === null
-        ? ''
-        : (
-              result.better === 'higher'
-                ? result.value >= result.target
-                : result.value <= result.target
-            )
-          ? 'met'
-          : 'MISSED';
-    return [
-      result.metric,
-      result.value >= 100
-        ? Math.round(result.value).toLocaleString('en-US')
-        : result.value.toFixed(result.unit === 'x' ? 3 : 2),
-      result.unit,
-      result.target === null ? '' : `${result.better === 'higher' ? '>=' : '<='} ${result.target}`,
-      met,
-    ];
-  });
-  const header = ['metric', 'value', 'unit', 'target', ''];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 1 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-      .join('  ');
-  console.log(line(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(line(row));
+  reportBenchResults('crypto', results);
 }
 
 await main();

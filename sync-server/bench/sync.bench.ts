@@ -10,10 +10,8 @@
  * measured goes through the socket.io API.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type {
   Checkpoint,
   PullResponse,
@@ -23,18 +21,11 @@ import type {
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../test/support/crypto-server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { TEST_JWT_SECRET } from '../test/support/sync-server.ts';
-
-interface Result {
-  metric: string;
-  value: number;
-  unit: string;
-  target: number | null;
-  better: 'higher' | 'lower';
-}
 
 interface Device {
   userId: string;
@@ -45,8 +36,6 @@ interface Device {
 interface Client extends Device {
   socket: Socket;
 }
-
-const RESULTS_FILE = fileURLToPath(new URL('../../bench/results/sync.json', import.meta.url));
 
 /** Sizes, overridable from the environment to scale a run up or down. */
 const size = (name: string, fallback: number) => {
@@ -253,7 +242,7 @@ function rssKiB(pid: number): number {
 }
 
 /** (1) Many devices in groups push batches of 50 messages in parallel, one batch in flight each. */
-async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<Result[]> {
+async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<BenchResult[]> {
   const devices = await seedDevices(pool, PUSH_DEVICES, 'push');
   const clients = await connectAll(baseUrl, devices);
   const groups: { id: string; members: Client[] }[] = [];
@@ -341,7 +330,7 @@ async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<Result[]>
 }
 
 /** (2) A fresh device of a member pulls a conversation of SYNC_MESSAGES seeded messages. */
-async function initialSync(baseUrl: string, pool: pg.Pool): Promise<Result[]> {
+async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[]> {
   const [adminDevice, memberDevice] = await seedDevices(pool, 2, 'sync');
   if (!adminDevice || !memberDevice) throw new Error('seed failed');
   const admin = await connect(baseUrl, adminDevice);
@@ -428,7 +417,7 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<Result[]> {
  * pull cause one more pull). Measured per (message, member, sender included): push emitted ->
  * the document returned by that member's pull; and per message: push emitted -> push ack.
  */
-async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Result[]> {
+async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<BenchResult[]> {
   const total = FANOUT_GROUPS * FANOUT_GROUP_SIZE;
   const devices = await seedDevices(pool, total, `fan${rate}`);
   const clients = await connectAll(baseUrl, devices);
@@ -592,7 +581,7 @@ async function idleMemory(
   databaseUrl: string,
   cryptoAddress: string,
   pool: pg.Pool,
-): Promise<Result[]> {
+): Promise<BenchResult[]> {
   // A fresh server process, so garbage left by the earlier phases does not move its RSS.
   const server = await spawnSyncServer(databaseUrl, cryptoAddress, { DATABASE_POOL_MAX: '10' });
   try {
@@ -602,7 +591,7 @@ async function idleMemory(
   }
 }
 
-async function idleMemoryOf(baseUrl: string, pool: pg.Pool, pid: number): Promise<Result[]> {
+async function idleMemoryOf(baseUrl: string, pool: pg.Pool, pid: number): Promise<BenchResult[]> {
   const devices = await seedDevices(pool, IDLE_DEVICES, 'idle');
   // A small warm-up set, so one-off allocations (first handshake, code paths) are not counted.
   const warm = await connectAll(baseUrl, await seedDevices(pool, 200, 'warm'));
@@ -641,7 +630,7 @@ async function idleMemoryOf(baseUrl: string, pool: pg.Pool, pid: number): Promis
 async function main(): Promise<void> {
   const database = await createTestDatabase();
   const crypto = await startTestCryptoServer();
-  const results: Result[] = [];
+  const results: BenchResult[] = [];
   let server: Awaited<ReturnType<typeof spawnSyncServer>> | undefined;
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   try {
@@ -651,7 +640,7 @@ async function main(): Promise<void> {
     });
     const pid = server.process.pid as number;
     const { baseUrl } = server;
-    const phases: [string, () => Promise<Result[]>][] = [
+    const phases: [string, () => Promise<BenchResult[]>][] = [
       ['push throughput', () => pushThroughput(baseUrl, pool)],
       ['initial sync', () => initialSync(baseUrl, pool)],
       ['fan-out latency (light)', () => fanout(baseUrl, pool, FANOUT_LIGHT_RATE)],
@@ -683,45 +672,7 @@ async function main(): Promise<void> {
     await crypto.cleanup();
     await database.drop();
   }
-  printTable(results);
-  mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${RESULTS_FILE}`);
-}
-
-function printTable(results: Result[]) {
-  const rows = results.map((result) => {
-    const met =
-      result.target === null
-        ? ''
-        : (
-              result.better === 'higher'
-                ? result.value >= result.target
-                : result.value <= result.target
-            )
-          ? 'met'
-          : 'MISSED';
-    return [
-      result.metric,
-      result.value >= 100
-        ? Math.round(result.value).toLocaleString('en-US')
-        : result.value.toFixed(2),
-      result.unit,
-      result.target === null ? '' : `${result.better === 'higher' ? '>=' : '<='} ${result.target}`,
-      met,
-    ];
-  });
-  const header = ['metric', 'value', 'unit', 'target', ''];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 1 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-      .join('  ');
-  console.log(line(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(line(row));
+  reportBenchResults('sync', results);
 }
 
 await main();
