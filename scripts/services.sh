@@ -7,6 +7,16 @@ set -euo pipefail
 
 sudo_prefix() { [ "$(id -u)" -ne 0 ] && echo sudo || true; }
 
+# wait_until CHECK MESSAGE: up to 30 s for CHECK to succeed, else MESSAGE and failure.
+wait_until() {
+  for _ in $(seq 1 30); do
+    "$1" && return 0
+    sleep 1
+  done
+  echo "services: $2" >&2
+  return 1
+}
+
 postgres_answers() {
   psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1
 }
@@ -29,12 +39,7 @@ ensure_postgres() {
   version=$(ls /etc/postgresql | sort -V | tail -n 1)
   echo "services: starting PostgreSQL $version"
   $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-  for _ in $(seq 1 30); do
-    postgres_answers && return 0
-    sleep 1
-  done
-  echo "services: PostgreSQL does not answer on 127.0.0.1:5432 as postgres" >&2
-  return 1
+  wait_until postgres_answers "PostgreSQL does not answer on 127.0.0.1:5432 as postgres"
 }
 
 redis_answers() {
@@ -52,12 +57,7 @@ ensure_redis() {
   fi
   echo "services: starting Redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-  for _ in $(seq 1 30); do
-    redis_answers && return 0
-    sleep 1
-  done
-  echo "services: Redis does not answer on 127.0.0.1:6379" >&2
-  return 1
+  wait_until redis_answers "Redis does not answer on 127.0.0.1:6379"
 }
 
 ensure_postgres

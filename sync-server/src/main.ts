@@ -1,6 +1,7 @@
 /** Process entry: configuration from the environment, the server, and graceful shutdown on signals. */
 import { ConfigError, loadConfig } from './config/config.ts';
 import { createLogger } from './logging/logger.ts';
+import { stopOnSignals } from './process/stop-on-signals.ts';
 import { startSyncServer } from './sync-server.ts';
 
 let config: ReturnType<typeof loadConfig>;
@@ -15,21 +16,7 @@ try {
 const logger = createLogger(config.logLevel);
 try {
   const server = await startSyncServer(config, logger);
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopOnSignals(() => server.stop(), logger);
 } catch (error) {
   logger.fatal({ err: error }, 'sync server failed to start');
   process.exit(1);

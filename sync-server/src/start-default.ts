@@ -9,6 +9,7 @@ import { type Config, loadConfig } from './config/config.ts';
 import { type EmbeddedPlan, planEmbeddedDefaults } from './embedded/embedded-defaults.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
 import { createLogger } from './logging/logger.ts';
+import { stopOnSignals } from './process/stop-on-signals.ts';
 import { type RunningSyncServer, startSyncServer } from './sync-server.ts';
 
 let plan: EmbeddedPlan;
@@ -78,18 +79,4 @@ const host = ['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config
 const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
 logger.info({ url }, `AnoChat sync server ready at ${url}`);
 
-let stopping = false;
-const shutdown = (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  stopAll().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-};
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+stopOnSignals(stopAll, logger);
