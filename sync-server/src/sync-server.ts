@@ -11,6 +11,7 @@ import { deviceRoutes } from './devices/device-routes.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
+import { webAppRoutes } from './http/web-app-routes.ts';
 import type { Logger } from './logging/logger.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createFanout, type Fanout } from './replication/fanout.ts';
@@ -90,6 +91,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
       }),
       authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated, onDeviceRevoked }),
       deviceRoutes({ pool, authenticated, onDeviceRevoked }),
+      ...(config.http.webAppDir === null ? [] : [webAppRoutes(config.http.webAppDir)]),
     ],
   });
   const http = await listen(app, config.http.host, config.http.port);

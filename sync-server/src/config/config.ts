@@ -29,6 +29,8 @@ const environment = z.object({
   /** Express's `trust proxy`: set to the number of proxies in front, so req.ip is the client's. */
   TRUST_PROXY_HOPS: integer(0, 10).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).default(10_000),
+  /** Optional: the built web app (app/dist) to serve on the same port. Unset or empty = API only. */
+  WEB_APP_DIR: z.string().default(''),
   MIGRATE_ON_START: flag.default(true),
   ARGON2_OPS_LIMIT: integer(
     CRYPTO_LIMITS.pwhashMinOpsLimit,
@@ -65,6 +67,8 @@ export interface Config {
     bodyLimitBytes: number;
     trustProxyHops: number;
     shutdownTimeoutMs: number;
+    /** null: serve the API only. */
+    webAppDir: string | null;
   };
   database: { url: string; poolMax: number; migrateOnStart: boolean };
   crypto: { grpcAddress: string; argon2: { opsLimit: number; memLimit: number } };
@@ -110,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       trustProxyHops: e.TRUST_PROXY_HOPS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      webAppDir: e.WEB_APP_DIR || null,
     },
     database: {
       url: e.DATABASE_URL,
