@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import {
+  decodeMessageEnvelope,
+  type E2eResult,
+  encodeMessageEnvelope,
+  type MembershipView,
+  messageSigningBytes,
+  openMessage,
+  sealMessage,
+} from '../js/e2e/index.ts';
+import type { SyncNacl } from '../js/nacl.ts';
+import {
+  addDevice,
+  bitFlips,
+  createUser,
+  loadSyncProviders,
+  membershipView,
+  newConversation,
+  onlyDevice,
+  revokeDevice,
+} from './support/e2e-world.ts';
+
+let providers: { wasm: SyncNacl; tweetnacl: SyncNacl };
+before(async () => {
+  providers = await loadSyncProviders();
+});
+
+const replyTarget = randomUUID();
+const payloads: MessagePayload[] = [
+  { type: 'text', text: 'meet at the station' },
+  { type: 'text', text: 'héllo 👋🏽 with a reply', replyTo: replyTarget },
+  { type: 'text', text: '' },
+  { type: 'edit', messageId: replyTarget, text: 'meet at the museum' },
+  { type: 'reaction', messageId: replyTarget, emoji: '👨‍👩‍👧‍👦', on: true },
+  { type: 'reaction', messageId: replyTarget, emoji: '👍', on: false },
+  { type: 'deletion', messageId: replyTarget },
+  {
+    type: 'attachment',
+    fileName: 'holiday photo.jpg',
+    mime: 'image/jpeg',
+    size: 2 ** 40 + 3,
+    key: new Uint8Array(32).fill(7),
+    header: new Uint8Array(24).fill(9),
+    contentHash: new Uint8Array(32).fill(11),
+  },
+];
+
+function codeOf<T>(result: E2eResult<T>): string {
+  return result.ok ? 'ok' : result.error.code;
+}
+
+/** Alice and Bob in one conversation; Alice's device sends. */
+function scene(nacl: SyncNacl) {
+  const alice = createUser(nacl, 'Alice');
+  const bob = createUser(nacl, 'bob');
+  const conversation = newConversation(nacl);
+  const view = membershipView(nacl, [alice, bob], [alice, bob]);
+  const keys = new Map([[conversation.epoch, conversation.key]]);
+  const sender = onlyDevice(alice);
+  const send = (payload: MessagePayload, id = randomUUID()) => ({
+    id,
+    bytes: sealMessage(nacl, { id, conversationKey: conversation, payload }, sender),
+  });
+  const row = (id: string) => ({
+    id,
+    conversationId: conversation.conversationId,
+    senderDeviceId: sender.deviceId,
+  });
+  return { alice, bob, conversation, view, keys, sender, send, row };
+}
+
+for (const name of ['wasm', 'tweetnacl'] as const) {
+  describe(`messages (${name})`, () => {
+    it('every payload type seals and opens to the same payload, with its sender', () => {
+      const nacl = providers[name];
+      const { send, row, keys, view, alice, sender } = scene(nacl);
+      for (const payload of payloads) {
+        const { id, bytes } = send(payload);
+        const opened = openMessage(nacl, bytes, row(id), keys, view);
+        assert.ok(opened.ok, codeOf(opened));
+        assert.deepEqual(opened.value.payload, payload);
+        assert.equal(opened.value.senderUserId, alice.identity.userId);
+        assert.equal(opened.value.senderDeviceId, sender.deviceId);
+        assert.equal(opened.value.id, id);
+      }
+    });
+
+    it('one flipped bit anywhere in the envelope is refused with a typed code', () => {
+      const nacl = providers[name];
+      const { send, row, keys, view } = scene(nacl);
+      const { id, bytes } = send({ type: 'text', text: 'twenty characters!!!' });
+      // tweetnacl verifies at ~60/s: flip one bit per byte there, every bit in WebAssembly.
+      const stride = name === 'wasm' ? 1 : 8;
+      let index = 0;
+      for (const flipped of bitFlips(bytes)) {
+        if (index++ % stride !== 0) continue;
+        const byte = Math.floor((index - 1) / 8);
+        const code = codeOf(openMessage(nacl, flipped, row(id), keys, view));
+        const expected =
+          byte === 0
+            ? ['UNSUPPORTED_VERSION']
+            : byte < 17
+              ? ['WRONG_ID']
+              : byte < 33
+                ? ['WRONG_CONVERSATION']
+                : byte < 37
+                  ? ['BAD_SIGNATURE', 'MALFORMED']
+                  : byte < 53
+                    ? ['WRONG_SENDER']
+                    : ['BAD_SIGNATURE'];
+        assert.ok(expected.includes(code), `byte ${byte}: ${code}`);
+      }
+    });
+
+    it('a message moved to another conversation or replayed under another id is refused', () => {
+      const nacl = providers[name];
+      const { send, row, keys, view, conversation } = scene(nacl);
+      const { id, bytes } = send({ type: 'text', text: 'transfer 100 to Bob' });
+      const elsewhere = { ...row(id), conversationId: randomUUID() };
+      assert.equal(codeOf(openMessage(nacl, bytes, elsewhere, keys, view)), 'WRONG_CONVERSATION');
+      assert.equal(codeOf(openMessage(nacl, bytes, row(randomUUID()), keys, view)), 'WRONG_ID');
+
+      // Rewriting the ids inside the envelope too breaks the signature.
+      const decoded = decodeMessageEnvelope(bytes);
+      assert.ok(decoded.ok);
+      const otherId = randomUUID();
+      const replayed = encodeMessageEnvelope({ ...decoded.value, id: otherId });
+      assert.equal(codeOf(openMessage(nacl, replayed, row(otherId), keys, view)), 'BAD_SIGNATURE');
+      const otherConversation = randomUUID();
+      const moved = encodeMessageEnvelope({ ...decoded.value, conversationId: otherConversation });
+      const movedRow = { ...row(id), conversationId: otherConversation };
+      const movedKeys = new Map([[conversation.epoch, conversation.key]]);
+      assert.equal(codeOf(openMessage(nacl, moved, movedRow, movedKeys, view)), 'BAD_SIGNATURE');
+    });
+
+    it('a validly signed ciphertext under another key fails to decrypt, a missing epoch key is named', () => {
+      const nacl = providers[name];
+      const { send, row, view, conversation } = scene(nacl);
+      const { id, bytes } = send({ type: 'text', text: 'hi' });
+      const wrongKey = new Map([[conversation.epoch, nacl.randomBytes(32)]]);
+      assert.equal(codeOf(openMessage(nacl, bytes, row(id), wrongKey, view)), 'DECRYPT_FAILED');
+      assert.equal(codeOf(openMessage(nacl, bytes, row(id), new Map(), view)), 'UNKNOWN_EPOCH');
+    });
+
+    it('a sender device that is uncertified, certified by another identity, or revoked is refused', () => {
+      const nacl = providers[name];
+      const { alice, bob, conversation, keys } = scene(nacl);
+      const message = (device: ReturnType<typeof onlyDevice>) => {
+        const id = randomUUID();
+        const bytes = sealMessage(
+          nacl,
+          { id, conversationKey: conversation, payload: { type: 'text', text: 'it is me' } },
+          device,
+        );
+        const row = {
+          id,
+          conversationId: conversation.conversationId,
+          senderDeviceId: device.deviceId,
+        };
+        return { bytes, row };
+      };
+
+      // The server registers a device for Alice with no certificate.
+      const injected = addDevice(nacl, alice, { certified: false });
+      let view: MembershipView = membershipView(nacl, [alice, bob], [alice, bob]);
+      let sent = message(injected);
+      assert.equal(codeOf(openMessage(nacl, sent.bytes, sent.row, keys, view)), 'UNTRUSTED_DEVICE');
+
+      // The server certifies a device with an identity key of its own.
+      const forger = createUser(nacl, 'alice');
+      const forged = onlyDevice(forger);
+      const forgedPublished = forger.published[0];
+      assert.ok(forgedPublished);
+      alice.published.push({ ...forgedPublished, userId: alice.identity.userId });
+      alice.devices.push({ ...forged, userId: alice.identity.userId });
+      view = membershipView(nacl, [alice, bob], [alice, bob]);
+      sent = message({ ...forged, userId: alice.identity.userId });
+      assert.equal(codeOf(openMessage(nacl, sent.bytes, sent.row, keys, view)), 'UNTRUSTED_DEVICE');
+
+      // A revocation the server made up changes nothing; Alice's own revokes.
+      const phone = onlyDevice(alice);
+      const phonePublished = alice.published[0];
+      assert.ok(phonePublished);
+      phonePublished.revocation = forger.published[0]?.certificate ?? null;
+      view = membershipView(nacl, [alice, bob], [alice, bob]);
+      sent = message(phone);
+      assert.equal(codeOf(openMessage(nacl, sent.bytes, sent.row, keys, view)), 'ok');
+      revokeDevice(nacl, alice, phone.deviceId);
+      view = membershipView(nacl, [alice, bob], [alice, bob]);
+      assert.equal(codeOf(openMessage(nacl, sent.bytes, sent.row, keys, view)), 'REVOKED_DEVICE');
+    });
+
+    it('a trusted device of a non-member is refused', () => {
+      const nacl = providers[name];
+      const { alice, bob, conversation, keys } = scene(nacl);
+      const mallory = createUser(nacl, 'mallory');
+      const view = membershipView(nacl, [alice, bob, mallory], [alice, bob]);
+      const id = randomUUID();
+      const device = onlyDevice(mallory);
+      const bytes = sealMessage(
+        nacl,
+        { id, conversationKey: conversation, payload: { type: 'text', text: 'let me in' } },
+        device,
+      );
+      const row = {
+        id,
+        conversationId: conversation.conversationId,
+        senderDeviceId: device.deviceId,
+      };
+      assert.equal(codeOf(openMessage(nacl, bytes, row, keys, view)), 'NOT_A_MEMBER');
+    });
+
+    it('the signature covers every field: the signed bytes change with each of them', () => {
+      const nacl = providers[name];
+      const { send } = scene(nacl);
+      const decoded = decodeMessageEnvelope(send({ type: 'text', text: 'x' }).bytes);
+      assert.ok(decoded.ok);
+      const base = messageSigningBytes(decoded.value);
+      const variants = [
+        { ...decoded.value, id: randomUUID() },
+        { ...decoded.value, conversationId: randomUUID() },
+        { ...decoded.value, epoch: decoded.value.epoch + 1 },
+        { ...decoded.value, senderDeviceId: randomUUID() },
+        { ...decoded.value, nonce: nacl.randomBytes(24) },
+        { ...decoded.value, ciphertext: decoded.value.ciphertext.subarray(1) },
+      ];
+      for (const variant of variants) assert.notDeepEqual(messageSigningBytes(variant), base);
+    });
+  });
+}
+
+describe('messages: WebAssembly and tweetnacl interoperate', () => {
+  for (const [from, to] of [
+    ['wasm', 'tweetnacl'],
+    ['tweetnacl', 'wasm'],
+  ] as const) {
+    it(`sealed with ${from}, opened with ${to}`, () => {
+      const { send, row, keys, alice, bob } = scene(providers[from]);
+      const view = membershipView(providers[to], [alice, bob], [alice, bob]);
+      for (const payload of payloads) {
+        const { id, bytes } = send(payload);
+        const opened = openMessage(providers[to], bytes, row(id), keys, view);
+        assert.ok(opened.ok, codeOf(opened));
+        assert.deepEqual(opened.value.payload, payload);
+      }
+    });
+  }
+});
