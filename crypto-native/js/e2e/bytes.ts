@@ -8,13 +8,21 @@ const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(
 
 export const UUID_BYTES = 16;
 
+function hexValue(code: number): number {
+  return code <= 57 ? code - 48 : code - 87;
+}
+
 /** A lower-case canonical UUID as its 16 bytes; anything else is a caller mistake. */
 export function uuidToBytes(uuid: string, field = 'id'): Uint8Array {
   if (!UUID_REGEX.test(uuid))
     throw new E2eError('INVALID_INPUT', `${field}: must be a lower-case UUID`);
-  const hex = uuid.replaceAll('-', '');
   const bytes = new Uint8Array(UUID_BYTES);
-  for (let i = 0; i < UUID_BYTES; i++) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  let position = 0;
+  for (let i = 0; i < UUID_BYTES; i++) {
+    if (uuid.charCodeAt(position) === 45) position++;
+    bytes[i] = (hexValue(uuid.charCodeAt(position)) << 4) | hexValue(uuid.charCodeAt(position + 1));
+    position += 2;
+  }
   return bytes;
 }
 

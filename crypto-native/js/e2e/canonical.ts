@@ -15,13 +15,25 @@ export const CONTEXT = {
   safetyNumber: 'anochat/v1/safety-number',
 } as const;
 
+const encodedContexts = new Map<string, Uint8Array>();
+
+/** Contexts are few and fixed: encode each once (this runs for every message sealed or opened). */
+function contextBytesOf(context: string): Uint8Array {
+  let bytes = encodedContexts.get(context);
+  if (bytes === undefined) {
+    bytes = utf8(context);
+    encodedContexts.set(context, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The bytes a signature covers: the context, then every field, each preceded by its length as a
  * 4-byte big-endian integer. Length prefixes make the encoding injective: no two different field
  * lists give the same bytes, whatever the fields contain.
  */
 export function canonicalBytes(context: string, fields: readonly Uint8Array[]): Uint8Array {
-  const contextBytes = utf8(context);
+  const contextBytes = contextBytesOf(context);
   let length = 4 + contextBytes.length;
   for (const field of fields) length += 4 + field.length;
   const out = new Uint8Array(length);
