@@ -182,6 +182,34 @@ for (const name of ['wasm', 'tweetnacl'] as const) {
       assert.ok(!trusted.some((device) => device.id === uncertified.deviceId));
     });
 
+    it('a certified device whose box key has small order is not trusted (it would break every box)', () => {
+      const nacl = providers[name];
+      const alice = createUser(nacl, 'alice');
+      const keys = newDeviceKeys(nacl);
+      // u = 1: a point of order 4 (RFC 7748 lists the small-order u-coordinates).
+      const smallOrder = new Uint8Array(32);
+      smallOrder[0] = 1;
+      const certificate = createDeviceCertificate(nacl, alice.identityKeys.secretKey, {
+        username: 'alice',
+        boxPublicKey: smallOrder,
+        signPublicKey: keys.sign.publicKey,
+        createdAt: 1,
+      });
+      const weak = {
+        id: randomUUID(),
+        userId: alice.identity.userId,
+        boxPublicKey: smallOrder,
+        signPublicKey: keys.sign.publicKey,
+        certificate,
+        revocation: null,
+      };
+      const trusted = trustedDevices(nacl, alice.identity, [...alice.published, weak]);
+      assert.deepEqual(
+        trusted.map((device) => device.id),
+        [alice.devices[0]?.deviceId],
+      );
+    });
+
     it('refuses to certify with a wrong-sized key, a bad username or a non-integer time', () => {
       const nacl = providers[name];
       const alice = createUser(nacl, 'alice');

@@ -1,4 +1,5 @@
 import { E2E_FORMAT_VERSION } from '@anochat/schemas/e2e/limits';
+import { NaclError } from '../errors.ts';
 import type { KeyPair, SyncNacl } from '../nacl.ts';
 import { bytesEqual, isTimestamp, readU64, requireLength, u64, utf8 } from './bytes.ts';
 import { CONTEXT, canonicalBytes } from './canonical.ts';
@@ -289,6 +290,24 @@ export function verifyDeviceRevocation(
   return decoded;
 }
 
+/** Any fixed scalar: only whether the shared secret would be all zero matters. */
+const PROBE_SCALAR = new Uint8Array(32).fill(1);
+
+/**
+ * A box key of small order (all-zero shared secrets) would make every box to or from the device
+ * throw WEAK_KEY: its owner could certify one to break key distribution, so such a device is
+ * not trusted.
+ */
+function hasWeakBoxKey(nacl: SyncNacl, boxPublicKey: Uint8Array): boolean {
+  try {
+    nacl.scalarMult(PROBE_SCALAR, boxPublicKey);
+    return false;
+  } catch (error) {
+    if (error instanceof NaclError) return true;
+    throw error;
+  }
+}
+
 type DeviceStanding =
   | { status: 'trusted'; device: TrustedDevice }
   | { status: 'revoked' | 'untrusted' };
@@ -300,7 +319,7 @@ function standingOf(nacl: SyncNacl, user: UserIdentity, device: PublishedDevice)
     boxPublicKey: device.boxPublicKey,
     signPublicKey: device.signPublicKey,
   });
-  if (!certificate.ok) return { status: 'untrusted' };
+  if (!certificate.ok || hasWeakBoxKey(nacl, device.boxPublicKey)) return { status: 'untrusted' };
   if (device.revocation !== null) {
     const revocation = verifyDeviceRevocation(nacl, user.identityPublicKey, device.revocation, {
       username: user.username,
@@ -315,7 +334,8 @@ function standingOf(nacl: SyncNacl, user: UserIdentity, device: PublishedDevice)
 
 /**
  * The devices of `user` to encrypt to and accept messages from: those whose certificate verifies
- * under the user's identity key and that no valid revocation revokes. A device of another user, or
+ * under the user's identity key, whose box key is not of small order, and that no valid revocation
+ * revokes. A device of another user, or
  * a revocation that does not verify (the server cannot revoke on the user's behalf), changes nothing.
  */
 export function trustedDevices(
