@@ -17,6 +17,7 @@ import {
   eventually,
   messageDoc,
   pull,
+  pullAll,
   type SyncClient,
   syncUser,
 } from './support/sync-client.ts';
@@ -92,22 +93,27 @@ describe('fan-out across two instances through Redis', () => {
     await redis.close();
   });
 
-  it('a message pushed on A pokes the member on B, who pulls it; a non-member hears nothing', async () => {
+  it('a message pushed on A is streamed to the live member on B; a non-member hears nothing', async () => {
     const alice = await on(a);
     const [bob, carol] = [await on(b), await on(b)];
     const group = await createGroup(alice, [bob]);
+    // Pulled to the end: their messages stream is live on B.
+    const { checkpoint } = await pullAll(bob, 'messages');
+    await pullAll(carol, 'messages');
     await settle();
     const [bobBefore, carolBefore] = [bob.streams.length, carol.streams.length];
     const message = messageDoc(alice, group);
     await create(alice, 'messages', [message]);
-    await eventually(() =>
-      bob.streams.slice(bobBefore).some((e) => e.collection === 'messages' && 'resync' in e),
-    );
-    const page = await pull(bob, 'messages', null, 10);
+    const streamed = () =>
+      bob.streams.slice(bobBefore).filter((e) => e.collection === 'messages' && 'documents' in e);
+    await eventually(() => streamed().length === 1);
+    // B served it from its own query: the same page a pull from Bob's position gives.
+    const page = await pull(bob, 'messages', checkpoint, 10);
     assert.deepEqual(
       page.documents.map((doc) => doc.id),
       [message.id],
     );
+    assert.deepEqual(streamed()[0], { collection: 'messages', ...page });
     await settle();
     assert.equal(carol.streams.length, carolBefore);
   });

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Checkpoint, WireDocument } from '@anochat/schemas/rxdb/sync';
 import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
+import { StreamConsumer } from './support/stream-consumer.ts';
 import { useSyncServer } from './support/suite.ts';
 import {
   create,
   createGroup,
   envelope,
+  eventually,
   messageDoc,
   pull,
   push,
@@ -101,6 +103,55 @@ describe('sync pulls never skip a row', () => {
   });
 });
 
+describe('the live stream never skips a row either', () => {
+  it('8 concurrent pushers with slow transactions, 3 replicas fed by the stream: all at the latest state', async () => {
+    const pushers = await Promise.all(Array.from({ length: 8 }, user));
+    const readers = await Promise.all(Array.from({ length: 3 }, user));
+    const admin = pushers[0] as SyncClient;
+    const group = await createGroup(admin, [...pushers.slice(1), ...readers]);
+    const replicas = readers.map((reader) => new StreamConsumer(reader, 'messages', 7));
+    await Promise.all(replicas.map((replica) => replica.start()));
+
+    await Promise.all(
+      pushers.map(async (pusher) => {
+        for (let round = 0; round < 6; round += 1) {
+          const batch = Array.from({ length: 1 + (round % 3) }, () => messageDoc(pusher, group));
+          await create(pusher, 'messages', batch);
+          const edited = batch[0] as WireDocument;
+          const { rows } = await suite.server.pool.query<{ rev: string }>(
+            'SELECT rev::text FROM messages WHERE id = $1',
+            [edited.id],
+          );
+          const answer = await push(pusher, 'messages', [
+            {
+              assumedMasterState: { ...edited, rev: rows[0]?.rev as string },
+              newDocumentState: { ...edited, envelope: envelope(`edited ${round}`) },
+            },
+          ]);
+          assert.deepEqual(answer, { conflicts: [], rejected: [] });
+        }
+      }),
+    );
+    const { rows } = await suite.server.pool.query<{ id: string; envelope: Buffer; rev: string }>(
+      'SELECT id, envelope, rev::text FROM messages WHERE conversation_id = $1',
+      [group],
+    );
+    assert.equal(rows.length, 8 * (1 + 2 + 3 + 1 + 2 + 3));
+    const atLatest = (replica: StreamConsumer) =>
+      rows.every((row) => replica.documents.get(row.id)?.rev === row.rev);
+    // No pull after the pushes: only what the stream sends brings the replicas up to date.
+    await eventually(() => replicas.every(atLatest), 10_000);
+    for (const replica of replicas) {
+      await replica.idle();
+      assert.equal(replica.documents.size, rows.length);
+      for (const row of rows) {
+        assert.equal(replica.documents.get(row.id)?.envelope, row.envelope.toString('base64'));
+      }
+      assert.ok(replica.arrivals.some((arrival) => arrival.via === 'stream'));
+    }
+  });
+});
+
 describe('sync pull query plan', () => {
   it('pulls messages through the indexes, not a sequential scan, among 200k messages', async () => {
     const pool = suite.server.pool;
@@ -132,7 +183,7 @@ describe('sync pull query plan', () => {
       { rev: '0', id: '00000000-0000-0000-0000-000000000000' },
       { rev: '999999999', id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' },
     ]) {
-      const params = pullParams('messages', {
+      const params = pullParams({
         userId: reader.userId,
         deviceId: reader.deviceId,
         rev: from.rev,

@@ -13,7 +13,6 @@ import {
   eventually,
   memberDoc,
   messageDoc,
-  pull,
   pullAll,
   push,
   type SyncClient,
@@ -486,52 +485,5 @@ describe('sync idempotence', () => {
     const edit = [{ assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('e') } }];
     assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
     assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
-  });
-});
-
-describe('sync live stream', () => {
-  it('tells the devices of members to pull after a commit, and nobody else', async () => {
-    const [alice, bob, carol] = [await user(), await user(), await user()];
-    const group = await createGroup(alice, [bob]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const [bobBefore, carolBefore] = [bob.streams.length, carol.streams.length];
-    await create(alice, 'messages', [messageDoc(alice, group)]);
-    await eventually(() =>
-      bob.streams.slice(bobBefore).some((e) => e.collection === 'messages' && 'resync' in e),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(carol.streams.length, carolBefore);
-    const page = await pull(bob, 'messages', null, 10);
-    assert.equal(page.documents.length, 1);
-  });
-
-  it('pokes again once an older open transaction no longer hides the commit from pulls', async () => {
-    const [alice, bob] = [await user(), await user()];
-    const group = await createGroup(alice, [bob]);
-    const { checkpoint } = await pullAll(bob, 'messages');
-    const blocker = await suite.server.pool.connect();
-    try {
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT pg_current_xact_id()');
-      const before = bob.streams.length;
-      const message = messageDoc(alice, group);
-      await create(alice, 'messages', [message]);
-      const messagePokes = () =>
-        bob.streams.slice(before).filter((e) => e.collection === 'messages').length;
-      await eventually(() => messagePokes() === 1);
-      const hidden = await pull(bob, 'messages', checkpoint, 10);
-      assert.deepEqual(hidden.documents, [], 'the open transaction holds the commit back');
-
-      await blocker.query('COMMIT');
-      await eventually(() => messagePokes() === 2);
-      const shown = await pull(bob, 'messages', checkpoint, 10);
-      assert.deepEqual(
-        shown.documents.map((d) => d.id),
-        [message.id],
-      );
-    } finally {
-      await blocker.query('ROLLBACK').catch(() => undefined);
-      blocker.release();
-    }
   });
 });

@@ -10,7 +10,7 @@ import type { Pool } from '../database/pool.ts';
 import { isDeviceActive } from '../devices/device-repository.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PresenceStore } from './presence.ts';
-import type { Author } from './push-handlers.ts';
+import type { Author } from './push/types.ts';
 import { SyncError } from './validation.ts';
 
 export const userRoom = (userId: string) => `user:${userId}`;

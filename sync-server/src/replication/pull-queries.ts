@@ -1,5 +1,6 @@
 import type { CollectionName, WireDocument } from '@anochat/schemas/rxdb/sync';
 import type { Queryable } from '../database/pool.ts';
+import { DOCUMENT_SHAPES, type Row } from './documents.ts';
 
 /**
  * One pull query per collection. Each returns the device's rows ordered by (k, key) strictly after
@@ -14,236 +15,278 @@ import type { Queryable } from '../database/pool.ts';
  *
  * Every input of k is the id of a transaction that wrote the row or granted its visibility, k never
  * decreases, and k < xmin means all of those transactions have finished.
+ *
+ * Each collection's query is written once as a body over SQL expressions for the viewer and its
+ * position, so the same text serves a device's `pull` (parameters) and the live stream, which asks
+ * for many devices in one statement (a LATERAL join over their positions).
  */
 
-export interface PullParams {
-  userId: string;
-  deviceId: string;
+/** SQL expressions a body is built from. */
+interface Viewer {
+  user: string;
+  device: string;
   rev: string;
-  /** The checkpoint id split into its uuid parts (one, or two for members and receipts). */
-  key: readonly string[];
-  limit: number;
+  key0: string;
+  key1: string;
+  limit: string;
+  xmin: string;
 }
-
-export interface PulledRow {
-  k: string;
-  id: string;
-  document: WireDocument;
-}
-
-const SNAPSHOT = 'snap AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)';
-
-/** Users (other than me) I share or shared a conversation with, and since which transaction. */
-const LINKS = `links AS (
-    SELECT other.user_id, max(greatest(me.joined_rev, other.joined_rev)) AS link
-      FROM members me JOIN members other ON other.conversation_id = me.conversation_id
-     WHERE me.user_id = $1 AND other.user_id <> $1
-     GROUP BY other.user_id
-    UNION ALL SELECT $1::uuid, '0'::xid8)`;
-
-const b64 = (value: Buffer | null) => (value === null ? null : value.toString('base64'));
-const iso = (value: Date | null) => (value === null ? null : value.toISOString());
-
-type Row = Record<string, unknown>;
 
 interface PullSpec {
-  sql: string;
-  params(p: PullParams): unknown[];
-  toDocument(row: Row): WireDocument;
+  body(v: Viewer): string;
+  /** The sort key of the body's rows after `k`. */
+  order: readonly string[];
 }
 
-export function userDocument(row: Row): WireDocument {
-  return {
-    id: row.id as string,
-    username: row.username as string,
-    displayName: row.display_name as string,
-    rev: row.rev_text as string,
-    _deleted: row.deleted as boolean,
-  };
-}
+const shape = DOCUMENT_SHAPES;
 
-export function conversationDocument(row: Row): WireDocument {
-  return {
-    id: row.id as string,
-    kind: row.kind as string,
-    titleCiphertext: b64(row.title_ciphertext as Buffer | null),
-    createdBy: row.created_by as string,
-    directPeerId: (row.direct_peer_id as string | null) ?? null,
-    rev: row.rev_text as string,
-    _deleted: row.deleted as boolean,
-  };
-}
-
-export function memberDocument(row: Row): WireDocument {
-  return {
-    id: `${row.conversation_id}|${row.user_id}`,
-    conversationId: row.conversation_id as string,
-    userId: row.user_id as string,
-    role: row.role as string,
-    removed: row.removed_at !== null,
-    rev: row.rev_text as string,
-    _deleted: false,
-  };
-}
-
-export function messageDocument(row: Row): WireDocument {
-  return {
-    id: row.id as string,
-    conversationId: row.conversation_id as string,
-    senderDeviceId: row.sender_device_id as string,
-    envelope: (row.envelope as Buffer).toString('base64'),
-    createdAt: (row.created_at as Date).toISOString(),
-    editedAt: iso(row.edited_at as Date | null),
-    rev: row.rev_text as string,
-    _deleted: row.deleted as boolean,
-  };
-}
-
-export function receiptDocument(row: Row): WireDocument {
-  return {
-    id: `${row.conversation_id}|${row.user_id}`,
-    conversationId: row.conversation_id as string,
-    userId: row.user_id as string,
-    deliveredUpTo: (row.delivered_up_to as string | null) ?? null,
-    readUpTo: (row.read_up_to as string | null) ?? null,
-    rev: row.rev_text as string,
-    _deleted: false,
-  };
-}
-
-export function keyEnvelopeDocument(row: Row): WireDocument {
-  return {
-    id: row.id as string,
-    conversationId: row.conversation_id as string,
-    epoch: row.epoch as number,
-    recipientDeviceId: row.recipient_device_id as string,
-    senderDeviceId: row.sender_device_id as string,
-    envelope: (row.envelope as Buffer).toString('base64'),
-    rev: row.rev_text as string,
-    _deleted: row.deleted as boolean,
-  };
-}
-
-const single = (p: PullParams) => [p.userId, p.rev, p.key[0], p.limit];
-const pair = (p: PullParams) => [p.userId, p.rev, p.key[0], p.key[1], p.limit];
+/** Users (me included, with link 0) I share or shared a conversation with, and since when. */
+const links = (v: Viewer) => `(
+    SELECT other.user_id, max(greatest(me.joined_rev, other.joined_rev)) AS link
+      FROM members me JOIN members other ON other.conversation_id = me.conversation_id
+     WHERE me.user_id = ${v.user} AND other.user_id <> ${v.user}
+     GROUP BY other.user_id
+    UNION ALL SELECT ${v.user}, '0'::xid8)`;
 
 const SPECS: Record<CollectionName, PullSpec> = {
   users: {
-    sql: `WITH ${SNAPSHOT}, ${LINKS},
-      v AS (SELECT u.*, greatest(u.rev, l.link) AS k FROM links l JOIN users u ON u.id = l.user_id)
-      SELECT v.*, v.k::text AS k_text, v.rev::text AS rev_text FROM v, snap
-       WHERE v.k < snap.xmin AND (v.k, v.id) > ($2::xid8, $3::uuid)
-       ORDER BY v.k, v.id LIMIT $4`,
-    params: single,
-    toDocument: userDocument,
+    order: ['id'],
+    body: (v) => `
+      SELECT ${shape.users.columns('u')}, greatest(u.rev, l.link) AS k
+        FROM ${links(v)} l JOIN users u ON u.id = l.user_id
+       WHERE greatest(u.rev, l.link) < ${v.xmin} AND (greatest(u.rev, l.link), u.id) > (${v.rev}, ${v.key0})
+       ORDER BY k, u.id LIMIT ${v.limit}`,
   },
   devices: {
-    sql: `WITH ${SNAPSHOT}, ${LINKS},
-      v AS (SELECT d.*, greatest(d.rev, l.link) AS k FROM links l JOIN devices d ON d.user_id = l.user_id)
-      SELECT v.*, v.k::text AS k_text, v.rev::text AS rev_text FROM v, snap
-       WHERE v.k < snap.xmin AND (v.k, v.id) > ($2::xid8, $3::uuid)
-       ORDER BY v.k, v.id LIMIT $4`,
-    params: single,
-    toDocument: (row) => ({
-      id: row.id as string,
-      userId: row.user_id as string,
-      name: row.user_id === row.viewer ? (row.name as string) : null,
-      boxPublicKey: (row.box_public_key as Buffer).toString('base64'),
-      signPublicKey: (row.sign_public_key as Buffer).toString('base64'),
-      revokedAt: iso(row.revoked_at as Date | null),
-      rev: row.rev_text as string,
-      _deleted: false,
-    }),
+    order: ['id'],
+    body: (v) => `
+      SELECT ${shape.devices.columns('d', v.user)}, greatest(d.rev, l.link) AS k
+        FROM ${links(v)} l JOIN devices d ON d.user_id = l.user_id
+       WHERE greatest(d.rev, l.link) < ${v.xmin} AND (greatest(d.rev, l.link), d.id) > (${v.rev}, ${v.key0})
+       ORDER BY k, d.id LIMIT ${v.limit}`,
   },
   conversations: {
-    sql: `WITH ${SNAPSHOT},
-      v AS (SELECT c.*, greatest(c.rev, mb.joined_rev) AS k
-              FROM members mb JOIN conversations c ON c.id = mb.conversation_id
-             WHERE mb.user_id = $1 AND (mb.removed_rev IS NULL OR c.rev < mb.removed_rev))
-      SELECT v.*, v.k::text AS k_text, v.rev::text AS rev_text FROM v, snap
-       WHERE v.k < snap.xmin AND (v.k, v.id) > ($2::xid8, $3::uuid)
-       ORDER BY v.k, v.id LIMIT $4`,
-    params: single,
-    toDocument: conversationDocument,
+    order: ['id'],
+    body: (v) => `
+      SELECT ${shape.conversations.columns('c')}, greatest(c.rev, mb.joined_rev) AS k
+        FROM members mb JOIN conversations c ON c.id = mb.conversation_id
+       WHERE mb.user_id = ${v.user} AND (mb.removed_rev IS NULL OR c.rev < mb.removed_rev)
+         AND greatest(c.rev, mb.joined_rev) < ${v.xmin}
+         AND (greatest(c.rev, mb.joined_rev), c.id) > (${v.rev}, ${v.key0})
+       ORDER BY k, c.id LIMIT ${v.limit}`,
   },
   members: {
-    sql: `WITH ${SNAPSHOT},
-      v AS (SELECT o.*, greatest(o.rev, mb.joined_rev) AS k
-              FROM members mb JOIN members o ON o.conversation_id = mb.conversation_id
-             WHERE mb.user_id = $1
-               AND (o.user_id = $1 OR mb.removed_rev IS NULL OR o.rev < mb.removed_rev))
-      SELECT v.*, v.k::text AS k_text, v.rev::text AS rev_text FROM v, snap
-       WHERE v.k < snap.xmin AND (v.k, v.conversation_id, v.user_id) > ($2::xid8, $3::uuid, $4::uuid)
-       ORDER BY v.k, v.conversation_id, v.user_id LIMIT $5`,
-    params: pair,
-    toDocument: memberDocument,
+    order: ['conversation_id', 'user_id'],
+    body: (v) => `
+      SELECT ${shape.members.columns('o')}, greatest(o.rev, mb.joined_rev) AS k
+        FROM members mb JOIN members o ON o.conversation_id = mb.conversation_id
+       WHERE mb.user_id = ${v.user}
+         AND (o.user_id = ${v.user} OR mb.removed_rev IS NULL OR o.rev < mb.removed_rev)
+         AND greatest(o.rev, mb.joined_rev) < ${v.xmin}
+         AND (greatest(o.rev, mb.joined_rev), o.conversation_id, o.user_id) > (${v.rev}, ${v.key0}, ${v.key1})
+       ORDER BY k, o.conversation_id, o.user_id LIMIT ${v.limit}`,
   },
   receipts: {
-    sql: `WITH ${SNAPSHOT},
-      v AS (SELECT o.*, greatest(o.rev, mb.joined_rev) AS k
-              FROM members mb JOIN receipts o ON o.conversation_id = mb.conversation_id
-             WHERE mb.user_id = $1 AND (mb.removed_rev IS NULL OR o.rev < mb.removed_rev))
-      SELECT v.*, v.k::text AS k_text, v.rev::text AS rev_text FROM v, snap
-       WHERE v.k < snap.xmin AND (v.k, v.conversation_id, v.user_id) > ($2::xid8, $3::uuid, $4::uuid)
-       ORDER BY v.k, v.conversation_id, v.user_id LIMIT $5`,
-    params: pair,
-    toDocument: receiptDocument,
+    order: ['conversation_id', 'user_id'],
+    body: (v) => `
+      SELECT ${shape.receipts.columns('o')}, greatest(o.rev, mb.joined_rev) AS k
+        FROM members mb JOIN receipts o ON o.conversation_id = mb.conversation_id
+       WHERE mb.user_id = ${v.user} AND (mb.removed_rev IS NULL OR o.rev < mb.removed_rev)
+         AND greatest(o.rev, mb.joined_rev) < ${v.xmin}
+         AND (greatest(o.rev, mb.joined_rev), o.conversation_id, o.user_id) > (${v.rev}, ${v.key0}, ${v.key1})
+       ORDER BY k, o.conversation_id, o.user_id LIMIT ${v.limit}`,
   },
   // Per conversation of the viewer, two index range scans: the catch-up of rows older than the
   // membership (k = joined_rev, paged by id on messages_conversation_id_idx), only while the
   // checkpoint has not passed joined_rev, and the rows newer than it (k = rev, paged by (rev, id)
   // on messages_conversation_rev_id_idx). Both are already in (k, id) order.
   messages: {
-    sql: `WITH ${SNAPSHOT},
-      mine AS (SELECT conversation_id, joined_rev, removed_rev FROM members WHERE user_id = $1)
-      SELECT x.*, x.k::text AS k_text, x.rev::text AS rev_text
-        FROM mine CROSS JOIN snap CROSS JOIN LATERAL (
-          (SELECT m.*, mine.joined_rev AS k FROM messages m
-            WHERE mine.joined_rev >= $2::xid8 AND mine.joined_rev < snap.xmin
+    order: ['id'],
+    body: (v) => `
+      SELECT x.* FROM
+        (SELECT conversation_id, joined_rev, removed_rev FROM members WHERE user_id = ${v.user}) mine
+        CROSS JOIN LATERAL (
+          (SELECT ${shape.messages.columns('m')}, mine.joined_rev AS k FROM messages m
+            WHERE mine.joined_rev >= ${v.rev} AND mine.joined_rev < ${v.xmin}
               AND m.conversation_id = mine.conversation_id AND m.rev <= mine.joined_rev
               AND (mine.removed_rev IS NULL OR m.rev < mine.removed_rev)
-              AND (mine.joined_rev > $2::xid8 OR m.id > $3::uuid)
-            ORDER BY m.id LIMIT $4)
+              AND (mine.joined_rev > ${v.rev} OR m.id > ${v.key0})
+            ORDER BY m.id LIMIT ${v.limit})
           UNION ALL
-          (SELECT m.*, m.rev AS k FROM messages m
+          (SELECT ${shape.messages.columns('m')}, m.rev AS k FROM messages m
             WHERE m.conversation_id = mine.conversation_id
-              AND m.rev > mine.joined_rev AND m.rev < snap.xmin
+              AND m.rev > mine.joined_rev AND m.rev < ${v.xmin}
               AND (mine.removed_rev IS NULL OR m.rev < mine.removed_rev)
-              AND (m.rev, m.id) > ($2::xid8, $3::uuid)
-            ORDER BY m.rev, m.id LIMIT $4)
+              AND (m.rev, m.id) > (${v.rev}, ${v.key0})
+            ORDER BY m.rev, m.id LIMIT ${v.limit})
         ) x
-       ORDER BY x.k, x.id LIMIT $4`,
-    params: single,
-    toDocument: messageDocument,
+       ORDER BY x.k, x.id LIMIT ${v.limit}`,
   },
   keyEnvelopes: {
-    sql: `WITH ${SNAPSHOT}
-      SELECT e.*, e.rev AS k, e.rev::text AS k_text, e.rev::text AS rev_text FROM key_envelopes e, snap
-       WHERE e.recipient_device_id = $1 AND e.rev < snap.xmin AND (e.rev, e.id) > ($2::xid8, $3::uuid)
-       ORDER BY e.rev, e.id LIMIT $4`,
-    params: (p) => [p.deviceId, p.rev, p.key[0], p.limit],
-    toDocument: keyEnvelopeDocument,
+    order: ['id'],
+    body: (v) => `
+      SELECT ${shape.keyEnvelopes.columns('e')}, e.rev AS k FROM key_envelopes e
+       WHERE e.recipient_device_id = ${v.device} AND e.rev < ${v.xmin}
+         AND (e.rev, e.id) > (${v.rev}, ${v.key0})
+       ORDER BY e.rev, e.id LIMIT ${v.limit}`,
   },
 };
 
+/**
+ * The snapshot every page is cut at: xmin (the horizon: every transaction below it has finished) and
+ * xmax (every transaction that committed before the snapshot is below it).
+ */
+const SNAPSHOT = `snap AS MATERIALIZED (
+    SELECT pg_snapshot_xmin(s) AS xmin, pg_snapshot_xmax(s) AS xmax FROM pg_current_snapshot() s)`;
+
+const outerOrder = (spec: PullSpec) => ['p.k', ...spec.order.map((column) => `p.${column}`)];
+
+const VIEWER: Viewer = {
+  user: 'req.user_id',
+  device: 'req.device_id',
+  rev: 'req.rev',
+  key0: 'req.key0',
+  key1: 'req.key1',
+  limit: 'req.page_size',
+  xmin: 'snap.xmin',
+};
+
+/**
+ * One device's page. Always one row at least (the snapshot, with null columns when the page is
+ * empty), which also says whether the device is still active, so a pull costs one round trip.
+ * `req` is inlined (NOT MATERIALIZED), so the planner sees the parameters as in a plain query.
+ */
+function buildPullSql(collection: CollectionName): string {
+  const spec = SPECS[collection];
+  return `WITH ${SNAPSHOT},
+    req AS NOT MATERIALIZED (
+      SELECT $1::uuid AS user_id, $2::uuid AS device_id, $3::xid8 AS rev, $4::uuid AS key0,
+             $5::uuid AS key1, $6::int AS page_size)
+    SELECT snap.xmin::text AS horizon, snap.xmax::text AS next_xid,
+           EXISTS (SELECT 1 FROM devices WHERE id = req.device_id AND user_id = req.user_id
+                                            AND revoked_at IS NULL) AS active,
+           p.*, p.k::text AS k_text
+      FROM snap CROSS JOIN req LEFT JOIN LATERAL (${spec.body(VIEWER)}) p ON true
+     ORDER BY ${outerOrder(spec).join(', ')}`;
+}
+
+/** Pages for many devices at once: `slot` says whose row it is; every slot has one row at least. */
+function buildStreamSql(collection: CollectionName): string {
+  const spec = SPECS[collection];
+  return `WITH ${SNAPSHOT},
+    req AS (SELECT *, $7::int AS page_size
+              FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::xid8[], $5::uuid[], $6::uuid[])
+                   AS r (slot, user_id, device_id, rev, key0, key1))
+    SELECT snap.xmin::text AS horizon, snap.xmax::text AS next_xid, req.slot, p.*, p.k::text AS k_text
+      FROM snap CROSS JOIN req LEFT JOIN LATERAL (${spec.body(VIEWER)}) p ON true
+     ORDER BY req.slot, ${outerOrder(spec).join(', ')}`;
+}
+
+const PULL_SQL = Object.fromEntries(
+  (Object.keys(SPECS) as CollectionName[]).map((name) => [name, buildPullSql(name)]),
+) as Record<CollectionName, string>;
+const STREAM_SQL = Object.fromEntries(
+  (Object.keys(SPECS) as CollectionName[]).map((name) => [name, buildStreamSql(name)]),
+) as Record<CollectionName, string>;
+
+/** A position in a collection's (k, key) order; key holds one uuid, or two for members and receipts. */
+export interface Position {
+  rev: string;
+  key: readonly string[];
+}
+
+export interface PullParams extends Position {
+  userId: string;
+  deviceId: string;
+  limit: number;
+}
+
+export interface PulledRow {
+  k: string;
+  /** The key parts of this row, the next position once it is handed out. */
+  key: string[];
+  document: WireDocument;
+}
+
+export interface Page {
+  rows: PulledRow[];
+  /** xmin of the page's snapshot: every transaction with a smaller id is in the page or before it. */
+  horizon: bigint;
+  /** xmax of the page's snapshot: every transaction committed before it has a smaller id. */
+  nextXid: bigint;
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
 export function pullSql(collection: CollectionName): string {
-  return SPECS[collection].sql;
+  return PULL_SQL[collection];
 }
 
-export function pullParams(collection: CollectionName, params: PullParams): unknown[] {
-  return SPECS[collection].params(params);
+export function pullParams(p: PullParams): unknown[] {
+  return [p.userId, p.deviceId, p.rev, p.key[0], p.key[1] ?? ZERO_UUID, p.limit];
 }
 
-/** The rows of one pull page, in (k, id) order. */
-export async function pullRows(
+function toPulled(collection: CollectionName, row: Row): PulledRow {
+  const keyColumns = SPECS[collection].order;
+  return {
+    k: row.k_text as string,
+    key: keyColumns.map((column) => row[column] as string),
+    document: DOCUMENT_SHAPES[collection].toDocument(row),
+  };
+}
+
+/** One device's page, or null if the device is no longer active. */
+export async function pullPage(
   db: Queryable,
   collection: CollectionName,
   params: PullParams,
-): Promise<PulledRow[]> {
-  const spec = SPECS[collection];
-  const { rows } = await db.query<Row>(spec.sql, spec.params(params));
-  return rows.map((row) => {
-    const document = spec.toDocument({ ...row, viewer: params.userId });
-    return { k: row.k_text as string, id: document.id, document };
+): Promise<Page | null> {
+  const { rows } = await db.query<Row>({
+    name: `pull-${collection}`,
+    text: PULL_SQL[collection],
+    values: pullParams(params),
   });
+  const first = rows[0];
+  if (first === undefined || first.active !== true) return null;
+  return {
+    rows: first.k_text === null ? [] : rows.map((row) => toPulled(collection, row)),
+    horizon: BigInt(first.horizon as string),
+    nextXid: BigInt(first.next_xid as string),
+  };
+}
+
+export interface StreamRequest extends Position {
+  userId: string;
+  deviceId: string;
+}
+
+/** The next page of each of `requests`, from one statement and one snapshot. */
+export async function streamPages(
+  db: Queryable,
+  collection: CollectionName,
+  requests: readonly StreamRequest[],
+  limit: number,
+): Promise<Page[]> {
+  const columns: unknown[][] = [[], [], [], [], [], []];
+  requests.forEach((request, slot) => {
+    columns[0]?.push(slot);
+    columns[1]?.push(request.userId);
+    columns[2]?.push(request.deviceId);
+    columns[3]?.push(request.rev);
+    columns[4]?.push(request.key[0]);
+    columns[5]?.push(request.key[1] ?? ZERO_UUID);
+  });
+  const { rows } = await db.query<Row>({
+    name: `stream-${collection}`,
+    text: STREAM_SQL[collection],
+    values: [...columns, limit],
+  });
+  const pages: Page[] = requests.map(() => ({ rows: [], horizon: 0n, nextXid: 0n }));
+  for (const row of rows) {
+    const page = pages[row.slot as number] as Page;
+    page.horizon = BigInt(row.horizon as string);
+    page.nextXid = BigInt(row.next_xid as string);
+    if (row.k_text !== null) page.rows.push(toPulled(collection, row));
+  }
+  return pages;
 }

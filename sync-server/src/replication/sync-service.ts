@@ -1,17 +1,11 @@
-import type {
-  PullResponse,
-  PushRequest,
-  PushResponse,
-  RejectedRow,
-  WireDocument,
-} from '@anochat/schemas/rxdb/sync';
+import type { PullResponse, PushRequest, PushResponse } from '@anochat/schemas/rxdb/sync';
 import type { Pool } from '../database/pool.ts';
-import { isDeviceActive } from '../devices/device-repository.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createHorizonWatcher } from './horizon-watcher.ts';
+import { createLiveStream, type LiveStream } from './live-stream.ts';
 import type { SyncNotifier } from './notifier.ts';
-import { pullRows } from './pull-queries.ts';
-import { type Author, PUSH_HANDLERS, type RowOutcome } from './push-handlers.ts';
+import { type Position, pullPage } from './pull-queries.ts';
+import { decidePush, RowByRowNeeded } from './push/run-push.ts';
+import type { Author } from './push/types.ts';
 import { type ParsedPull, SyncError } from './validation.ts';
 
 export interface SyncServiceOptions {
@@ -22,9 +16,20 @@ export interface SyncServiceOptions {
   testPushDelayMaxMs: number;
 }
 
+/** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
+export interface PullResult {
+  response: PullResponse;
+  /** Where the device stands once it stored this answer. */
+  end: Position;
+  horizon: bigint;
+  nextXid: bigint;
+}
+
 export interface SyncService {
-  pull(author: Author, request: ParsedPull): Promise<PullResponse>;
+  pull(author: Author, request: ParsedPull): Promise<PullResult>;
   push(author: Author, request: PushRequest): Promise<PushResponse>;
+  /** The documents pushed to this instance's connected devices as commits concern them. */
+  live: LiveStream;
   close(): void;
 }
 
@@ -32,84 +37,38 @@ const MAX_ATTEMPTS = 5;
 /** Deadlock and serialization failures: the whole batch is retried. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const sqlState = (error: unknown) => (error as { code?: unknown })?.code;
-/** Data exceptions (22) and constraint violations (23): the row is refused, the batch goes on. */
-const isRowError = (error: unknown) => {
-  const code = sqlState(error);
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
-};
+const signedOut = () => new SyncError('UNAUTHENTICATED', 'this device is signed out');
 
 export function createSyncService(options: SyncServiceOptions): SyncService {
   const { pool, notifier, logger } = options;
-  const horizon = createHorizonWatcher({
-    pool,
-    logger,
-    publish: (notice) => notifier.publish(notice),
-  });
+  const live = createLiveStream({ pool, logger });
 
-  async function requireActive(author: Author): Promise<void> {
-    if (!(await isDeviceActive(pool, author.userId, author.deviceId))) {
-      throw new SyncError('UNAUTHENTICATED', 'this device is signed out');
-    }
-  }
-
-  async function pushOnce(author: Author, request: PushRequest) {
-    const handler = PUSH_HANDLERS[request.collection];
+  /** One transaction: the device is checked, the batch decided and written, then committed. */
+  async function pushOnce(author: Author, request: PushRequest, rowByRow: boolean) {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const conflicts: WireDocument[] = [];
-      const rejected: RejectedRow[] = [];
-      const notices: Extract<RowOutcome, { kind: 'written' }>['notify'][] = [];
-      for (const row of request.rows) {
-        await client.query('SAVEPOINT push_row');
-        let outcome: RowOutcome;
-        try {
-          outcome = await handler(client, author, row);
-        } catch (error) {
-          if (!isRowError(error)) throw error;
-          logger.debug(
-            { err: error, collection: request.collection },
-            'push row refused by the database',
-          );
-          outcome = {
-            kind: 'rejected',
-            code: 'INVALID_ROW',
-            message: 'the row breaks a constraint',
-          };
+      const { rows: active } = await client.query({
+        name: 'push-device-active',
+        text: `SELECT 1 FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+        values: [author.deviceId, author.userId],
+      });
+      if (active.length === 0) throw signedOut();
+      const outcome = await decidePush(client, author, request, rowByRow, logger);
+      let xid: string | undefined;
+      if (outcome.notifications.length > 0) {
+        if (options.testPushDelayMaxMs > 0) {
+          await client.query('SELECT pg_sleep($1)', [
+            (Math.random() * options.testPushDelayMaxMs) / 1000,
+          ]);
         }
-        // A refused row leaves nothing behind, even if its handler wrote before deciding.
-        if (outcome.kind === 'rejected' || outcome.kind === 'conflict') {
-          await client.query('ROLLBACK TO SAVEPOINT push_row');
-        } else {
-          await client.query('RELEASE SAVEPOINT push_row');
-        }
-        if (outcome.kind === 'conflict') conflicts.push(outcome.master);
-        if (outcome.kind === 'rejected') {
-          rejected.push({
-            id: row.newDocumentState.id,
-            code: outcome.code,
-            message: outcome.message,
-          });
-        }
-        if (outcome.kind === 'written') notices.push(outcome.notify);
-      }
-      if (options.testPushDelayMaxMs > 0 && notices.length > 0) {
-        await client.query('SELECT pg_sleep($1)', [
-          (Math.random() * options.testPushDelayMaxMs) / 1000,
-        ]);
-      }
-      // When an older transaction is still open, this commit stays above the pull horizon for a
-      // while: the watcher pokes again once it is visible.
-      let heldBackBy: string | null = null;
-      if (notices.length > 0) {
-        const { rows } = await client.query<{ xid: string; oldest: boolean }>(
-          `SELECT pg_current_xact_id()::text AS xid,
-                  pg_snapshot_xmin(pg_current_snapshot()) = pg_current_xact_id() AS oldest`,
+        const { rows } = await client.query<{ xid: string }>(
+          'SELECT pg_current_xact_id()::text AS xid',
         );
-        if (rows[0] !== undefined && !rows[0].oldest) heldBackBy = rows[0].xid;
+        xid = rows[0]?.xid;
       }
       await client.query('COMMIT');
-      return { response: { conflicts, rejected }, notices, heldBackBy };
+      return { ...outcome, xid };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -120,36 +79,46 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
   return {
     async pull(author, request) {
-      await requireActive(author);
-      const rows = await pullRows(pool, request.collection, {
+      const page = await pullPage(pool, request.collection, {
         userId: author.userId,
         deviceId: author.deviceId,
         rev: request.from.rev,
         key: request.from.key,
         limit: request.batchSize,
       });
-      const last = rows.at(-1);
+      if (page === null) throw signedOut();
+      const last = page.rows.at(-1);
       return {
-        documents: rows.map((row) => row.document),
-        checkpoint: last === undefined ? request.checkpoint : { rev: last.k, id: last.id },
+        response: {
+          documents: page.rows.map((row) => row.document),
+          checkpoint:
+            last === undefined ? request.checkpoint : { rev: last.k, id: last.document.id },
+        },
+        end: last === undefined ? request.from : { rev: last.k, key: last.key },
+        horizon: page.horizon,
+        nextXid: page.nextXid,
       };
     },
 
     async push(author, request) {
-      await requireActive(author);
+      let rowByRow = false;
       for (let attempt = 1; ; attempt += 1) {
         try {
-          const { response, notices, heldBackBy } = await pushOnce(author, request);
-          for (const notice of notices) notifier.publish(notice);
-          if (heldBackBy !== null) horizon.watch(heldBackBy, notices);
+          const { response, notifications, xid } = await pushOnce(author, request, rowByRow);
+          for (const notification of notifications) notifier.publish({ ...notification, xid });
           return response;
         } catch (error) {
+          if (error instanceof RowByRowNeeded && !rowByRow) {
+            rowByRow = true;
+            continue;
+          }
           if (!RETRYABLE.has(sqlState(error) as string) || attempt >= MAX_ATTEMPTS) throw error;
           logger.debug({ attempt }, 'push retried after a deadlock');
         }
       }
     },
 
-    close: () => horizon.close(),
+    live,
+    close: () => live.close(),
   };
 }

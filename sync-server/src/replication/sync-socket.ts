@@ -1,21 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
-import {
-  COLLECTIONS,
-  type StreamEvent,
-  SYNC_LIMITS,
-  type SyncErrorAck,
-} from '@anochat/schemas/rxdb/sync';
+import { type StreamEvent, SYNC_LIMITS, type SyncErrorAck } from '@anochat/schemas/rxdb/sync';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { ACCESS_TOKEN_EXPIRED_MESSAGE, type AccessTokens } from '../auth/access-tokens.ts';
 import type { Pool } from '../database/pool.ts';
 import { isDeviceActive } from '../devices/device-repository.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createEphemeral, userRoom } from './ephemeral.ts';
-import type { SyncNotifier } from './notifier.ts';
+import type { StreamSubscriber } from './live-stream.ts';
+import type { ChangeNotice, SyncNotifier } from './notifier.ts';
 import type { PresenceStore } from './presence.ts';
-import type { Author } from './push-handlers.ts';
+import type { Author } from './push/types.ts';
 import type { SyncService } from './sync-service.ts';
-import { parsePull, parsePush, SyncError } from './validation.ts';
+import { type ParsedPull, parsePull, parsePush, SyncError } from './validation.ts';
 
 export interface SyncSocketOptions {
   httpServer: HttpServer;
@@ -38,6 +34,8 @@ export interface SyncSocketServer {
 }
 
 const deviceRoom = (deviceId: string) => `device:${deviceId}`;
+/** The inter-instance event carrying a ChangeNotice (socket.io serverSideEmit, Redis adapter). */
+const NOTICE_EVENT = 'anochat:change-notice';
 
 /** setTimeout's ceiling (about 24.8 days); access tokens live minutes, but the config allows a day. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -49,7 +47,8 @@ function connectError(code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED', message: string): 
 
 /**
  * RxDB replication over socket.io, on the HTTP server's port: authenticates the handshake, answers
- * `pull` and `push` through their acks, and emits `stream` when commits concern the device.
+ * `pull` and `push` through their acks, and attaches each socket to the service's live stream,
+ * which emits `stream` events to it.
  */
 export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
   const { pool, accessTokens, service, notifier, logger } = options;
@@ -97,12 +96,12 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     const author = socket.data.author as Author;
     endAtTokenExpiry(socket, socket.data.expiresAt as number);
     socket.join([userRoom(author.userId), deviceRoom(author.deviceId)]);
-    // Whatever happened while disconnected: every collection pulls from its checkpoint.
-    for (const collection of COLLECTIONS) {
-      const event: StreamEvent = { collection, resync: true };
-      socket.emit('stream', event);
-    }
-    handle(socket, 'pull', (payload) => service.pull(author, parsePull(payload)));
+    const subscriber: StreamSubscriber = {
+      ...author,
+      send: (event: StreamEvent) => socket.emit('stream', event),
+    };
+    socket.once('disconnect', service.live.attach(subscriber));
+    handlePull(socket, subscriber);
     handle(socket, 'push', (payload) => service.push(author, parsePush(payload)));
     handle(socket, 'typing', (payload) => ephemeral.typing(socket, author, payload));
     ephemeral.connected(socket, author);
@@ -135,45 +134,76 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
 
   function handle(socket: Socket, event: string, work: (payload: unknown) => Promise<unknown>) {
     socket.on(event, (...args: unknown[]) => {
-      const ack = args.at(-1);
+      const last = args.at(-1);
       // Without an ack there is nobody to answer: the event is ignored.
-      if (typeof ack !== 'function') return;
+      if (typeof last !== 'function') return;
+      const ack = last as (body: unknown) => void;
       const payload = args.length > 1 ? args[0] : undefined;
       // Through a promise, so a synchronous throw (validation) is answered like any failure.
       Promise.resolve(payload)
         .then(work)
         .then(
           (result) => ack(result),
-          (error: unknown) => {
-            if (error instanceof SyncError) {
-              const body: SyncErrorAck = { error: { code: error.code, message: error.message } };
-              ack(body);
-              if (error.code === 'UNAUTHENTICATED') socket.disconnect(true);
-              return;
-            }
-            logger.error({ err: error, event }, 'sync event failed');
-            const body: SyncErrorAck = {
-              error: {
-                code: 'INTERNAL',
-                message: 'server fault; nothing was written, retry later',
-              },
-            };
-            ack(body);
-          },
+          (error: unknown) => answerError(socket, event, ack, error),
         );
     });
   }
 
-  // Commits of this process: the room broadcast goes through the adapter, so with Redis the devices
-  // connected to any instance get the poke (each commit is published once, by its own instance).
-  const unsubscribe = notifier.subscribe((notice) => {
-    for (const userId of new Set(notice.userIds)) {
-      for (const collection of new Set(notice.collections)) {
-        const event: StreamEvent = { collection, resync: true };
-        io.to(userRoom(userId)).emit('stream', event);
-      }
+  function answerError(
+    socket: Socket,
+    event: string,
+    ack: (body: unknown) => void,
+    error: unknown,
+  ) {
+    if (error instanceof SyncError) {
+      const body: SyncErrorAck = { error: { code: error.code, message: error.message } };
+      ack(body);
+      if (error.code === 'UNAUTHENTICATED') socket.disconnect(true);
+      return;
     }
+    logger.error({ err: error, event }, 'sync event failed');
+    const body: SyncErrorAck = {
+      error: { code: 'INTERNAL', message: 'server fault; nothing was written, retry later' },
+    };
+    ack(body);
+  }
+
+  /** Like `handle`, and the live stream learns of the pull before it runs and after its answer. */
+  function handlePull(socket: Socket, subscriber: StreamSubscriber) {
+    socket.on('pull', (...args: unknown[]) => {
+      const last = args.at(-1);
+      if (typeof last !== 'function') return;
+      const ack = last as (body: unknown) => void;
+      let request: ParsedPull;
+      try {
+        request = parsePull(args.length > 1 ? args[0] : undefined);
+      } catch (error) {
+        answerError(socket, 'pull', ack, error);
+        return;
+      }
+      const { collection, batchSize } = request;
+      service.live.pullStarted(subscriber, collection);
+      service.pull(socket.data.author as Author, request).then(
+        (result) => {
+          ack(result.response);
+          service.live.pullFinished(subscriber, collection, batchSize, result);
+        },
+        (error: unknown) => {
+          answerError(socket, 'pull', ack, error);
+          service.live.pullFinished(subscriber, collection, batchSize, null);
+        },
+      );
+    });
+  }
+
+  // Commits of this process go to its own live stream and, through the adapter, to every other
+  // instance's, each of which serves the devices connected to it (each commit is published once,
+  // by its own instance).
+  const unsubscribe = notifier.subscribe((notice) => {
+    service.live.notify(notice);
+    if (options.adapter) io.serverSideEmit(NOTICE_EVENT, notice);
   });
+  io.on(NOTICE_EVENT, (notice: ChangeNotice) => service.live.notify(notice));
 
   return {
     disconnectDevice(deviceId) {

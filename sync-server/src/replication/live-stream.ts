@@ -1,0 +1,342 @@
+import {
+  COLLECTIONS,
+  type CollectionName,
+  type StreamEvent,
+  SYNC_LIMITS,
+} from '@anochat/schemas/rxdb/sync';
+import type { Pool } from '../database/pool.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { ChangeNotice } from './notifier.ts';
+import { type Position, streamPages } from './pull-queries.ts';
+import type { PullResult } from './sync-service.ts';
+
+/**
+ * The live half of RxDB's pull (`stream$`): `{ collection, documents, checkpoint }` pushed to a
+ * device as commits concern it, and `{ collection, resync: true }` whenever the server cannot serve
+ * documents safely. docs/protocol.md ("The live stream") gives the argument; in short:
+ *
+ * - A device's documents come from the same query as its pulls, from the position the server knows
+ *   it will stand at (`cursor`), below the snapshot's xmin, so a stream event is exactly the next
+ *   pull page and its checkpoint never passes a row that could still commit below it.
+ * - The cursor is known only after a pull answered fewer rows than asked (RxDB stops pulling
+ *   then): the collection turns `live` at that position. Every new pull turns it back to
+ *   `resync`; if documents were streamed since the previous pull arrived, RxDB may apply them after
+ *   this pull's answer, so the server follows the answer with RESYNC and the device pulls again.
+ * - A notice (a commit concerning the user, from any instance) marks the user's devices pending
+ *   with the commit's transaction id. One query per collection serves every pending live device of
+ *   this instance at once (batched on their positions); a device stays pending until the horizon
+ *   of a query has passed its newest notice, so commits held back by older open transactions are
+ *   streamed as soon as they become visible.
+ */
+export interface StreamSubscriber {
+  userId: string;
+  deviceId: string;
+  send(event: StreamEvent): void;
+}
+
+export interface LiveStream {
+  /** Starts serving a connected device: RESYNC for every collection. Returns the detach. */
+  attach(subscriber: StreamSubscriber): () => void;
+  /** A pull of `collection` arrived from this device. */
+  pullStarted(subscriber: StreamSubscriber, collection: CollectionName): void;
+  /** The pull was answered (`result`), or failed (null), after its answer was sent. */
+  pullFinished(
+    subscriber: StreamSubscriber,
+    collection: CollectionName,
+    batchSize: number,
+    result: PullResult | null,
+  ): void;
+  notify(notice: ChangeNotice): void;
+  /** Tells every device to pull everything again (notices may have been lost). */
+  resyncAll(): void;
+  close(): void;
+}
+
+interface CollectionState {
+  mode: 'resync' | 'live';
+  cursor: Position;
+  /** Bumped when a pull arrives: a stream query started before it is stale for this device. */
+  generation: number;
+  pullsInFlight: number;
+  /** Documents were streamed since the last pull arrived. */
+  streamedSincePull: boolean;
+  /** A pull arrived after documents were streamed: RESYNC once the pulls are done. */
+  resyncAfterPull: boolean;
+  /** The newest notified commit not known to be served yet. */
+  pendingXid: bigint | null;
+  /** A notice without a transaction id not served yet. */
+  pendingUnknown: boolean;
+}
+
+interface Device {
+  subscriber: StreamSubscriber;
+  states: Map<CollectionName, CollectionState>;
+  attached: boolean;
+}
+
+interface CollectionRunner {
+  pending: Set<Device>;
+  running: boolean;
+  /** Something new arrived (notice, full page, a device turned live): run without waiting. */
+  urgent: boolean;
+  timer: NodeJS.Timeout | null;
+  /** Wait between queries while devices only wait for the horizon; grows while nothing is new. */
+  horizonWaitMs: number;
+}
+
+export interface LiveStreamOptions {
+  pool: Pool;
+  logger: Logger;
+  /** Documents per stream event (the next page of a device). */
+  pageSize?: number;
+  /** Devices served by one query. */
+  devicesPerQuery?: number;
+  horizonWaitMs?: { min: number; max: number };
+}
+
+const resync = (collection: CollectionName): StreamEvent => ({ collection, resync: true });
+const max = (a: bigint | null, b: bigint) => (a === null || b > a ? b : a);
+
+export function createLiveStream(options: LiveStreamOptions): LiveStream {
+  const { pool, logger } = options;
+  const pageSize = options.pageSize ?? SYNC_LIMITS.maxPullBatchSize;
+  const devicesPerQuery = options.devicesPerQuery ?? 500;
+  const wait = options.horizonWaitMs ?? { min: 5, max: 1000 };
+  const byUser = new Map<string, Set<Device>>();
+  const bySubscriber = new Map<StreamSubscriber, Device>();
+  const runners = new Map<CollectionName, CollectionRunner>(
+    COLLECTIONS.map((collection) => [
+      collection,
+      { pending: new Set(), running: false, urgent: false, timer: null, horizonWaitMs: wait.min },
+    ]),
+  );
+  let closed = false;
+
+  function stateOf(device: Device, collection: CollectionName): CollectionState {
+    let state = device.states.get(collection);
+    if (state === undefined) {
+      state = {
+        mode: 'resync',
+        cursor: { rev: '0', key: [] },
+        generation: 0,
+        pullsInFlight: 0,
+        streamedSincePull: false,
+        resyncAfterPull: false,
+        pendingXid: null,
+        pendingUnknown: false,
+      };
+      device.states.set(collection, state);
+    }
+    return state;
+  }
+
+  const isPending = (state: CollectionState) => state.pendingXid !== null || state.pendingUnknown;
+
+  function markPending(device: Device, collection: CollectionName, urgent: boolean) {
+    const runner = runners.get(collection) as CollectionRunner;
+    runner.pending.add(device);
+    schedule(collection, urgent);
+  }
+
+  function schedule(collection: CollectionName, urgent: boolean) {
+    const runner = runners.get(collection) as CollectionRunner;
+    if (closed || runner.pending.size === 0) return;
+    if (urgent) {
+      runner.urgent = true;
+      runner.horizonWaitMs = wait.min;
+    }
+    if (runner.running) return;
+    if (runner.urgent && runner.timer !== null) {
+      clearTimeout(runner.timer);
+      runner.timer = null;
+    }
+    if (runner.timer !== null) return;
+    runner.timer = setTimeout(
+      () => {
+        runner.timer = null;
+        void run(collection);
+      },
+      runner.urgent ? 0 : runner.horizonWaitMs,
+    );
+    runner.timer.unref();
+  }
+
+  /** One query for the pending live devices of this collection (up to devicesPerQuery). */
+  async function run(collection: CollectionName): Promise<void> {
+    const runner = runners.get(collection) as CollectionRunner;
+    if (closed || runner.running) return;
+    runner.running = true;
+    const wasUrgent = runner.urgent;
+    runner.urgent = false;
+    const batch: {
+      device: Device;
+      state: CollectionState;
+      generation: number;
+      unknown: boolean;
+    }[] = [];
+    for (const device of runner.pending) {
+      runner.pending.delete(device);
+      const state = device.states.get(collection);
+      // Not live: the pull in progress serves it, and it turns pending again when it goes live.
+      if (!device.attached || state === undefined || state.mode !== 'live') continue;
+      batch.push({ device, state, generation: state.generation, unknown: state.pendingUnknown });
+      state.pendingUnknown = false;
+      if (batch.length >= devicesPerQuery) break;
+    }
+    let moreNow = runner.pending.size > 0;
+    try {
+      if (batch.length === 0) return;
+      let pages: Awaited<ReturnType<typeof streamPages>>;
+      try {
+        pages = await streamPages(
+          pool,
+          collection,
+          batch.map(({ device, state }) => ({
+            userId: device.subscriber.userId,
+            deviceId: device.subscriber.deviceId,
+            ...state.cursor,
+          })),
+          pageSize,
+        );
+      } catch (error) {
+        logger.warn({ err: error, collection }, 'live stream query failed; devices resync');
+        for (const { device, state, generation } of batch) {
+          if (!device.attached || state.generation !== generation) continue;
+          state.mode = 'resync';
+          device.subscriber.send(resync(collection));
+        }
+        return;
+      }
+      batch.forEach(({ device, state, generation, unknown }, index) => {
+        const page = pages[index];
+        if (page === undefined) return;
+        if (!device.attached || state.generation !== generation || state.mode !== 'live') {
+          // A pull arrived meanwhile: this page may be older than what it answers. Drop it;
+          // whatever was pending stays pending for when the device is live again.
+          if (unknown) state.pendingUnknown = true;
+          return;
+        }
+        // A notice without xid came before this query: its commit is below the snapshot's xmax.
+        if (unknown) state.pendingXid = max(state.pendingXid, page.nextXid - 1n);
+        const last = page.rows.at(-1);
+        if (last !== undefined) {
+          device.subscriber.send({
+            collection,
+            documents: page.rows.map((row) => row.document),
+            checkpoint: { rev: last.k, id: last.document.id },
+          });
+          state.cursor = { rev: last.k, key: last.key };
+          state.streamedSincePull = true;
+        }
+        if (page.rows.length >= pageSize) {
+          runner.pending.add(device);
+          moreNow = true;
+          return;
+        }
+        if (state.pendingXid !== null && state.pendingXid < page.horizon) state.pendingXid = null;
+        if (isPending(state)) runner.pending.add(device);
+      });
+    } finally {
+      runner.running = false;
+      if (!moreNow && !runner.urgent && !wasUrgent) {
+        runner.horizonWaitMs = Math.min(wait.max, runner.horizonWaitMs * 2);
+      }
+      schedule(collection, moreNow);
+    }
+  }
+
+  function devicesOf(userId: string): Iterable<Device> {
+    return byUser.get(userId) ?? [];
+  }
+
+  return {
+    attach(subscriber) {
+      const device: Device = { subscriber, states: new Map(), attached: true };
+      bySubscriber.set(subscriber, device);
+      const devices = byUser.get(subscriber.userId) ?? new Set<Device>();
+      byUser.set(subscriber.userId, devices);
+      devices.add(device);
+      // Whatever happened while disconnected: every collection pulls from its checkpoint.
+      for (const collection of COLLECTIONS) subscriber.send(resync(collection));
+      return () => {
+        device.attached = false;
+        bySubscriber.delete(subscriber);
+        devices.delete(device);
+        if (devices.size === 0 && byUser.get(subscriber.userId) === devices) {
+          byUser.delete(subscriber.userId);
+        }
+        for (const runner of runners.values()) runner.pending.delete(device);
+      };
+    },
+
+    pullStarted(subscriber, collection) {
+      const device = bySubscriber.get(subscriber);
+      if (device === undefined) return;
+      const state = stateOf(device, collection);
+      state.generation += 1;
+      state.pullsInFlight += 1;
+      state.mode = 'resync';
+      if (state.streamedSincePull) state.resyncAfterPull = true;
+      state.streamedSincePull = false;
+    },
+
+    pullFinished(subscriber, collection, batchSize, result) {
+      const device = bySubscriber.get(subscriber);
+      if (device === undefined) return;
+      const state = stateOf(device, collection);
+      state.pullsInFlight -= 1;
+      // A failed or full page: the device pulls again.
+      if (result === null || result.response.documents.length >= batchSize) return;
+      if (state.pullsInFlight > 0 || state.mode === 'live') return;
+      if (state.resyncAfterPull) {
+        state.resyncAfterPull = false;
+        subscriber.send(resync(collection));
+        return;
+      }
+      state.mode = 'live';
+      state.cursor = result.end;
+      // The page held every commit below its horizon. A commit it could not show yet (an older
+      // transaction was still open) is below the snapshot's xmax: stream it once the horizon passes.
+      if (state.pendingXid !== null && state.pendingXid < result.horizon) state.pendingXid = null;
+      if (result.nextXid > result.horizon) {
+        state.pendingXid = max(state.pendingXid, result.nextXid - 1n);
+      }
+      if (isPending(state)) markPending(device, collection, true);
+    },
+
+    notify(notice) {
+      const xid = notice.xid === undefined ? null : BigInt(notice.xid);
+      for (const userId of new Set(notice.userIds)) {
+        for (const device of devicesOf(userId)) {
+          for (const collection of new Set(notice.collections)) {
+            const state = stateOf(device, collection);
+            if (xid === null) state.pendingUnknown = true;
+            else state.pendingXid = max(state.pendingXid, xid);
+            if (state.mode === 'live') markPending(device, collection, true);
+          }
+        }
+      }
+    },
+
+    resyncAll() {
+      for (const device of bySubscriber.values()) {
+        for (const collection of COLLECTIONS) {
+          const state = stateOf(device, collection);
+          state.mode = 'resync';
+          state.generation += 1;
+          state.resyncAfterPull = false;
+          device.subscriber.send(resync(collection));
+        }
+      }
+    },
+
+    close() {
+      closed = true;
+      for (const runner of runners.values()) {
+        if (runner.timer !== null) clearTimeout(runner.timer);
+        runner.timer = null;
+        runner.pending.clear();
+      }
+    },
+  };
+}

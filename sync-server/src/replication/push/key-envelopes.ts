@@ -1,0 +1,119 @@
+import type { WireDocument } from '@anochat/schemas/rxdb/sync';
+import { DOCUMENT_SHAPES } from '../documents.ts';
+import { compare } from './compare.ts';
+import { ConversationMembers, lockById } from './lookups.ts';
+import {
+  type BatchHandler,
+  fromBase64,
+  NOT_MEMBER,
+  RETRY,
+  type RowOutcome,
+  reject,
+  UNCHANGED,
+  WRITTEN,
+} from './types.ts';
+
+const toDocument = DOCUMENT_SHAPES.keyEnvelopes.toDocument;
+const FIELDS = ['conversationId', 'epoch', 'recipientDeviceId', 'senderDeviceId', 'envelope'];
+
+/**
+ * Created once, from the signed-in device, to an active device of a current member; never changed.
+ * One envelope per (conversation, epoch, recipient).
+ */
+export const pushKeyEnvelopes: BatchHandler = async (db, author, rows) => {
+  const stored = await lockById(
+    db,
+    'key_envelopes',
+    rows.map((row) => row.newDocumentState.id),
+  );
+  const fresh = rows.filter((row) => !stored.has(row.newDocumentState.id));
+  const members = await ConversationMembers.load(
+    db,
+    fresh.map((row) => row.newDocumentState.conversationId as string),
+  );
+  // Active devices among the recipients, with their user.
+  const { rows: devices } = await db.query<{ id: string; user_id: string }>({
+    name: 'push-envelope-recipients',
+    text: 'SELECT id, user_id FROM devices WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL',
+    values: [[...new Set(fresh.map((row) => row.newDocumentState.recipientDeviceId as string))]],
+  });
+  const userOfDevice = new Map(devices.map((row) => [row.id, row.user_id]));
+
+  const inserts: WireDocument[] = [];
+  const outcomes = rows.map((row): RowOutcome => {
+    const next = row.newDocumentState;
+    const storedRow = stored.get(next.id);
+    if (storedRow !== undefined) {
+      const current = toDocument(storedRow);
+      if (
+        current.senderDeviceId !== author.deviceId &&
+        current.recipientDeviceId !== author.deviceId
+      ) {
+        return reject('FORBIDDEN', 'this key envelope is neither from nor to this device');
+      }
+      if (compare(current, row, FIELDS) === 'same') return UNCHANGED;
+      return reject('IMMUTABLE_FIELD', 'key envelopes never change');
+    }
+    if (row.assumedMasterState !== null) return reject('NOT_FOUND', 'no such key envelope');
+    if (next.senderDeviceId !== author.deviceId) {
+      return reject('WRONG_SENDER', 'senderDeviceId must be the device you are signed in as');
+    }
+    if (next._deleted) return reject('INVALID_ROW', 'a key envelope cannot be created deleted');
+    const conversationId = next.conversationId as string;
+    if (!members.isActive(conversationId, author.userId)) return NOT_MEMBER;
+    const recipientUser = userOfDevice.get(next.recipientDeviceId as string);
+    if (recipientUser === undefined || !members.isActive(conversationId, recipientUser)) {
+      return reject('INVALID_REFERENCE', 'recipient is not an active device of a current member');
+    }
+    inserts.push(next);
+    return WRITTEN;
+  });
+
+  if (inserts.length === 0) return { outcomes, notifications: [] };
+  const { rows: inserted } = await db.query<{ id: string }>({
+    name: 'push-insert-key-envelopes',
+    text: `INSERT INTO key_envelopes
+             (id, conversation_id, epoch, recipient_device_id, sender_device_id, envelope)
+           SELECT u.id, u.c, u.epoch, u.recipient, $5::uuid, u.envelope
+             FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $6::bytea[])
+                  AS u (id, c, epoch, recipient, envelope)
+           ON CONFLICT DO NOTHING RETURNING id`,
+    values: [
+      inserts.map((next) => next.id),
+      inserts.map((next) => next.conversationId),
+      inserts.map((next) => next.epoch),
+      inserts.map((next) => next.recipientDeviceId),
+      author.deviceId,
+      inserts.map((next) => fromBase64(next.envelope)),
+    ],
+  });
+  const written = new Set(inserted.map((row) => row.id));
+  const notInserted = inserts.filter((next) => !written.has(next.id)).map((next) => next.id);
+  // Not inserted: either the id was stored meanwhile (decide again), or the recipient already has
+  // an envelope for this epoch.
+  const { rows: takenRows } =
+    notInserted.length === 0
+      ? { rows: [] }
+      : await db.query<{ id: string }>({
+          name: 'push-key-envelopes-by-id',
+          text: 'SELECT id FROM key_envelopes WHERE id = ANY($1::uuid[])',
+          values: [notInserted],
+        });
+  const taken = new Set(takenRows.map((row) => row.id));
+  const final = outcomes.map((outcome, index): RowOutcome => {
+    const id = rows[index]?.newDocumentState.id as string;
+    if (outcome !== WRITTEN || written.has(id)) return outcome;
+    if (taken.has(id)) return RETRY;
+    return reject('INVALID_ROW', 'this recipient already has an envelope for this epoch');
+  });
+  const recipients = inserts
+    .filter((next) => written.has(next.id))
+    .map((next) => userOfDevice.get(next.recipientDeviceId as string) as string);
+  return {
+    outcomes: final,
+    notifications:
+      recipients.length === 0
+        ? []
+        : [{ userIds: [...new Set(recipients)], collections: ['keyEnvelopes'] }],
+  };
+};
