@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceCertificate, identityPublicKey, keyBackup } from '../e2e/records.ts';
 import { base64OfLength, base64UrlOfLength } from './encoding.ts';
 
 /** Bytes of the secret a client derives from the password (the server never sees the password). */
@@ -19,28 +20,53 @@ export const username = z
 
 export const displayName = z.string().trim().min(1).max(64);
 
-/** The public keys a device publishes; its secret keys never leave it. */
+/**
+ * The public keys a device publishes (its secret keys never leave it) and the certificate by which
+ * the user's identity key vouches for them (docs/crypto.md, "Identity").
+ */
 export const newDevice = z.strictObject({
   name: z.string().trim().min(1).max(64),
   boxPublicKey: base64OfLength(32),
   signPublicKey: base64OfLength(32),
+  certificate: deviceCertificate,
 });
 export type NewDevice = z.infer<typeof newDevice>;
+
+const authSecret = base64OfLength(AUTH_SECRET_BYTES);
+/** The encrypted key backup: the server keeps it for the user's next device, unable to open it. */
+const keyBackupBlob = keyBackup.shape.backup;
 
 export const registerRequest = z.strictObject({
   username,
   displayName: displayName.optional(),
-  authSecret: base64OfLength(AUTH_SECRET_BYTES),
+  authSecret,
+  identityPublicKey,
+  keyBackup: keyBackupBlob,
   device: newDevice,
 });
 export type RegisterRequest = z.infer<typeof registerRequest>;
 
 export const loginRequest = z.strictObject({
   username,
-  authSecret: base64OfLength(AUTH_SECRET_BYTES),
+  authSecret,
   device: newDevice,
 });
 export type LoginRequest = z.infer<typeof loginRequest>;
+
+/** A new device fetches the key backup first, to restore the identity key that certifies it. */
+export const keyBackupRequest = z.strictObject({ username, authSecret });
+export type KeyBackupRequest = z.infer<typeof keyBackupRequest>;
+
+export const keyBackupResponse = z.object({ identityPublicKey, keyBackup: keyBackupBlob });
+export type KeyBackupResponse = z.infer<typeof keyBackupResponse>;
+
+/** The old secret stops working at once; the backup is re-encrypted under the new password. */
+export const changePasswordRequest = z.strictObject({
+  authSecret,
+  newAuthSecret: authSecret,
+  keyBackup: keyBackupBlob,
+});
+export type ChangePasswordRequest = z.infer<typeof changePasswordRequest>;
 
 export const refreshToken = base64UrlOfLength(REFRESH_TOKEN_BYTES);
 
@@ -52,6 +78,8 @@ export const userView = z.object({
   username: z.string(),
   displayName: z.string(),
   createdAt: z.iso.datetime(),
+  /** base64; null only for accounts made before end-to-end encryption. */
+  identityPublicKey: z.string().nullable(),
 });
 export type UserView = z.infer<typeof userView>;
 
@@ -62,6 +90,10 @@ export const deviceView = z.object({
   signPublicKey: z.string(),
   createdAt: z.iso.datetime(),
   revokedAt: z.iso.datetime().nullable(),
+  /** base64; null only for devices made before end-to-end encryption. */
+  certificate: z.string().nullable(),
+  /** base64 of the signed revocation, when one was given. */
+  revocation: z.string().nullable(),
 });
 export type DeviceView = z.infer<typeof deviceView>;
 

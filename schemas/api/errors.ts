@@ -9,6 +9,8 @@ export const API_ERROR_CODES = [
   'UNAUTHENTICATED',
   'INVALID_CREDENTIALS',
   'USERNAME_TAKEN',
+  /** A device certificate or revocation that does not verify under the user's identity key. */
+  'INVALID_CERTIFICATE',
   'REFRESH_TOKEN_INVALID',
   'REFRESH_TOKEN_REUSED',
   'NOT_FOUND',

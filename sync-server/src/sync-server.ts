@@ -8,6 +8,7 @@ import { createPasswordHasher } from './crypto/password-hasher.ts';
 import { migrate } from './database/migrate.ts';
 import { createPool, type Pool } from './database/pool.ts';
 import { deviceRoutes } from './devices/device-routes.ts';
+import { createDeviceStatements } from './devices/device-statements.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
@@ -50,9 +51,11 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
   const accessTokens = createAccessTokens(config.jwt);
   const authenticated = requireAuth(accessTokens, pool);
   const rateLimiter = createRateLimiter(pool, config.rateLimit.windowSeconds);
+  const deviceStatements = createDeviceStatements(nacl);
   const auth = createAuthService({
     pool,
     passwordHasher: createPasswordHasher(nacl, config.crypto.argon2),
+    deviceStatements,
     accessTokens,
     refreshTokenTtlDays: config.refreshTokenTtlDays,
   });
@@ -90,7 +93,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
         isShuttingDown: () => shuttingDown,
       }),
       authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated, onDeviceRevoked }),
-      deviceRoutes({ pool, authenticated, onDeviceRevoked }),
+      deviceRoutes({ pool, deviceStatements, authenticated, onDeviceRevoked }),
       ...(config.http.webAppDir === null ? [] : [webAppRoutes(config.http.webAppDir)]),
     ],
   });

@@ -6,9 +6,12 @@ import {
   assertError,
   login,
   newDevice,
+  newIdentity,
   randomSecret,
   register,
+  registrationBody,
   request,
+  revocationOf,
   uniqueUsername,
 } from './support/api.ts';
 import { useSyncServer } from './support/suite.ts';
@@ -19,9 +22,10 @@ const url = () => suite.server.baseUrl;
 describe('register and login', () => {
   it('registers a user with a first device and answers the documented shape', async () => {
     const username = uniqueUsername('Alice');
-    const device = newDevice('laptop');
+    const body = registrationBody(username);
+    const { device } = body;
     const response = await request(url(), 'POST', '/api/auth/register', {
-      body: { username, displayName: 'Alice A.', authSecret: randomSecret(), device },
+      body: { ...body, displayName: 'Alice A.' },
     });
     assert.equal(response.status, 201);
     const session = sessionResponse.parse(response.body);
@@ -30,6 +34,8 @@ describe('register and login', () => {
     assert.equal(session.device.boxPublicKey, device.boxPublicKey);
     assert.equal(session.device.signPublicKey, device.signPublicKey);
     assert.equal(session.device.revokedAt, null);
+    assert.equal(session.device.certificate, device.certificate);
+    assert.equal(session.user.identityPublicKey, body.identityPublicKey);
     const { rows } = await suite.server.pool.query<{ auth_hash: string }>(
       'SELECT auth_hash FROM users WHERE id = $1',
       [session.user.id],
@@ -41,7 +47,7 @@ describe('register and login', () => {
     const { username } = await register(url(), uniqueUsername('Bob'));
     const before = await suite.server.pool.query('SELECT count(*)::int AS n FROM devices');
     const response = await request(url(), 'POST', '/api/auth/register', {
-      body: { username: username.toUpperCase(), authSecret: randomSecret(), device: newDevice() },
+      body: registrationBody(username.toUpperCase()),
     });
     assertError(response, 409, 'USERNAME_TAKEN');
     const after = await suite.server.pool.query('SELECT count(*)::int AS n FROM devices');
@@ -58,10 +64,15 @@ describe('register and login', () => {
   it('answers wrong secret and unknown user with the same error', async () => {
     const account = await register(url());
     const wrong = await request(url(), 'POST', '/api/auth/login', {
-      body: { username: account.username, authSecret: randomSecret(), device: newDevice() },
+      body: {
+        username: account.username,
+        authSecret: randomSecret(),
+        device: newDevice(account.identity),
+      },
     });
+    const ghost = uniqueUsername('ghost');
     const unknown = await request(url(), 'POST', '/api/auth/login', {
-      body: { username: uniqueUsername('ghost'), authSecret: randomSecret(), device: newDevice() },
+      body: { username: ghost, authSecret: randomSecret(), device: newDevice(newIdentity(ghost)) },
     });
     assertError(wrong, 401, 'INVALID_CREDENTIALS');
     assertError(unknown, 401, 'INVALID_CREDENTIALS');
@@ -77,8 +88,12 @@ describe('register and login', () => {
         FOR EACH ROW WHEN (NEW.name = 'explode') EXECUTE FUNCTION test_refuse_device();`);
     try {
       const username = uniqueUsername('partial');
+      const identity = newIdentity(username);
       const response = await request(url(), 'POST', '/api/auth/register', {
-        body: { username, authSecret: randomSecret(), device: newDevice('explode') },
+        body: {
+          ...registrationBody(username, identity),
+          device: { ...newDevice(identity), name: 'explode' },
+        },
       });
       assertError(response, 500, 'INTERNAL');
       const { rowCount } = await suite.server.pool.query(
@@ -200,6 +215,7 @@ describe('logout and devices', () => {
     const phone = await login(url(), account);
     const response = await request(url(), 'DELETE', `/api/devices/${phone.device.id}`, {
       token: account.session.accessToken,
+      body: { revocation: revocationOf(account.identity, phone.device) },
     });
     assert.equal(response.status, 204);
     await assertSignedOut(phone);
@@ -208,9 +224,13 @@ describe('logout and devices', () => {
   it("answers 404 for someone else's device, an unknown id and a malformed id, changing nothing", async () => {
     const me = await register(url());
     const them = await register(url());
+    const body = { revocation: revocationOf(me.identity, them.session.device) };
     for (const id of [them.session.device.id, '00000000-0000-4000-8000-000000000000', 'nope']) {
       assertError(
-        await request(url(), 'DELETE', `/api/devices/${id}`, { token: me.session.accessToken }),
+        await request(url(), 'DELETE', `/api/devices/${id}`, {
+          token: me.session.accessToken,
+          body,
+        }),
         404,
         'NOT_FOUND',
       );

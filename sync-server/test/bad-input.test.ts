@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { assertError, newDevice, randomKey, randomSecret, request } from './support/api.ts';
+import {
+  assertError,
+  newDevice,
+  newIdentity,
+  randomKey,
+  randomSecret,
+  registrationBody,
+  request,
+} from './support/api.ts';
 import { countRows, useSyncServer } from './support/suite.ts';
 
 const suite = useSyncServer({ BODY_LIMIT_BYTES: '4096' });
 const url = () => suite.server.baseUrl;
 
-const valid = () => ({ username: 'valid_name', authSecret: randomSecret(), device: newDevice() });
+const valid = () => ({ ...registrationBody('valid_name') });
+const identity = newIdentity('valid_name');
 
 /** Each case: a body (object, or raw text sent as is), the status and the code it must get. */
 const CASES: [name: string, body: unknown, status: number, code: string][] = [
@@ -19,7 +28,7 @@ const CASES: [name: string, body: unknown, status: number, code: string][] = [
   ['username of the wrong type', { ...valid(), username: 123 }, 400, 'VALIDATION_FAILED'],
   [
     'username missing',
-    { authSecret: randomSecret(), device: newDevice() },
+    { authSecret: randomSecret(), device: newDevice(identity) },
     400,
     'VALIDATION_FAILED',
   ],
@@ -61,19 +70,25 @@ const CASES: [name: string, body: unknown, status: number, code: string][] = [
   ],
   [
     'boxPublicKey of 16 bytes',
-    { ...valid(), device: { ...newDevice(), boxPublicKey: randomBytes(16).toString('base64') } },
+    {
+      ...valid(),
+      device: { ...newDevice(identity), boxPublicKey: randomBytes(16).toString('base64') },
+    },
     400,
     'VALIDATION_FAILED',
   ],
   [
     'signPublicKey of 64 bytes',
-    { ...valid(), device: { ...newDevice(), signPublicKey: randomBytes(64).toString('base64') } },
+    {
+      ...valid(),
+      device: { ...newDevice(identity), signPublicKey: randomBytes(64).toString('base64') },
+    },
     400,
     'VALIDATION_FAILED',
   ],
   [
     'device name empty',
-    { ...valid(), device: { ...newDevice(), name: '  ' } },
+    { ...valid(), device: { ...newDevice(identity), name: '  ' } },
     400,
     'VALIDATION_FAILED',
   ],

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertError, newDevice, randomSecret, request, uniqueUsername } from './support/api.ts';
+import {
+  assertError,
+  loginBody,
+  registrationBody,
+  request,
+  uniqueUsername,
+} from './support/api.ts';
 import { startTestCryptoServer } from './support/crypto-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { startTestSyncServer } from './support/sync-server.ts';
@@ -32,7 +38,7 @@ describe('health, readiness and graceful shutdown', () => {
       assert.equal((await request(server.baseUrl, 'GET', '/api/health')).status, 200);
       // A login that needs Argon2id answers 503, not a crash.
       const login = await request(server.baseUrl, 'POST', '/api/auth/login', {
-        body: { username: uniqueUsername(), authSecret: randomSecret(), device: newDevice() },
+        body: loginBody(),
       });
       assertError(login, 503, 'NOT_READY');
     } finally {
@@ -51,11 +57,7 @@ describe('health, readiness and graceful shutdown', () => {
     try {
       const started = Date.now();
       const inFlight = request(server.baseUrl, 'POST', '/api/auth/register', {
-        body: {
-          username: uniqueUsername('inflight'),
-          authSecret: randomSecret(),
-          device: newDevice(),
-        },
+        body: registrationBody(uniqueUsername('inflight')),
       });
       await new Promise((resolve) => setTimeout(resolve, 40));
       const stopping = Date.now();

@@ -3,9 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { createRateLimiter } from '../src/rate-limit/rate-limiter.ts';
 import {
   assertError,
-  newDevice,
+  loginBody,
   randomSecret,
   register,
+  registrationBody,
   request,
   uniqueUsername,
 } from './support/api.ts';
@@ -28,9 +29,7 @@ describe('login and register rate limits', () => {
   after(() => second.stop());
 
   const attempt = (baseUrl: string, username: string) =>
-    request(baseUrl, 'POST', '/api/auth/login', {
-      body: { username, authSecret: randomSecret(), device: newDevice() },
-    });
+    request(baseUrl, 'POST', '/api/auth/login', { body: loginBody(username) });
 
   it('answers 429 with Retry-After once a username is over its budget, across instances', async () => {
     const username = uniqueUsername('target');
@@ -62,7 +61,7 @@ describe('login and register rate limits', () => {
     const users = await suite.server.pool.query('SELECT count(*)::int AS n FROM users');
     const username = uniqueUsername('late');
     const limited = await request(second.baseUrl, 'POST', '/api/auth/register', {
-      body: { username, authSecret: randomSecret(), device: newDevice() },
+      body: registrationBody(username),
     });
     assertError(limited, 429, 'RATE_LIMITED');
     assert.ok(limited.headers.get('retry-after'));

@@ -1,4 +1,11 @@
-import { loginRequest, refreshRequest, registerRequest } from '@anochat/schemas/api/auth';
+import {
+  changePasswordRequest,
+  keyBackupRequest,
+  loginRequest,
+  refreshRequest,
+  registerRequest,
+} from '@anochat/schemas/api/auth';
+import { revokeDeviceRequest } from '@anochat/schemas/api/devices';
 import { type RequestHandler, Router } from 'express';
 import { parseBody } from '../http/parse-body.ts';
 import type { RateLimiter, RateLimitRule } from '../rate-limit/rate-limiter.ts';
@@ -41,14 +48,35 @@ export function authRoutes(deps: {
     response.json(await auth.login(body));
   });
 
+  router.post('/api/auth/key-backup', async (request, response) => {
+    const body = parseBody(keyBackupRequest, request);
+    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', body.username, limits));
+    response.json(await auth.keyBackup(body));
+  });
+
+  router.post('/api/auth/password', authenticated, async (request, response) => {
+    const body = parseBody(changePasswordRequest, request);
+    const { userId } = authOf(response);
+    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', userId, limits));
+    await auth.changePassword(userId, body);
+    response.status(204).end();
+  });
+
   router.post('/api/auth/refresh', async (request, response) => {
     const { refreshToken } = parseBody(refreshRequest, request);
     response.json(await auth.refresh(refreshToken));
   });
 
-  router.post('/api/auth/logout', authenticated, async (_request, response) => {
+  router.post('/api/auth/logout', authenticated, async (request, response) => {
     const { userId, deviceId } = authOf(response);
-    await auth.logout(userId, deviceId);
+    // The body is optional: a device may sign out without its identity key's statement.
+    const revocation =
+      request.body === undefined ? null : parseBody(revokeDeviceRequest, request).revocation;
+    await auth.logout(
+      userId,
+      deviceId,
+      revocation === null ? null : Buffer.from(revocation, 'base64'),
+    );
     deps.onDeviceRevoked?.(userId, deviceId);
     response.status(204).end();
   });

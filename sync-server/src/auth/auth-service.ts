@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  ChangePasswordRequest,
   DeviceView,
+  KeyBackupRequest,
+  KeyBackupResponse,
   LoginRequest,
   NewDevice,
   RefreshResponse,
@@ -12,12 +15,16 @@ import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import type { Queryable } from '../database/pool.ts';
 import { inTransaction, isUniqueViolation } from '../database/transaction.ts';
 import { insertDevice } from '../devices/device-repository.ts';
+import type { DeviceStatements } from '../devices/device-statements.ts';
 import { revokeDeviceAndTokens } from '../devices/revoke-device.ts';
 import { AppError } from '../errors/app-error.ts';
 import {
   findUserForLogin,
   insertUser,
+  lockUserCredentials,
+  replaceCredentials,
   USERNAME_UNIQUE_CONSTRAINT,
+  type UserCredentials,
 } from '../users/user-repository.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import {
@@ -31,14 +38,22 @@ import { hashRefreshToken, newRefreshTokenSecret } from './refresh-token-secret.
 export interface AuthService {
   register(request: RegisterRequest): Promise<SessionResponse>;
   login(request: LoginRequest): Promise<SessionResponse>;
+  /** The encrypted key backup, for a new device to restore the identity key that certifies it. */
+  keyBackup(request: KeyBackupRequest): Promise<KeyBackupResponse>;
+  /** Replaces the secret (the old one stops working at once) and the backup sealed under it. */
+  changePassword(userId: string, request: ChangePasswordRequest): Promise<void>;
   refresh(refreshToken: string): Promise<RefreshResponse>;
-  /** Signs the device out for good: the device is revoked with all its refresh tokens. */
-  logout(userId: string, deviceId: string): Promise<void>;
+  /**
+   * Signs the device out for good: the device is revoked with all its refresh tokens, keeping the
+   * signed revocation when one is given.
+   */
+  logout(userId: string, deviceId: string, revocation: Buffer | null): Promise<void>;
 }
 
 export interface AuthServiceDependencies {
   pool: pg.Pool;
   passwordHasher: PasswordHasher;
+  deviceStatements: DeviceStatements;
   accessTokens: AccessTokens;
   refreshTokenTtlDays: number;
 }
@@ -46,13 +61,39 @@ export interface AuthServiceDependencies {
 const decodeBase64 = (text: string) => Buffer.from(text, 'base64');
 
 export function createAuthService(deps: AuthServiceDependencies): AuthService {
-  const { pool, passwordHasher, accessTokens, refreshTokenTtlDays } = deps;
+  const { pool, passwordHasher, deviceStatements, accessTokens, refreshTokenTtlDays } = deps;
 
   /** A refresh token in `familyId` for the device, stored as its hash; the token itself is returned once. */
   async function storeRefreshToken(db: Queryable, deviceId: string, familyId: string) {
     const { token, hash } = newRefreshTokenSecret();
     await insertRefreshToken(db, { deviceId, familyId, hash, ttlDays: refreshTokenTtlDays });
     return token;
+  }
+
+  function requireCertifiedDevice(identityPublicKey: Buffer, username: string, device: NewDevice) {
+    return deviceStatements.checkCertificate(identityPublicKey, decodeBase64(device.certificate), {
+      username,
+      boxPublicKey: decodeBase64(device.boxPublicKey),
+      signPublicKey: decodeBase64(device.signPublicKey),
+    });
+  }
+
+  /** The account when the secret is right; one error for a wrong secret and an unknown user. */
+  async function requireCredentials(username: string, authSecret: string) {
+    const found = await findUserForLogin(pool, username);
+    const valid = await passwordHasher.verify(found?.authHash ?? null, decodeBase64(authSecret));
+    if (found === null || !valid) {
+      throw new AppError('INVALID_CREDENTIALS', 'unknown username or wrong secret');
+    }
+    return found;
+  }
+
+  function requireIdentity(found: UserCredentials) {
+    const { identityPublicKey, keyBackup } = found;
+    if (identityPublicKey === null || keyBackup === null) {
+      throw new AppError('INVALID_CERTIFICATE', 'this account predates end-to-end encryption');
+    }
+    return { identityPublicKey, keyBackup };
   }
 
   /** Creates the device and the first token of a new family, inside the caller's transaction. */
@@ -62,6 +103,7 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       name: device.name,
       boxPublicKey: decodeBase64(device.boxPublicKey),
       signPublicKey: decodeBase64(device.signPublicKey),
+      certificate: decodeBase64(device.certificate),
     });
     const refreshToken = await storeRefreshToken(db, created.id, randomUUID());
     return { device: created, refreshToken };
@@ -74,6 +116,8 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
 
   return {
     async register(request) {
+      const identityPublicKey = decodeBase64(request.identityPublicKey);
+      await requireCertifiedDevice(identityPublicKey, request.username, request.device);
       // Argon2id runs before the transaction, so no database connection waits on it.
       const authHash = await passwordHasher.hash(decodeBase64(request.authSecret));
       try {
@@ -82,6 +126,8 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
             username: request.username,
             displayName: request.displayName ?? request.username,
             authHash,
+            identityPublicKey,
+            keyBackup: decodeBase64(request.keyBackup),
           });
           return { user, ...(await openDeviceSession(db, user.id, request.device)) };
         });
@@ -95,19 +141,43 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
     },
 
     async login(request) {
-      const found = await findUserForLogin(pool, request.username);
-      const valid = await passwordHasher.verify(
-        found?.authHash ?? null,
-        decodeBase64(request.authSecret),
-      );
-      if (found === null || !valid) {
-        throw new AppError('INVALID_CREDENTIALS', 'unknown username or wrong secret');
-      }
+      const found = await requireCredentials(request.username, request.authSecret);
+      const { identityPublicKey } = requireIdentity(found);
       const { user } = found;
+      await requireCertifiedDevice(identityPublicKey, user.username, request.device);
       const { device, refreshToken } = await inTransaction(pool, (db) =>
         openDeviceSession(db, user.id, request.device),
       );
       return { user, device, refreshToken, ...accessTokenFor(user.id, device.id) };
+    },
+
+    async keyBackup(request) {
+      const { identityPublicKey, keyBackup } = requireIdentity(
+        await requireCredentials(request.username, request.authSecret),
+      );
+      return {
+        identityPublicKey: identityPublicKey.toString('base64'),
+        keyBackup: keyBackup.toString('base64'),
+      };
+    },
+
+    async changePassword(userId, request) {
+      const newHash = await passwordHasher.hash(decodeBase64(request.newAuthSecret));
+      // The check and the swap share one lock, so two changes in a race cannot both pass the check.
+      await inTransaction(pool, async (db) => {
+        const current = await lockUserCredentials(db, userId);
+        const valid = await passwordHasher.verify(
+          current?.authHash ?? null,
+          decodeBase64(request.authSecret),
+        );
+        if (current === null || !valid) {
+          throw new AppError('INVALID_CREDENTIALS', 'the current secret is wrong');
+        }
+        await replaceCredentials(db, userId, {
+          authHash: newHash,
+          keyBackup: decodeBase64(request.keyBackup),
+        });
+      });
     },
 
     async refresh(presented) {
@@ -138,8 +208,8 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       return { refreshToken, ...accessTokenFor(stored.userId, stored.deviceId) };
     },
 
-    async logout(userId, deviceId) {
-      await revokeDeviceAndTokens(pool, userId, deviceId);
+    async logout(userId, deviceId, revocation) {
+      await revokeDeviceAndTokens(pool, deviceStatements, { userId, deviceId, revocation });
     },
   };
 }

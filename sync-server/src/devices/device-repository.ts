@@ -8,9 +8,12 @@ interface DeviceRow {
   sign_public_key: Buffer;
   created_at: Date;
   revoked_at: Date | null;
+  certificate: Buffer | null;
+  revocation: Buffer | null;
 }
 
-const DEVICE_COLUMNS = 'id, name, box_public_key, sign_public_key, created_at, revoked_at';
+const DEVICE_COLUMNS =
+  'id, name, box_public_key, sign_public_key, created_at, revoked_at, certificate, revocation';
 
 function toDeviceView(row: DeviceRow): DeviceView {
   return {
@@ -20,17 +23,26 @@ function toDeviceView(row: DeviceRow): DeviceView {
     signPublicKey: row.sign_public_key.toString('base64'),
     createdAt: row.created_at.toISOString(),
     revokedAt: row.revoked_at?.toISOString() ?? null,
+    certificate: row.certificate?.toString('base64') ?? null,
+    revocation: row.revocation?.toString('base64') ?? null,
   };
 }
 
 export async function insertDevice(
   db: Queryable,
-  device: { userId: string; name: string; boxPublicKey: Buffer; signPublicKey: Buffer },
+  device: {
+    userId: string;
+    name: string;
+    boxPublicKey: Buffer;
+    signPublicKey: Buffer;
+    certificate: Buffer;
+  },
 ): Promise<DeviceView> {
   const { rows } = await db.query<DeviceRow>(
-    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key) VALUES ($1, $2, $3, $4)
+    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key, certificate)
+     VALUES ($1, $2, $3, $4, $5)
      RETURNING ${DEVICE_COLUMNS}`,
-    [device.userId, device.name, device.boxPublicKey, device.signPublicKey],
+    [device.userId, device.name, device.boxPublicKey, device.signPublicKey, device.certificate],
   );
   return toDeviceView(rows[0] as DeviceRow);
 }
@@ -41,6 +53,31 @@ export async function listDevicesOfUser(db: Queryable, userId: string): Promise<
     [userId],
   );
   return rows.map(toDeviceView);
+}
+
+/** What a revocation of one of the user's devices is checked against; null when not the user's. */
+export async function findDeviceForRevocation(
+  db: Queryable,
+  userId: string,
+  deviceId: string,
+): Promise<{ username: string; identityPublicKey: Buffer | null; signPublicKey: Buffer } | null> {
+  const { rows } = await db.query<{
+    username: string;
+    identity_public_key: Buffer | null;
+    sign_public_key: Buffer;
+  }>(
+    `SELECT u.username, u.identity_public_key, d.sign_public_key
+       FROM devices d JOIN users u ON u.id = d.user_id
+      WHERE d.id = $1 AND d.user_id = $2`,
+    [deviceId, userId],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  return {
+    username: row.username,
+    identityPublicKey: row.identity_public_key,
+    signPublicKey: row.sign_public_key,
+  };
 }
 
 /** True when the device exists, belongs to the user, is not revoked and the user is not deleted. */
@@ -58,18 +95,21 @@ export async function isDeviceActive(
 }
 
 /**
- * Revokes one of the user's devices; one already revoked keeps its first revocation time. False
- * when the user owns no such device: callers answer 404 whether it is someone else's or absent.
+ * Revokes one of the user's devices; one already revoked keeps its first revocation time and
+ * statement. False when the user owns no such device: callers answer 404 whether it is someone
+ * else's or absent.
  */
 export async function revokeDeviceOfUser(
   db: Queryable,
   userId: string,
   deviceId: string,
+  revocation: Buffer | null,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE devices SET revoked_at = coalesce(revoked_at, now())
+    `UPDATE devices
+        SET revoked_at = coalesce(revoked_at, now()), revocation = coalesce(revocation, $3)
       WHERE id = $1 AND user_id = $2`,
-    [deviceId, userId],
+    [deviceId, userId, revocation],
   );
   return rowCount === 1;
 }

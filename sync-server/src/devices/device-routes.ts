@@ -1,16 +1,19 @@
-import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import { type DeviceListResponse, revokeDeviceRequest } from '@anochat/schemas/api/devices';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/require-auth.ts';
 import type { Pool } from '../database/pool.ts';
 import { AppError } from '../errors/app-error.ts';
+import { parseBody } from '../http/parse-body.ts';
 import { listDevicesOfUser } from './device-repository.ts';
+import type { DeviceStatements } from './device-statements.ts';
 import { revokeDeviceAndTokens } from './revoke-device.ts';
 
 const deviceId = z.uuid();
 
 export function deviceRoutes(deps: {
   pool: Pool;
+  deviceStatements: DeviceStatements;
   authenticated: RequestHandler;
   /** Called after a device was revoked, e.g. to close its sync connections. */
   onDeviceRevoked?: (userId: string, deviceId: string) => void;
@@ -31,9 +34,14 @@ export function deviceRoutes(deps: {
     const { userId } = authOf(response);
     // A malformed id, someone else's device and no device at all look the same: 404.
     const id = deviceId.safeParse(request.params.id);
-    if (!id.success || !(await revokeDeviceAndTokens(pool, userId, id.data))) {
-      throw new AppError('NOT_FOUND', 'no such device');
-    }
+    if (!id.success) throw new AppError('NOT_FOUND', 'no such device');
+    const { revocation } = parseBody(revokeDeviceRequest, request);
+    const revoked = await revokeDeviceAndTokens(pool, deps.deviceStatements, {
+      userId,
+      deviceId: id.data,
+      revocation: Buffer.from(revocation, 'base64'),
+    });
+    if (!revoked) throw new AppError('NOT_FOUND', 'no such device');
     deps.onDeviceRevoked?.(userId, id.data);
     response.status(204).end();
   });

@@ -6,7 +6,10 @@ interface UserRow {
   username: string;
   display_name: string;
   created_at: Date;
+  identity_public_key: Buffer | null;
 }
+
+const USER_COLUMNS = 'id, username, display_name, created_at, identity_public_key';
 
 export const USERNAME_UNIQUE_CONSTRAINT = 'users_username_lower_key';
 
@@ -16,31 +19,82 @@ export function toUserView(row: UserRow): UserView {
     username: row.username,
     displayName: row.display_name,
     createdAt: row.created_at.toISOString(),
+    identityPublicKey: row.identity_public_key?.toString('base64') ?? null,
   };
 }
 
 /** Throws a unique violation on USERNAME_UNIQUE_CONSTRAINT when the name is taken in any case. */
 export async function insertUser(
   db: Queryable,
-  user: { username: string; displayName: string; authHash: string },
+  user: {
+    username: string;
+    displayName: string;
+    authHash: string;
+    identityPublicKey: Buffer;
+    keyBackup: Buffer;
+  },
 ): Promise<UserView> {
   const { rows } = await db.query<UserRow>(
-    `INSERT INTO users (username, display_name, auth_hash) VALUES ($1, $2, $3)
-     RETURNING id, username, display_name, created_at`,
-    [user.username, user.displayName, user.authHash],
+    `INSERT INTO users (username, display_name, auth_hash, identity_public_key, key_backup)
+     VALUES ($1, $2, $3, $4, $5)
+     RETURNING ${USER_COLUMNS}`,
+    [user.username, user.displayName, user.authHash, user.identityPublicKey, user.keyBackup],
   );
   return toUserView(rows[0] as UserRow);
+}
+
+export interface UserCredentials {
+  user: UserView;
+  authHash: string;
+  identityPublicKey: Buffer | null;
+  keyBackup: Buffer | null;
+}
+
+type CredentialsRow = UserRow & { auth_hash: string; key_backup: Buffer | null };
+
+function toCredentials(row: CredentialsRow | undefined): UserCredentials | null {
+  if (row === undefined) return null;
+  return {
+    user: toUserView(row),
+    authHash: row.auth_hash,
+    identityPublicKey: row.identity_public_key,
+    keyBackup: row.key_backup,
+  };
 }
 
 export async function findUserForLogin(
   db: Queryable,
   username: string,
-): Promise<{ user: UserView; authHash: string } | null> {
-  const { rows } = await db.query<UserRow & { auth_hash: string }>(
-    `SELECT id, username, display_name, created_at, auth_hash FROM users
+): Promise<UserCredentials | null> {
+  const { rows } = await db.query<CredentialsRow>(
+    `SELECT ${USER_COLUMNS}, auth_hash, key_backup FROM users
       WHERE lower(username) = lower($1) AND NOT deleted`,
     [username],
   );
-  const row = rows[0];
-  return row === undefined ? null : { user: toUserView(row), authHash: row.auth_hash };
+  return toCredentials(rows[0]);
+}
+
+/** The user's credentials, locked until the caller's transaction ends. */
+export async function lockUserCredentials(
+  db: Queryable,
+  userId: string,
+): Promise<UserCredentials | null> {
+  const { rows } = await db.query<CredentialsRow>(
+    `SELECT ${USER_COLUMNS}, auth_hash, key_backup FROM users
+      WHERE id = $1 AND NOT deleted FOR UPDATE`,
+    [userId],
+  );
+  return toCredentials(rows[0]);
+}
+
+export async function replaceCredentials(
+  db: Queryable,
+  userId: string,
+  credentials: { authHash: string; keyBackup: Buffer },
+): Promise<void> {
+  await db.query('UPDATE users SET auth_hash = $2, key_backup = $3 WHERE id = $1', [
+    userId,
+    credentials.authHash,
+    credentials.keyBackup,
+  ]);
 }

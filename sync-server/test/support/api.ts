@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { SessionResponse } from '@anochat/schemas/api/auth';
+import { createTweetnaclNacl, type KeyPair } from '@anochat/crypto-native';
+import {
+  createDeviceCertificate,
+  createDeviceRevocation,
+  type DeviceKeys,
+  encodeBase64,
+  identityKeyPair,
+  newAccountKeys,
+  newDeviceKeys,
+  sealKeyBackup,
+} from '@anochat/crypto-native/e2e';
+import type { NewDevice, RegisterRequest, SessionResponse } from '@anochat/schemas/api/auth';
 import { apiErrorBody } from '@anochat/schemas/api/errors';
 
 export interface ApiResponse {
@@ -51,35 +62,117 @@ export function uniqueUsername(prefix = 'user'): string {
   return `${prefix}_${process.pid}_${counter}`;
 }
 
-export function newDevice(name = 'laptop') {
-  return { name, boxPublicKey: randomKey(), signPublicKey: randomKey() };
+/** The client side of end-to-end identity, made with the real protocol module (tweetnacl provider). */
+const nacl = createTweetnaclNacl();
+
+export interface TestIdentity {
+  username: string;
+  keys: KeyPair;
+  /** base64 of a real key backup; tests never open it, the server must not either. */
+  keyBackup: string;
+}
+
+export function newIdentity(username: string): TestIdentity {
+  const contents = newAccountKeys(nacl);
+  return {
+    username,
+    keys: identityKeyPair(nacl, contents.identitySeed),
+    keyBackup: encodeBase64(sealKeyBackup(nacl, nacl.randomBytes(32), contents)),
+  };
+}
+
+const deviceKeysBySignKey = new Map<string, DeviceKeys>();
+
+/** A new device's keys, certified by `identity`; `deviceKeysOf` finds its secret keys later. */
+export function newDevice(identity: TestIdentity, name = 'laptop'): NewDevice {
+  const keys = newDeviceKeys(nacl);
+  const signPublicKey = encodeBase64(keys.sign.publicKey);
+  deviceKeysBySignKey.set(signPublicKey, keys);
+  const certificate = createDeviceCertificate(nacl, identity.keys.secretKey, {
+    username: identity.username,
+    boxPublicKey: keys.box.publicKey,
+    signPublicKey: keys.sign.publicKey,
+    createdAt: Date.now(),
+  });
+  return {
+    name,
+    boxPublicKey: encodeBase64(keys.box.publicKey),
+    signPublicKey,
+    certificate: encodeBase64(certificate),
+  };
+}
+
+/** The secret keys of a device made by `newDevice`, by its published signing key. */
+export function deviceKeysOf(device: { signPublicKey: string }): DeviceKeys {
+  const keys = deviceKeysBySignKey.get(device.signPublicKey);
+  assert.ok(keys, 'not a device made by newDevice');
+  return keys;
+}
+
+/** The identity key's signed statement that the device is revoked, base64. */
+export function revocationOf(identity: TestIdentity, device: { signPublicKey: string }): string {
+  return encodeBase64(
+    createDeviceRevocation(nacl, identity.keys.secretKey, {
+      username: identity.username,
+      signPublicKey: Buffer.from(device.signPublicKey, 'base64'),
+      revokedAt: Date.now(),
+    }),
+  );
+}
+
+/** A valid registration with a fresh identity, a random secret and a certified first device. */
+export function registrationBody(
+  username = uniqueUsername(),
+  identity = newIdentity(username),
+): RegisterRequest & { identity: TestIdentity } {
+  const body = {
+    username,
+    authSecret: randomSecret(),
+    identityPublicKey: encodeBase64(identity.keys.publicKey),
+    keyBackup: identity.keyBackup,
+    device: newDevice(identity),
+  };
+  // Non-enumerable: JSON.stringify sends exactly the request, the test keeps the identity.
+  return Object.defineProperty(body, 'identity', {
+    value: identity,
+    enumerable: false,
+  }) as RegisterRequest & { identity: TestIdentity };
+}
+
+/** A login with a random (so, for an existing user, wrong) secret and a certified device. */
+export function loginBody(username = uniqueUsername(), identity = newIdentity(username)) {
+  return { username, authSecret: randomSecret(), device: newDevice(identity) };
 }
 
 export interface Account {
   username: string;
   authSecret: string;
+  identity: TestIdentity;
   session: SessionResponse;
 }
 
 export async function register(baseUrl: string, username = uniqueUsername()): Promise<Account> {
-  const authSecret = randomSecret();
-  const response = await request(baseUrl, 'POST', '/api/auth/register', {
-    body: { username, authSecret, device: newDevice() },
-  });
+  const body = registrationBody(username);
+  const response = await request(baseUrl, 'POST', '/api/auth/register', { body });
   assert.equal(response.status, 201, JSON.stringify(response.body));
-  return { username, authSecret, session: response.body as SessionResponse };
+  return {
+    username,
+    authSecret: body.authSecret,
+    identity: body.identity,
+    session: response.body as SessionResponse,
+  };
 }
 
 export async function login(
   baseUrl: string,
-  account: Pick<Account, 'username' | 'authSecret'>,
+  account: Pick<Account, 'username' | 'authSecret' | 'identity'>,
   deviceName = 'phone',
 ) {
   const response = await request(baseUrl, 'POST', '/api/auth/login', {
     body: {
       username: account.username,
       authSecret: account.authSecret,
-      device: newDevice(deviceName),
+      device: newDevice(account.identity, deviceName),
     },
   });
   assert.equal(response.status, 200, JSON.stringify(response.body));
