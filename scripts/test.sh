@@ -13,6 +13,9 @@ npx biome ci .
 echo "== types (tsc, strict)"
 npx tsc -p tsconfig.json
 
+echo "== app: types (vue-tsc, strict)"
+node_modules/.bin/vue-tsc -p app/tsconfig.json --noEmit
+
 echo "== crypto-native: C++ unit tests, plain and under AddressSanitizer + UBSan"
 bash crypto-native/scripts/test-native.sh
 
@@ -23,3 +26,11 @@ bash scripts/services.sh
 mapfile -t suites < <(find crypto-native/test sync-server/test -name '*.test.ts' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
 
+echo "== app: build (vite, skipped when nothing changed)"
+bash scripts/build-app.sh
+
+echo "== app: component and store tests (vitest, happy-dom, fake-indexeddb)"
+node_modules/.bin/vitest run --config vite.config.ts
+
+echo "== app: end-to-end in Chromium (Playwright; real sync server, PostgreSQL, crypto-native)"
+node_modules/.bin/playwright test -c tests/e2e/playwright.config.ts

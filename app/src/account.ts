@@ -1,0 +1,64 @@
+import { createChatActions } from './chat/chat-actions.ts';
+import { createEphemeralState } from './chat/ephemeral.ts';
+import { startMessageProjector } from './chat/message-projector.ts';
+import { startReceipts } from './chat/receipts.ts';
+import { createConversationActions } from './conversations/conversation-actions.ts';
+import { startKeyDistribution } from './conversations/key-distribution.ts';
+import type { ClientCrypto } from './crypto/client-crypto.ts';
+import type { AppDatabase } from './database/app-database.ts';
+import { createSyncEngine } from './replication/sync-engine.ts';
+import { createSyncTransport } from './replication/sync-transport.ts';
+import type { SessionService } from './session/session-service.ts';
+import type { StoredSession } from './session/session-store.ts';
+
+/**
+ * Everything that runs for a signed-in account: the read models (message views, receipts, key
+ * distribution) start before replication, so nothing replication writes is missed.
+ */
+export function startAccount(deps: {
+  database: AppDatabase;
+  crypto: ClientCrypto;
+  session: SessionService;
+  signedIn: StoredSession;
+  serverUrl: string;
+  onUnauthorized(): void;
+}) {
+  const { database, crypto, signedIn } = deps;
+  const transport = createSyncTransport({
+    url: deps.serverUrl,
+    accessToken: () => deps.session.accessToken(),
+    refreshAccessToken: (expired) => deps.session.refresh(expired),
+    onUnauthorized: deps.onUnauthorized,
+  });
+  const projector = startMessageProjector(database, crypto);
+  const receipts = startReceipts(database, signedIn.userId);
+  const keys = startKeyDistribution(database, crypto, signedIn.userId);
+  const engine = createSyncEngine({
+    database,
+    transport,
+    identifier: `${deps.serverUrl}/${signedIn.userId}/${signedIn.deviceId}`,
+  });
+  const ephemeral = createEphemeralState(transport, signedIn.userId);
+  engine.start();
+
+  return {
+    userId: signedIn.userId,
+    deviceId: signedIn.deviceId,
+    engine,
+    transport,
+    receipts,
+    ephemeral,
+    projectorReady: projector.ready,
+    chat: createChatActions(database, crypto, signedIn.deviceId),
+    conversations: createConversationActions(database, crypto, signedIn.userId),
+    async stop(): Promise<void> {
+      ephemeral.stop();
+      keys.stop();
+      receipts.stop();
+      projector.stop();
+      await engine.stop();
+    },
+  };
+}
+
+export type Account = ReturnType<typeof startAccount>;

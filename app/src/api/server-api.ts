@@ -1,0 +1,35 @@
+import type {
+  KeyBackupRequest,
+  KeyBackupResponse,
+  LoginRequest,
+  RefreshResponse,
+  RegisterRequest,
+  SessionResponse,
+} from '@anochat/schemas/api/auth';
+import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import type { HttpClient } from './http-client.ts';
+
+/** The sync server's HTTP routes (docs/protocol.md), typed by schemas/api. */
+export function createServerApi(http: HttpClient) {
+  return {
+    register: (body: RegisterRequest) =>
+      http.request<SessionResponse>('POST', '/api/auth/register', { body }),
+    login: (body: LoginRequest) =>
+      http.request<SessionResponse>('POST', '/api/auth/login', { body }),
+    keyBackup: (body: KeyBackupRequest) =>
+      http.request<KeyBackupResponse>('POST', '/api/auth/key-backup', { body }),
+    refresh: (refreshToken: string) =>
+      http.request<RefreshResponse>('POST', '/api/auth/refresh', { body: { refreshToken } }),
+    logout: (token: string, revocation: string) =>
+      http.request<void>('POST', '/api/auth/logout', { token, body: { revocation } }),
+    listDevices: (token: string) =>
+      http.request<DeviceListResponse>('GET', '/api/devices', { token }),
+    revokeDevice: (token: string, deviceId: string, revocation: string) =>
+      http.request<void>('DELETE', `/api/devices/${encodeURIComponent(deviceId)}`, {
+        token,
+        body: { revocation },
+      }),
+  };
+}
+
+export type ServerApi = ReturnType<typeof createServerApi>;

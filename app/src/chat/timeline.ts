@@ -1,0 +1,150 @@
+import { combineLatest, map, type Observable } from 'rxjs';
+import type {
+  AppDatabase,
+  FailureDoc,
+  MessageViewDoc,
+  ReceiptDoc,
+} from '../database/app-database.ts';
+import { type MessageStatus, type ReceiptPosition, statusOf } from './receipts.ts';
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  mine: boolean;
+}
+
+export type TimelineItem =
+  | { type: 'day'; key: string; label: string }
+  | {
+      type: 'message';
+      key: string;
+      view: MessageViewDoc;
+      mine: boolean;
+      senderName: string;
+      status: MessageStatus | null;
+      failure: { code: string; message: string } | null;
+      reactions: ReactionSummary[];
+      reply: { senderName: string; text: string } | null;
+    };
+
+export function dayLabel(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const day = date.toDateString();
+  if (day === now.toDateString()) return 'Today';
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (day === yesterday.toDateString()) return 'Yesterday';
+  return date.toLocaleDateString(undefined, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+}
+
+/**
+ * Pure: the rows of a conversation as the chat view shows them (day separators, reactions folded
+ * into their message, replies quoted, the status of my messages from the other members' receipts).
+ */
+export function buildTimeline(input: {
+  views: readonly MessageViewDoc[];
+  receipts: readonly ReceiptDoc[];
+  failures: readonly FailureDoc[];
+  names: ReadonlyMap<string, string>;
+  selfUserId: string;
+}): TimelineItem[] {
+  const byId = new Map(input.views.map((view) => [view.id, view]));
+  const sortKeyOf = (id: string | null) => (id === null ? '' : (byId.get(id)?.sortKey ?? ''));
+  const others: ReceiptPosition[] = input.receipts
+    .filter((receipt) => receipt.userId !== input.selfUserId)
+    .map((receipt) => ({
+      userId: receipt.userId,
+      delivered: sortKeyOf(receipt.deliveredUpTo),
+      read: sortKeyOf(receipt.readUpTo),
+    }));
+  const failures = new Map(
+    input.failures.map((failure) => [failure.id.slice('messages/'.length), failure]),
+  );
+  const reactions = new Map<string, Map<string, { count: number; mine: boolean }>>();
+  for (const view of input.views) {
+    if (view.kind !== 'reaction' || view.target === null || view.emoji === null) continue;
+    const forTarget =
+      reactions.get(view.target) ?? new Map<string, { count: number; mine: boolean }>();
+    const entry = forTarget.get(view.emoji) ?? { count: 0, mine: false };
+    entry.count += 1;
+    entry.mine ||= view.senderUserId === input.selfUserId;
+    forTarget.set(view.emoji, entry);
+    reactions.set(view.target, forTarget);
+  }
+  const nameOf = (userId: string | null) =>
+    userId === input.selfUserId ? 'You' : (input.names.get(userId ?? '') ?? 'Unknown');
+
+  const items: TimelineItem[] = [];
+  let lastDay = '';
+  for (const view of input.views) {
+    if (view.kind === 'reaction') continue;
+    // A withdrawn reaction is a deleted message of its own; nothing to show for it.
+    if (view.kind === 'deleted' && view.text === '' && view.target !== null) continue;
+    const day = new Date(view.createdAt).toDateString();
+    if (day !== lastDay) {
+      items.push({ type: 'day', key: `day:${day}`, label: dayLabel(view.createdAt) });
+      lastDay = day;
+    }
+    const mine = view.senderUserId === input.selfUserId;
+    const failure = failures.get(view.id);
+    const quoted = view.replyTo === null ? undefined : byId.get(view.replyTo);
+    items.push({
+      type: 'message',
+      key: view.id,
+      view,
+      mine,
+      senderName: nameOf(view.senderUserId),
+      status:
+        mine && view.kind !== 'deleted' ? statusOf(view, others, failure !== undefined) : null,
+      failure: failure === undefined ? null : { code: failure.code, message: failure.message },
+      reactions: [...(reactions.get(view.id) ?? new Map()).entries()].map(([emoji, entry]) => ({
+        emoji,
+        ...entry,
+      })),
+      reply:
+        view.replyTo === null
+          ? null
+          : {
+              senderName: quoted ? nameOf(quoted.senderUserId) : '',
+              text:
+                quoted === undefined
+                  ? 'Earlier message'
+                  : quoted.kind === 'text'
+                    ? quoted.text
+                    : 'Message deleted',
+            },
+    });
+  }
+  return items;
+}
+
+export function timeline$(
+  database: AppDatabase,
+  conversationId: string,
+  selfUserId: string,
+): Observable<TimelineItem[]> {
+  return combineLatest([
+    database.messageViews.find({
+      selector: { conversationId },
+      sort: [{ conversationId: 'asc' }, { sortKey: 'asc' }],
+    }).$,
+    database.receipts.find({ selector: { conversationId } }).$,
+    database.failures.find({ selector: { conversationId, collection: 'messages' } }).$,
+    database.users.find().$,
+  ]).pipe(
+    map(([views, receipts, failures, users]) =>
+      buildTimeline({
+        views: views.map((view) => view.toJSON() as MessageViewDoc),
+        receipts: receipts.map((receipt) => receipt.toJSON() as ReceiptDoc),
+        failures: failures.map((failure) => failure.toJSON() as FailureDoc),
+        names: new Map(users.map((user) => [user.id, user.displayName])),
+        selfUserId,
+      }),
+    ),
+  );
+}

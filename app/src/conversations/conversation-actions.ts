@@ -1,0 +1,127 @@
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import type { AppDatabase } from '../database/app-database.ts';
+
+export class ConversationError extends Error {
+  override readonly name = 'ConversationError';
+  constructor(
+    readonly code: 'INVALID_USER_ID' | 'SELF' | 'NOT_FOUND' | 'EMPTY_TITLE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Creating conversations and changing membership, as local writes that replication delivers. A
+ * new conversation gets its first epoch key at once, so its creator can write offline; a removal
+ * starts a new epoch, so the removed member cannot read what follows.
+ */
+export function createConversationActions(
+  database: AppDatabase,
+  crypto: ClientCrypto,
+  selfUserId: string,
+) {
+  function memberId(conversationId: string, userId: string): string {
+    return `${conversationId}|${userId}`;
+  }
+
+  async function currentMemberIds(conversationId: string): Promise<string[]> {
+    const rows = await database.members
+      .find({ selector: { conversationId, removed: false } })
+      .exec();
+    return rows.map((row) => row.userId);
+  }
+
+  return {
+    /** The direct conversation with this user: the existing one, or a new one. */
+    async openDirect(peerUserId: string): Promise<string> {
+      const peer = peerUserId.trim().toLowerCase();
+      if (!UUID.test(peer)) throw new ConversationError('INVALID_USER_ID', 'not a user ID');
+      if (peer === selfUserId) throw new ConversationError('SELF', 'that is your own ID');
+      const existing = await database.conversations
+        .findOne({
+          selector: {
+            kind: 'direct',
+            $or: [
+              { createdBy: selfUserId, directPeerId: peer },
+              { createdBy: peer, directPeerId: selfUserId },
+            ],
+          },
+        })
+        .exec();
+      if (existing !== null) return existing.id;
+      const id = crypto.randomId();
+      await database.conversations.insert({
+        id,
+        kind: 'direct',
+        titleCiphertext: null,
+        createdBy: selfUserId,
+        directPeerId: peer,
+      });
+      await database.keyEnvelopes.bulkInsert(await crypto.startEpoch(id, [selfUserId, peer]));
+      return id;
+    },
+
+    async createGroup(title: string, memberUserIds: string[]): Promise<string> {
+      const trimmed = title.trim();
+      if (trimmed === '') throw new ConversationError('EMPTY_TITLE', 'a group needs a title');
+      const others = [...new Set(memberUserIds.map((id) => id.trim().toLowerCase()))].filter(
+        (id) => id !== selfUserId,
+      );
+      for (const id of others) {
+        if (!UUID.test(id)) throw new ConversationError('INVALID_USER_ID', `not a user ID: ${id}`);
+      }
+      const id = crypto.randomId();
+      const envelopes = await crypto.startEpoch(id, [selfUserId, ...others]);
+      await database.conversations.insert({
+        id,
+        kind: 'group',
+        titleCiphertext: await crypto.sealTitle(id, trimmed),
+        createdBy: selfUserId,
+        directPeerId: null,
+      });
+      await database.members.bulkInsert(
+        others.map((userId) => ({
+          id: memberId(id, userId),
+          conversationId: id,
+          userId,
+          role: 'member' as const,
+          removed: false,
+        })),
+      );
+      await database.keyEnvelopes.bulkInsert(envelopes);
+      return id;
+    },
+
+    async addMember(conversationId: string, userId: string): Promise<void> {
+      const user = userId.trim().toLowerCase();
+      if (!UUID.test(user)) throw new ConversationError('INVALID_USER_ID', 'not a user ID');
+      await database.members.upsert({
+        id: memberId(conversationId, user),
+        conversationId,
+        userId: user,
+        role: 'member',
+        removed: false,
+      });
+    },
+
+    /** Removes a member and starts a new epoch for the ones who stay. */
+    async removeMember(conversationId: string, userId: string): Promise<void> {
+      const row = await database.members.findOne(memberId(conversationId, userId)).exec();
+      if (row === null) throw new ConversationError('NOT_FOUND', 'not a member');
+      await row.incrementalPatch({ removed: true });
+      crypto.invalidate([conversationId]);
+      const remaining = (await currentMemberIds(conversationId)).filter((id) => id !== userId);
+      await database.keyEnvelopes.bulkInsert(await crypto.startEpoch(conversationId, remaining));
+    },
+
+    async leave(conversationId: string): Promise<void> {
+      const row = await database.members.findOne(memberId(conversationId, selfUserId)).exec();
+      await row?.incrementalPatch({ removed: true });
+    },
+  };
+}
+
+export type ConversationActions = ReturnType<typeof createConversationActions>;

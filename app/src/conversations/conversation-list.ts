@@ -1,0 +1,141 @@
+import { combineLatest, from, map, type Observable, of, startWith, switchMap } from 'rxjs';
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import type {
+  AppDatabase,
+  ConversationDoc,
+  MessageViewDoc,
+  ReceiptDoc,
+} from '../database/app-database.ts';
+
+export interface ConversationSummary {
+  id: string;
+  kind: 'direct' | 'group';
+  title: string;
+  /** The other person of a direct conversation. */
+  peerUserId: string | null;
+  preview: string;
+  lastAt: string;
+  /** Messages of others after my read position (counted up to UNREAD_CAP). */
+  unread: number;
+  /** I am still a member. */
+  active: boolean;
+}
+
+/** Unread counts above this show as "50+": counting further would read the whole history. */
+export const UNREAD_CAP = 50;
+
+function previewOf(view: MessageViewDoc | undefined, names: Map<string, string>, self: string) {
+  if (view === undefined) return '';
+  const who = view.senderUserId === self ? 'You' : (names.get(view.senderUserId ?? '') ?? '');
+  const body =
+    view.kind === 'deleted'
+      ? 'Message deleted'
+      : view.kind === 'unreadable'
+        ? 'Encrypted message (waiting for the key)'
+        : view.text;
+  return who === '' ? body : `${who}: ${body}`;
+}
+
+/**
+ * The conversation list, live from the local database: title (peer's name or the decrypted group
+ * title), decrypted last message, unread count, newest activity first.
+ */
+export function conversationList$(
+  database: AppDatabase,
+  crypto: ClientCrypto,
+  selfUserId: string,
+): Observable<ConversationSummary[]> {
+  const titles = new Map<string, Promise<string | null>>();
+  const titleOf = (conversation: ConversationDoc): Observable<string> => {
+    if (conversation.titleCiphertext === null) return of('Group');
+    const key = `${conversation.id}:${conversation.titleCiphertext}`;
+    let opened = titles.get(key);
+    if (opened === undefined) {
+      opened = crypto.openTitle(conversation.id, conversation.titleCiphertext);
+      titles.set(key, opened);
+    }
+    return from(opened).pipe(
+      map((title) => title ?? 'Encrypted group'),
+      startWith('Group'),
+    );
+  };
+
+  return combineLatest([
+    database.conversations.find().$,
+    database.members.find({ selector: { userId: selfUserId } }).$,
+    database.users.find().$,
+    database.receipts.find({ selector: { userId: selfUserId } }).$,
+    // Titles that could not be opened are retried when keys arrive.
+    database.keyEnvelopes.find().$,
+    database.keyArchive.find().$,
+  ]).pipe(
+    switchMap(([conversations, memberships, users, receipts]) => {
+      if (conversations.length === 0) return of([]);
+      const names = new Map(users.map((user) => [user.id, user.displayName]));
+      const removed = new Set(
+        memberships.filter((row) => row.removed).map((row) => row.conversationId),
+      );
+      const readUpTo = new Map(
+        receipts.map((receipt) => [
+          receipt.conversationId,
+          (receipt.toJSON() as ReceiptDoc).readUpTo,
+        ]),
+      );
+      titles.clear();
+      return combineLatest(
+        conversations.map((doc) => {
+          const conversation = doc.toJSON() as ConversationDoc;
+          const peer =
+            conversation.kind === 'direct'
+              ? conversation.createdBy === selfUserId
+                ? conversation.directPeerId
+                : conversation.createdBy
+              : null;
+          const recent$ = database.messageViews.find({
+            selector: { conversationId: conversation.id },
+            sort: [{ conversationId: 'desc' }, { sortKey: 'desc' }],
+            limit: UNREAD_CAP,
+          }).$;
+          const title$ =
+            peer === null ? titleOf(conversation) : of(names.get(peer) ?? 'Unknown user');
+          return combineLatest([recent$, title$]).pipe(
+            map(([recent, title]): ConversationSummary => {
+              const visible = recent
+                .map((view) => view.toJSON() as MessageViewDoc)
+                .filter((view) => view.kind !== 'reaction');
+              const readId = readUpTo.get(conversation.id) ?? null;
+              const readIndex =
+                readId === null ? -1 : visible.findIndex((view) => view.id === readId);
+              const newer = readIndex === -1 ? visible : visible.slice(0, readIndex);
+              return {
+                id: conversation.id,
+                kind: conversation.kind,
+                title,
+                peerUserId: peer,
+                preview: previewOf(visible[0], names, selfUserId),
+                lastAt: visible[0]?.createdAt ?? '',
+                unread: newer.filter(
+                  (view) => view.senderUserId !== selfUserId && view.kind === 'text',
+                ).length,
+                active: !removed.has(conversation.id),
+              };
+            }),
+          );
+        }),
+      );
+    }),
+    map((summaries) =>
+      [...summaries].sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0)),
+    ),
+  );
+}
+
+/** Conversation ids whose messages contain `query` (local search over decrypted text). */
+export function searchMessages$(database: AppDatabase, query: string): Observable<Set<string>> {
+  const needle = query.trim();
+  if (needle === '') return of(new Set<string>());
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return database.messageViews
+    .find({ selector: { kind: 'text', text: { $regex: escaped, $options: 'i' } } })
+    .$.pipe(map((views) => new Set(views.map((view) => view.conversationId))));
+}

@@ -1,0 +1,535 @@
+import type { SyncNacl } from '@anochat/crypto-native';
+import {
+  buildDeviceDirectory,
+  bytesToUuid,
+  type ConversationKeyRef,
+  createDeviceCertificate,
+  createDeviceRevocation,
+  type DeviceDirectory,
+  type DeviceKeys,
+  decodeBase64,
+  decodeMessageEnvelope,
+  deriveAccountSecrets,
+  type E2eFailure,
+  encodeBase64,
+  identityKeyPair,
+  type LocalDevice,
+  type MembershipView,
+  newAccountKeys,
+  newConversationKey,
+  newDeviceKeys,
+  type OpenedMessage,
+  openArchiveEntry,
+  openKeyBackup,
+  openKeyEnvelope,
+  openMessage,
+  type PublishedDevice,
+  safetyNumber,
+  sealArchiveEntry,
+  sealKeyBackup,
+  sealMessage,
+  type TrustedDevice,
+  type UserIdentity,
+  wrapConversationKey,
+} from '@anochat/crypto-native/e2e';
+import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import type {
+  AppDatabase,
+  DeviceDoc,
+  KeyArchiveDoc,
+  KeyEnvelopeDoc,
+  MessageDoc,
+} from '../database/app-database.ts';
+import { type DeviceSecrets, loadDeviceSecrets, saveDeviceSecrets } from './device-secrets.ts';
+
+export class AccountKeyError extends Error {
+  override readonly name = 'AccountKeyError';
+  constructor(
+    readonly code: 'WRONG_PASSWORD' | 'MALFORMED_BACKUP',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A device about to register or log in: its key pairs, the certificate by which the account's
+ * identity key vouches for them, and the account secrets it will keep.
+ */
+export interface PendingDevice {
+  keys: DeviceKeys;
+  username: string;
+  identitySeed: Uint8Array;
+  archiveKey: Uint8Array;
+  publicKeys: { boxPublicKey: string; signPublicKey: string; certificate: string };
+}
+
+export type OpenResult = { ok: true; message: OpenedMessage } | { ok: false; error: E2eFailure };
+
+/** WASM results may be views into a reused pool: keep copies of anything kept. */
+const copy = (bytes: Uint8Array) => bytes.slice();
+
+function asPublished(device: DeviceDoc): PublishedDevice | null {
+  const boxPublicKey = decodeBase64(device.boxPublicKey);
+  const signPublicKey = decodeBase64(device.signPublicKey);
+  if (boxPublicKey === null || signPublicKey === null) return null;
+  return {
+    id: device.id,
+    userId: device.userId,
+    boxPublicKey,
+    signPublicKey,
+    certificate: device.certificate === null ? null : decodeBase64(device.certificate),
+    revocation: device.revocation === null ? null : decodeBase64(device.revocation),
+  };
+}
+
+/**
+ * The only caller of the end-to-end module (@anochat/crypto-native/e2e). Everything else in the
+ * app handles base64 envelopes and plaintext payloads.
+
+ */
+export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
+  let self: LocalDevice | null = null;
+  let account: DeviceSecrets | null = null;
+  /** Opened epoch keys by conversation; dropped when its key envelopes or members change. */
+  const epochKeys = new Map<string, Map<number, Uint8Array>>();
+  const views = new Map<string, Promise<{ opening: MembershipView; wrapping: MembershipView }>>();
+
+  /** A lower-case UUID v4 for a new row (ids are the client's, so retries store once). */
+  function randomId(): string {
+    const bytes = copy(nacl.randomBytes(16));
+    bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+    bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+    return bytesToUuid(bytes);
+  }
+
+  function pendingDevice(
+    username: string,
+    identitySeed: Uint8Array,
+    archiveKey: Uint8Array,
+  ): PendingDevice {
+    const fresh = newDeviceKeys(nacl);
+    const keys: DeviceKeys = {
+      box: { publicKey: copy(fresh.box.publicKey), secretKey: copy(fresh.box.secretKey) },
+      sign: { publicKey: copy(fresh.sign.publicKey), secretKey: copy(fresh.sign.secretKey) },
+    };
+    const identity = identityKeyPair(nacl, identitySeed);
+    const certificate = createDeviceCertificate(nacl, identity.secretKey, {
+      username,
+      boxPublicKey: keys.box.publicKey,
+      signPublicKey: keys.sign.publicKey,
+      createdAt: Date.now(),
+    });
+    return {
+      keys,
+      username,
+      identitySeed,
+      archiveKey,
+      publicKeys: {
+        boxPublicKey: encodeBase64(keys.box.publicKey),
+        signPublicKey: encodeBase64(keys.sign.publicKey),
+        certificate: encodeBase64(certificate),
+      },
+    };
+  }
+
+  function requireSelf(): LocalDevice {
+    if (self === null) throw new Error('crypto: no device keys (not signed in)');
+    return self;
+  }
+
+  /**
+   * The devices of these users that the users' identity keys certify and do not revoke
+   * (docs/crypto.md): the server can neither add a device nor revoke one. Identity keys are trusted
+   * on first use; safety numbers are how people check them.
+   */
+  async function deviceDirectory(userIds: string[]): Promise<DeviceDirectory> {
+    const users = await database.users.findByIds(userIds).exec();
+    const devices = await database.devices.find({ selector: { userId: { $in: userIds } } }).exec();
+    const published = new Map<string, PublishedDevice[]>();
+    for (const doc of devices) {
+      const device = asPublished(doc.toJSON() as DeviceDoc);
+      if (device === null) continue;
+      published.set(device.userId, [...(published.get(device.userId) ?? []), device]);
+    }
+    const entries: { user: UserIdentity; devices: PublishedDevice[] }[] = [];
+    for (const user of users.values()) {
+      const identityPublicKey =
+        user.identityPublicKey === null ? null : decodeBase64(user.identityPublicKey);
+      if (identityPublicKey === null) continue;
+      entries.push({
+        user: { userId: user.id, username: user.username, identityPublicKey },
+        devices: published.get(user.id) ?? [],
+      });
+    }
+    return buildDeviceDirectory(nacl, entries);
+  }
+
+  function membershipViews(conversationId: string) {
+    let cached = views.get(conversationId);
+    if (cached === undefined) {
+      cached = (async () => {
+        const rows = await database.members.find({ selector: { conversationId } }).exec();
+        const conversation = await database.conversations.findOne(conversationId).exec();
+        const everyone = rows.map((row) => row.userId);
+        const current = rows.filter((row) => !row.removed).map((row) => row.userId);
+        // The server makes the founding memberships; until they are pulled, the conversation row
+        // names them (a direct conversation's two members never change).
+        const founders = [conversation?.createdBy, conversation?.directPeerId ?? undefined];
+        for (const userId of founders) {
+          if (userId === undefined || everyone.includes(userId)) continue;
+          everyone.push(userId);
+          current.push(userId);
+        }
+        const openingDirectory = await deviceDirectory(everyone);
+        // This device trusts itself even before the server lists it (a key it wrapped offline).
+        if (self !== null) {
+          (openingDirectory.trusted as Map<string, TrustedDevice>).set(
+            self.deviceId,
+            selfAsTrusted(self),
+          );
+        }
+        return {
+          opening: { directory: openingDirectory, members: new Set(everyone) },
+          wrapping: { directory: await deviceDirectory(current), members: new Set(current) },
+        };
+      })();
+      views.set(conversationId, cached);
+      cached.catch(() => views.delete(conversationId));
+    }
+    return cached;
+  }
+
+  async function keysOf(conversationId: string): Promise<Map<number, Uint8Array>> {
+    const known = epochKeys.get(conversationId);
+    if (known !== undefined) return known;
+    const device = requireSelf();
+    const { opening } = await membershipViews(conversationId);
+    const envelopes = await database.keyEnvelopes
+      .find({ selector: { conversationId, recipientDeviceId: device.deviceId } })
+      .exec();
+    const keys = new Map<number, Uint8Array>();
+    for (const row of envelopes) {
+      const bytes = decodeBase64(row.envelope);
+      if (bytes === null) continue;
+      const opened = openKeyEnvelope(nacl, bytes, device, opening, {
+        conversationId,
+        epoch: row.epoch,
+      });
+      if (opened.ok) keys.set(opened.value.epoch, opened.value.key);
+    }
+    if (account !== null) {
+      const archived = await database.keyArchive
+        .find({ selector: { conversationId, userId: device.userId } })
+        .exec();
+      for (const row of archived) {
+        const sealed = decodeBase64(row.sealedKey);
+        if (sealed === null || keys.has(row.epoch)) continue;
+        const opened = openArchiveEntry(nacl, account.archiveKey, sealed, {
+          conversationId,
+          epoch: row.epoch,
+        });
+        if (opened.ok) keys.set(opened.value.epoch, opened.value.key);
+      }
+    }
+    epochKeys.set(conversationId, keys);
+    return keys;
+  }
+
+  function currentEpoch(keys: Map<number, Uint8Array>): number | null {
+    let newest: number | null = null;
+    for (const epoch of keys.keys()) if (newest === null || epoch > newest) newest = epoch;
+    return newest;
+  }
+
+  function envelopeRow(
+    ref: ConversationKeyRef,
+    recipient: TrustedDevice,
+    members: ReadonlySet<string>,
+  ): KeyEnvelopeDoc {
+    const device = requireSelf();
+    return {
+      id: randomId(),
+      conversationId: ref.conversationId,
+      epoch: ref.epoch,
+      recipientDeviceId: recipient.id,
+      senderDeviceId: device.deviceId,
+      envelope: encodeBase64(wrapConversationKey(nacl, ref, device, recipient, members)),
+    };
+  }
+
+  function selfAsTrusted(device: LocalDevice): TrustedDevice {
+    return {
+      id: device.deviceId,
+      userId: device.userId,
+      boxPublicKey: device.box.publicKey,
+      signPublicKey: device.sign.publicKey,
+      certifiedAt: 0,
+    };
+  }
+
+  return {
+    nacl,
+
+    randomId,
+
+    get device(): LocalDevice | null {
+      return self;
+    },
+
+    /**
+     * A new account: password -> auth secret (the server's) and backup key (this device's); fresh
+     * identity seed and archive key sealed under the backup key; this device certified.
+     */
+    async newAccount(username: string, password: string) {
+      const secrets = await deriveAccountSecrets(nacl, username, password);
+      const contents = newAccountKeys(nacl);
+      const accountKeys = {
+        identitySeed: copy(contents.identitySeed),
+        archiveKey: copy(contents.archiveKey),
+      };
+      const identity = identityKeyPair(nacl, accountKeys.identitySeed);
+      return {
+        authSecret: encodeBase64(secrets.authSecret),
+        identityPublicKey: encodeBase64(identity.publicKey),
+        keyBackup: encodeBase64(sealKeyBackup(nacl, secrets.backupKey, accountKeys)),
+        device: pendingDevice(username, accountKeys.identitySeed, accountKeys.archiveKey),
+      };
+    },
+
+    /**
+     * Logging in on a new device: the server hands the key backup to whoever knows the auth
+     * secret; only the password's backup key opens it, restoring the identity key that then
+     * certifies this device.
+     */
+    async restoreAccount(
+      username: string,
+      password: string,
+      fetchBackup: (
+        authSecret: string,
+      ) => Promise<{ identityPublicKey: string; keyBackup: string }>,
+    ) {
+      const secrets = await deriveAccountSecrets(nacl, username, password);
+      const authSecret = encodeBase64(secrets.authSecret);
+      const stored = await fetchBackup(authSecret);
+      const backup = decodeBase64(stored.keyBackup);
+      if (backup === null)
+        throw new AccountKeyError('MALFORMED_BACKUP', 'the key backup is not base64');
+      const opened = openKeyBackup(nacl, secrets.backupKey, backup);
+      if (!opened.ok) {
+        throw new AccountKeyError(
+          opened.error.code === 'WRONG_PASSWORD' ? 'WRONG_PASSWORD' : 'MALFORMED_BACKUP',
+          opened.error.message,
+        );
+      }
+      const identity = identityKeyPair(nacl, opened.value.identitySeed);
+      if (encodeBase64(identity.publicKey) !== stored.identityPublicKey) {
+        throw new AccountKeyError('MALFORMED_BACKUP', 'the backup holds another identity key');
+      }
+      return {
+        authSecret,
+        device: pendingDevice(
+          username,
+          copy(opened.value.identitySeed),
+          copy(opened.value.archiveKey),
+        ),
+      };
+    },
+
+    async adoptDevice(pending: PendingDevice, ids: { userId: string; deviceId: string }) {
+      const secrets: DeviceSecrets = {
+        device: { ...pending.keys, ...ids },
+        username: pending.username,
+        identitySeed: pending.identitySeed,
+        archiveKey: pending.archiveKey,
+      };
+      await saveDeviceSecrets(database, secrets);
+      account = secrets;
+      self = secrets.device;
+    },
+
+    async restoreDevice(): Promise<LocalDevice | null> {
+      account = await loadDeviceSecrets(database);
+      self = account?.device ?? null;
+      return self;
+    },
+
+    /**
+     * The safety number of this account and another user, or null while the server does not
+     * publish that user's identity key.
+     */
+    safetyNumberWith(user: { username: string; identityPublicKey?: unknown }) {
+      if (account === null || typeof user.identityPublicKey !== 'string') return null;
+      const theirs = decodeBase64(user.identityPublicKey);
+      if (theirs === null || theirs.length !== 32) return null;
+      const mine = identityKeyPair(nacl, account.identitySeed).publicKey;
+      return safetyNumber(
+        nacl,
+        { username: account.username, identityPublicKey: mine },
+        { username: user.username, identityPublicKey: theirs },
+      );
+    },
+
+    /** The revocation of this device, for logging out. */
+    ownRevocation(): string {
+      return this.revocationFor(encodeBase64(requireSelf().sign.publicKey));
+    },
+
+    /** The identity key's signed statement that the device with this signing key is revoked. */
+    revocationFor(signPublicKey: string): string {
+      if (account === null) throw new Error('crypto: no account keys (not signed in)');
+      const key = decodeBase64(signPublicKey);
+      if (key === null) throw new Error('crypto: signPublicKey is not base64');
+      const identity = identityKeyPair(nacl, account.identitySeed);
+      return encodeBase64(
+        createDeviceRevocation(nacl, identity.secretKey, {
+          username: account.username,
+          signPublicKey: key,
+          revokedAt: Date.now(),
+        }),
+      );
+    },
+
+    /** Forget cached keys and trust decisions for these conversations (or all). */
+    invalidate(conversationIds?: Iterable<string>): void {
+      if (conversationIds === undefined) {
+        epochKeys.clear();
+        views.clear();
+        return;
+      }
+      for (const id of conversationIds) {
+        epochKeys.delete(id);
+        views.delete(id);
+      }
+    },
+
+    async hasKey(conversationId: string): Promise<boolean> {
+      return currentEpoch(await keysOf(conversationId)) !== null;
+    },
+
+    /**
+     * A new epoch key for the conversation, wrapped for this device and every active device of
+     * every current member known here. Returns the key envelope rows to store (and so push).
+     */
+    async startEpoch(conversationId: string, memberIds: string[]): Promise<KeyEnvelopeDoc[]> {
+      const device = requireSelf();
+      const keys = await keysOf(conversationId);
+      const newest = currentEpoch(keys);
+      const ref = {
+        conversationId,
+        epoch: newest === null ? 0 : newest + 1,
+        key: copy(newConversationKey(nacl)),
+      };
+      keys.set(ref.epoch, ref.key);
+      const members = new Set([...memberIds, device.userId]);
+      const directory = await deviceDirectory([...members]);
+      const recipients = new Map(directory.trusted);
+      recipients.set(device.deviceId, selfAsTrusted(device));
+      views.delete(conversationId);
+      return [...recipients.values()].map((recipient) => envelopeRow(ref, recipient, members));
+    },
+
+    /**
+     * Key envelopes still missing for active devices of current members, for every epoch this
+     * device holds (a member added later reads the whole conversation, as the server grants).
+     * `existing` are the envelopes already stored here (sent by this device or addressed to it).
+     */
+    async missingKeyEnvelopes(conversationId: string): Promise<KeyEnvelopeDoc[]> {
+      const device = requireSelf();
+      const keys = await keysOf(conversationId);
+      if (keys.size === 0) return [];
+      const { wrapping } = await membershipViews(conversationId);
+      if (!wrapping.members.has(device.userId)) return [];
+      const stored = await database.keyEnvelopes.find({ selector: { conversationId } }).exec();
+      const have = new Set(stored.map((row) => `${row.epoch}|${row.recipientDeviceId}`));
+      const rows: KeyEnvelopeDoc[] = [];
+      for (const recipient of wrapping.directory.trusted.values()) {
+        if (!wrapping.members.has(recipient.userId)) continue;
+        for (const [epoch, key] of keys) {
+          if (have.has(`${epoch}|${recipient.id}`)) continue;
+          rows.push(envelopeRow({ conversationId, epoch, key }, recipient, wrapping.members));
+        }
+      }
+      return rows;
+    },
+
+    /**
+     * Archive entries for epoch keys this device holds but this user's archive lacks, so the
+     * user's next device reads this conversation without any other device online.
+     */
+    async missingArchiveEntries(conversationId: string): Promise<KeyArchiveDoc[]> {
+      const device = requireSelf();
+      if (account === null) return [];
+      const keys = await keysOf(conversationId);
+      const archived = await database.keyArchive
+        .find({ selector: { conversationId, userId: device.userId } })
+        .exec();
+      const have = new Set(archived.map((row) => row.epoch));
+      const archiveKey = account.archiveKey;
+      return [...keys]
+        .filter(([epoch]) => !have.has(epoch))
+        .map(([epoch, key]) => ({
+          id: randomId(),
+          userId: device.userId,
+          conversationId,
+          epoch,
+          sealedKey: encodeBase64(
+            sealArchiveEntry(nacl, archiveKey, { conversationId, epoch, key }),
+          ),
+        }));
+    },
+
+    /** The base64 envelope of a message under the newest epoch key, or null without a key. */
+    async seal(
+      conversationId: string,
+      id: string,
+      payload: MessagePayload,
+    ): Promise<string | null> {
+      const keys = await keysOf(conversationId);
+      const epoch = currentEpoch(keys);
+      const key = epoch === null ? undefined : keys.get(epoch);
+      if (epoch === null || key === undefined) return null;
+      const bytes = sealMessage(
+        nacl,
+        { id, conversationKey: { conversationId, epoch, key }, payload },
+        requireSelf(),
+      );
+      return encodeBase64(bytes);
+    },
+
+    /** Opens a stored message: every check of the e2e module, then the payload. */
+    async open(
+      message: Pick<MessageDoc, 'id' | 'conversationId' | 'senderDeviceId' | 'envelope'>,
+    ): Promise<OpenResult> {
+      const bytes = decodeBase64(message.envelope);
+      if (bytes === null) return { ok: false, error: { code: 'MALFORMED', message: 'base64' } };
+      const keys = await keysOf(message.conversationId);
+      const { opening } = await membershipViews(message.conversationId);
+      const opened = openMessage(nacl, bytes, message, keys, opening);
+      return opened.ok ? { ok: true, message: opened.value } : { ok: false, error: opened.error };
+    },
+
+    /** A group title: a text payload signed under the conversation id itself. */
+    async sealTitle(conversationId: string, title: string): Promise<string | null> {
+      return this.seal(conversationId, conversationId, { type: 'text', text: title });
+    },
+
+    async openTitle(conversationId: string, titleCiphertext: string): Promise<string | null> {
+      const bytes = decodeBase64(titleCiphertext);
+      if (bytes === null) return null;
+      const decoded = decodeMessageEnvelope(bytes);
+      if (!decoded.ok) return null;
+      const opened = await this.open({
+        id: conversationId,
+        conversationId,
+        senderDeviceId: decoded.value.senderDeviceId,
+        envelope: titleCiphertext,
+      });
+      return opened.ok && opened.message.payload.type === 'text'
+        ? opened.message.payload.text
+        : null;
+    },
+  };
+}
+
+export type ClientCrypto = ReturnType<typeof createClientCrypto>;

@@ -1,0 +1,74 @@
+import { RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
+import {
+  addRxPlugin,
+  createRxDatabase,
+  type ExtractDocumentTypeFromTypedRxJsonSchema,
+  type RxCollection,
+  type RxDatabase,
+  type RxStorage,
+} from 'rxdb';
+import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
+import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import { failuresSchema, messageViewsSchema } from './local-schemas.ts';
+
+addRxPlugin(RxDBLocalDocumentsPlugin);
+
+type Doc<Schema> = ExtractDocumentTypeFromTypedRxJsonSchema<Schema>;
+export type UserDoc = Doc<typeof RXDB_SCHEMAS.users>;
+export type DeviceDoc = Doc<typeof RXDB_SCHEMAS.devices>;
+export type ConversationDoc = Doc<typeof RXDB_SCHEMAS.conversations>;
+export type MemberDoc = Doc<typeof RXDB_SCHEMAS.members>;
+export type MessageDoc = Doc<typeof RXDB_SCHEMAS.messages>;
+export type ReceiptDoc = Doc<typeof RXDB_SCHEMAS.receipts>;
+export type KeyEnvelopeDoc = Doc<typeof RXDB_SCHEMAS.keyEnvelopes>;
+export type KeyArchiveDoc = Doc<typeof RXDB_SCHEMAS.keyArchive>;
+export type MessageViewDoc = Doc<typeof messageViewsSchema>;
+export type FailureDoc = Doc<typeof failuresSchema>;
+
+export interface AppCollections {
+  users: RxCollection<UserDoc>;
+  devices: RxCollection<DeviceDoc>;
+  conversations: RxCollection<ConversationDoc>;
+  members: RxCollection<MemberDoc>;
+  messages: RxCollection<MessageDoc>;
+  receipts: RxCollection<ReceiptDoc>;
+  keyEnvelopes: RxCollection<KeyEnvelopeDoc>;
+  keyArchive: RxCollection<KeyArchiveDoc>;
+  messageViews: RxCollection<MessageViewDoc>;
+  failures: RxCollection<FailureDoc>;
+}
+
+export type AppDatabase = RxDatabase<AppCollections>;
+
+/** One database per browser profile; logging out removes it. */
+export const DATABASE_NAME = 'anochat';
+
+/**
+ * The local database: the replicated collections with the server's schemas (validated on
+ * every write, so a bad document from anywhere is refused before it is stored) and the app's own
+ * read models. Dexie (IndexedDB) in browsers; tests pass fake-indexeddb or memory storage.
+ */
+export async function openAppDatabase(
+  options: { name?: string; storage?: RxStorage<unknown, unknown> } = {},
+): Promise<AppDatabase> {
+  const database = await createRxDatabase<AppCollections>({
+    name: options.name ?? DATABASE_NAME,
+    storage: wrappedValidateAjvStorage({ storage: options.storage ?? getRxStorageDexie() }),
+    localDocuments: true,
+    multiInstance: true,
+  });
+  await database.addCollections({
+    users: { schema: RXDB_SCHEMAS.users },
+    devices: { schema: RXDB_SCHEMAS.devices },
+    conversations: { schema: RXDB_SCHEMAS.conversations },
+    members: { schema: RXDB_SCHEMAS.members },
+    messages: { schema: RXDB_SCHEMAS.messages },
+    receipts: { schema: RXDB_SCHEMAS.receipts },
+    keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes },
+    keyArchive: { schema: RXDB_SCHEMAS.keyArchive },
+    messageViews: { schema: messageViewsSchema },
+    failures: { schema: failuresSchema },
+  });
+  return database;
+}

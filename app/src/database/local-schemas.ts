@@ -1,0 +1,71 @@
+/**
+ * Collections that exist only in this browser (never replicated). Their shapes are the app's own
+ * read models, not copies of a server shape: the server's documents come from schemas/rxdb.
+ */
+
+/**
+ * A message as the UI shows it: the envelope of `messages` opened by crypto/, so that the list,
+ * the previews, unread counts and search read plaintext from the local database without opening
+ * every envelope again. `sourceRev` is the RxDB revision of the message it was made from.
+ */
+export const messageViewsSchema = {
+  title: 'messageViews',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', maxLength: 36 },
+    conversationId: { type: 'string', maxLength: 36 },
+    senderUserId: { type: ['string', 'null'], maxLength: 36 },
+    senderDeviceId: { type: 'string', maxLength: 36 },
+    /** createdAt (the server's once it has the message) then the id: one total order. */
+    sortKey: { type: 'string', maxLength: 80 },
+    createdAt: { type: 'string', maxLength: 40 },
+    editedAt: { type: ['string', 'null'], maxLength: 40 },
+    kind: { type: 'string', enum: ['text', 'reaction', 'deleted', 'unreadable'] },
+    text: { type: 'string' },
+    replyTo: { type: ['string', 'null'], maxLength: 36 },
+    /** reaction: the message it reacts to, and the emoji. */
+    target: { type: ['string', 'null'], maxLength: 36 },
+    emoji: { type: ['string', 'null'], maxLength: 16 },
+    /** The server has stored it (it came back with a revision). */
+    synced: { type: 'boolean' },
+    sourceRev: { type: 'string', maxLength: 64 },
+  },
+  required: [
+    'id',
+    'conversationId',
+    'senderUserId',
+    'senderDeviceId',
+    'sortKey',
+    'createdAt',
+    'editedAt',
+    'kind',
+    'text',
+    'replyTo',
+    'target',
+    'emoji',
+    'synced',
+    'sourceRev',
+  ],
+  indexes: [['conversationId', 'sortKey']],
+} as const;
+
+/** A pushed row the server refused (docs/protocol.md, push `rejected`): shown, never dropped. */
+export const failuresSchema = {
+  title: 'failures',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', maxLength: 80 },
+    collection: { type: 'string', maxLength: 32 },
+    conversationId: { type: ['string', 'null'], maxLength: 36 },
+    code: { type: 'string', maxLength: 40 },
+    message: { type: 'string' },
+    at: { type: 'string', maxLength: 40 },
+  },
+  required: ['id', 'collection', 'conversationId', 'code', 'message', 'at'],
+} as const;

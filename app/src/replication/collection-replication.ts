@@ -1,0 +1,128 @@
+import {
+  type Checkpoint,
+  type CollectionName,
+  type PullResponse,
+  type PushResponse,
+  READ_ONLY_COLLECTIONS,
+  type RejectedRow,
+  SYNC_LIMITS,
+  type SyncErrorAck,
+  type WireDocument,
+} from '@anochat/schemas/rxdb/sync';
+import type { RxCollection } from 'rxdb';
+import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
+import type { SyncTransport } from './sync-transport.ts';
+import { toWireDocument } from './wire.ts';
+
+export class SyncRefusedError extends Error {
+  override readonly name = 'SyncRefusedError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function refusal(answer: unknown): SyncErrorAck['error'] | null {
+  const error = (answer as Partial<SyncErrorAck> | null)?.error;
+  return error && typeof error.code === 'string' ? error : null;
+}
+
+export interface CollectionReplicationOptions {
+  collectionName: CollectionName;
+  // biome-ignore lint/suspicious/noExplicitAny: one replication helper for every document type
+  collection: RxCollection<any>;
+  transport: SyncTransport;
+  /** Distinguishes checkpoints of different servers and accounts in the same database. */
+  identifier: string;
+  /** Runs before a push batch leaves: pushes what these rows depend on (see sync-engine.ts). */
+  beforePush(collection: CollectionName, rows: WireDocument[]): Promise<void>;
+  /** Rows the server refused, with the state that was refused. */
+  onRejected(
+    collection: CollectionName,
+    rejected: RejectedRow[],
+    rows: WireDocument[],
+  ): Promise<void>;
+  /** Rows the server accepted (no conflict, not rejected). */
+  onAccepted(collection: CollectionName, rows: WireDocument[]): Promise<void>;
+}
+
+/**
+ * RxDB replication of one collection over the shared socket (docs/protocol.md): `pull` from the
+ * checkpoint, `push` with conflicts handed back to RxDB and refused rows reported, and the
+ * server's `stream` pokes as `'RESYNC'`. Errors (a dropped connection, a timeout) make RxDB retry
+ * the same batch; nothing is lost because nothing is removed from the outbox before the server
+ * acknowledged it.
+ */
+export function replicateCollection(
+  options: CollectionReplicationOptions,
+): RxReplicationState<unknown, Checkpoint> {
+  const { collectionName, transport } = options;
+  const writable = !READ_ONLY_COLLECTIONS.includes(collectionName);
+  return replicateRxCollection<unknown, Checkpoint>({
+    collection: options.collection,
+    replicationIdentifier: `${options.identifier}/${collectionName}`,
+    live: true,
+    retryTime: 1_000,
+    waitForLeadership: false,
+    autoStart: true,
+    pull: {
+      batchSize: SYNC_LIMITS.maxPullBatchSize,
+      stream$: transport.resync$(collectionName),
+      handler: async (checkpoint, batchSize) => {
+        const answer = await transport.request<PullResponse | SyncErrorAck>('pull', {
+          collection: collectionName,
+          checkpoint: checkpoint ?? null,
+          batchSize,
+        });
+        const error = refusal(answer);
+        if (error) throw new SyncRefusedError(error.code, error.message);
+        const page = answer as PullResponse;
+        return {
+          documents: page.documents as never[],
+          checkpoint: page.checkpoint ?? undefined,
+        };
+      },
+    },
+    ...(writable
+      ? {
+          push: {
+            batchSize: SYNC_LIMITS.maxPushRows,
+            handler: async (rows) => {
+              const wireRows = rows.map((row) => ({
+                assumedMasterState:
+                  row.assumedMasterState === undefined
+                    ? null
+                    : toWireDocument(
+                        collectionName,
+                        row.assumedMasterState as Record<string, unknown>,
+                      ),
+                newDocumentState: toWireDocument(
+                  collectionName,
+                  row.newDocumentState as Record<string, unknown>,
+                ),
+              }));
+              const states = wireRows.map((row) => row.newDocumentState);
+              await options.beforePush(collectionName, states);
+              const answer = await transport.request<PushResponse | SyncErrorAck>('push', {
+                collection: collectionName,
+                rows: wireRows,
+              });
+              const error = refusal(answer);
+              if (error) throw new SyncRefusedError(error.code, error.message);
+              const { conflicts, rejected } = answer as PushResponse;
+              if (rejected.length > 0) await options.onRejected(collectionName, rejected, states);
+              const settled = new Set([
+                ...rejected.map((row) => row.id),
+                ...conflicts.map((doc) => doc.id),
+              ]);
+              const accepted = states.filter((doc) => !settled.has(doc.id));
+              if (accepted.length > 0) await options.onAccepted(collectionName, accepted);
+              return conflicts as never[];
+            },
+          },
+        }
+      : {}),
+  });
+}

@@ -1,0 +1,184 @@
+import type { CollectionName, RejectedRow, WireDocument } from '@anochat/schemas/rxdb/sync';
+import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
+import type { RxReplicationState } from 'rxdb/plugins/replication';
+import { BehaviorSubject, combineLatest, map, type Observable, of, switchMap } from 'rxjs';
+import type { AppDatabase } from '../database/app-database.ts';
+import { replicateCollection } from './collection-replication.ts';
+import type { LinkState, SyncTransport } from './sync-transport.ts';
+import { toWireDocument } from './wire.ts';
+
+/** What the connection banner shows. */
+export type ConnectionStatus =
+  | { kind: 'offline' }
+  | { kind: 'connecting' }
+  | { kind: 'syncing'; pending: number }
+  | { kind: 'up-to-date' };
+
+/** Rows whose push needs the conversation (and, for key envelopes, its members) on the server. */
+const NEEDS_CONVERSATION: readonly CollectionName[] = [
+  'members',
+  'messages',
+  'receipts',
+  'keyEnvelopes',
+];
+
+export interface SyncEngineOptions {
+  database: AppDatabase;
+  transport: SyncTransport;
+  /** Per server and account, so checkpoints never mix. */
+  identifier: string;
+}
+
+/**
+ * Replication of all seven collections over one transport, plus what RxDB does not know:
+ * - collections replicate independently, but a message or member row is refused until its
+ *   conversation exists on the server; so before such a push, a conversation the server has not
+ *   acknowledged yet (and, for key envelopes, new member rows) is pushed first (pushes are
+ *   idempotent, so RxDB pushing the same row again later changes nothing);
+ * - rows the server refuses become `failures` documents (shown, with retry/delete), and leave
+ *   `failures` once a later push of that row is accepted;
+ * - one connection status for the banner.
+ */
+export function createSyncEngine(options: SyncEngineOptions) {
+  const { database, transport } = options;
+  const acknowledged = new Set<string>();
+  const replications = new Map<CollectionName, RxReplicationState<unknown, unknown>>();
+  const started = new BehaviorSubject(false);
+
+  async function pushDirectly(collection: CollectionName, docs: Record<string, unknown>[]) {
+    if (docs.length === 0) return;
+    await transport.request('push', {
+      collection,
+      rows: docs.map((doc) => ({
+        assumedMasterState: null,
+        newDocumentState: toWireDocument(collection, doc),
+      })),
+    });
+    for (const doc of docs) acknowledged.add(`${collection}/${String(doc.id)}`);
+  }
+
+  async function beforePush(collection: CollectionName, rows: WireDocument[]): Promise<void> {
+    if (!NEEDS_CONVERSATION.includes(collection)) return;
+    const conversationIds = [...new Set(rows.map((row) => String(row.conversationId)))];
+    const conversations = await database.conversations
+      .find({ selector: { id: { $in: conversationIds } } })
+      .exec();
+    await pushDirectly(
+      'conversations',
+      conversations
+        .filter((doc) => doc.rev === undefined && !acknowledged.has(`conversations/${doc.id}`))
+        .map((doc) => doc.toJSON() as Record<string, unknown>),
+    );
+    if (collection !== 'keyEnvelopes') return;
+    const members = await database.members
+      .find({ selector: { conversationId: { $in: conversationIds } } })
+      .exec();
+    await pushDirectly(
+      'members',
+      members
+        .filter((doc) => doc.rev === undefined && !acknowledged.has(`members/${doc.id}`))
+        .map((doc) => doc.toJSON() as Record<string, unknown>),
+    );
+  }
+
+  async function onRejected(
+    collection: CollectionName,
+    rejected: RejectedRow[],
+    rows: WireDocument[],
+  ): Promise<void> {
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    await database.failures.bulkUpsert(
+      rejected.map((row) => {
+        const conversationId = byId.get(row.id)?.conversationId;
+        return {
+          id: `${collection}/${row.id}`,
+          collection,
+          conversationId: typeof conversationId === 'string' ? conversationId : null,
+          code: row.code,
+          message: row.message,
+          at: new Date().toISOString(),
+        };
+      }),
+    );
+  }
+
+  async function onAccepted(collection: CollectionName, rows: WireDocument[]): Promise<void> {
+    const ids = rows.map((row) => `${collection}/${row.id}`);
+    for (const id of ids) acknowledged.add(id);
+    const stale = await database.failures.findByIds(ids).exec();
+    if (stale.size > 0) await database.failures.bulkRemove([...stale.keys()]);
+  }
+
+  const active$: Observable<boolean> = started.pipe(
+    switchMap((isStarted) =>
+      isStarted
+        ? combineLatest([...replications.values()].map((replication) => replication.active$)).pipe(
+            map((states) => states.some(Boolean)),
+          )
+        : of(false),
+    ),
+  );
+
+  /** My messages the server has not stored yet (refused ones are failures, not pending). */
+  const pending$: Observable<number> = combineLatest([
+    database.messageViews.find({ selector: { synced: false } }).$,
+    database.failures.find({ selector: { collection: 'messages' } }).$,
+  ]).pipe(
+    map(([unsynced, failures]) => {
+      const failed = new Set(failures.map((failure) => failure.id.slice('messages/'.length)));
+      return unsynced.filter((view) => !failed.has(view.id)).length;
+    }),
+  );
+
+  const status$: Observable<ConnectionStatus> = combineLatest([
+    transport.link$,
+    active$,
+    pending$,
+  ]).pipe(
+    map(([link, active, pending]: [LinkState, boolean, number]): ConnectionStatus => {
+      if (link === 'offline') return { kind: 'offline' };
+      if (link === 'connecting') return { kind: 'connecting' };
+      if (active || pending > 0) return { kind: 'syncing', pending };
+      return { kind: 'up-to-date' };
+    }),
+  );
+
+  return {
+    status$,
+    pending$,
+
+    start(): void {
+      if (started.value) return;
+      for (const collectionName of COLLECTIONS) {
+        replications.set(
+          collectionName,
+          replicateCollection({
+            collectionName,
+            collection: database[collectionName],
+            transport,
+            identifier: options.identifier,
+            beforePush,
+            onRejected,
+            onAccepted,
+          }) as RxReplicationState<unknown, unknown>,
+        );
+      }
+      transport.start();
+      started.next(true);
+    },
+
+    /** Every collection pushed and pulled up to now (tests and the benchmark wait on it). */
+    async awaitInSync(): Promise<void> {
+      await Promise.all([...replications.values()].map((replication) => replication.awaitInSync()));
+    },
+
+    async stop(): Promise<void> {
+      transport.stop();
+      await Promise.all([...replications.values()].map((replication) => replication.cancel()));
+      replications.clear();
+      started.next(false);
+    },
+  };
+}
+
+export type SyncEngine = ReturnType<typeof createSyncEngine>;

@@ -1,0 +1,198 @@
+import type { CollectionName } from '@anochat/schemas/rxdb/sync';
+import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
+import { io, type Socket } from 'socket.io-client';
+
+/** What the connection is doing, for the banner. */
+export type LinkState = 'offline' | 'connecting' | 'online';
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly code: 'DISCONNECTED' | 'TIMEOUT' | 'REFUSED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SyncTransportOptions {
+  url: string;
+  /** The access token for the next handshake (refreshed by the session when due). */
+  accessToken(): Promise<string>;
+  /** A new access token after the server said the current one expired. */
+  refreshAccessToken(expired: string): Promise<string>;
+  /** The server refused this device for good (revoked, signed out): sign out. */
+  onUnauthorized(): void;
+  ackTimeoutMs?: number;
+  /** socket.io-client factory (tests may wrap it). */
+  connect?: typeof io;
+}
+
+interface InFlight {
+  reject(error: TransportError): void;
+}
+
+/**
+ * The one socket.io connection to the sync server (docs/protocol.md, Replication). It
+ * - authenticates each handshake with the current access token, refreshes it on TOKEN_EXPIRED and
+ *   on `session_expired`, and reconnects;
+ * - reconnects with socket.io's randomized exponential backoff (0.5 s doubling to 15 s), but at
+ *   once when the browser reports it is online again, and stays down while the browser is offline;
+ * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
+ *   RxDB simply repeats them), and makes new requests wait for the next connection.
+ */
+export function createSyncTransport(options: SyncTransportOptions) {
+  const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
+  const link = new BehaviorSubject<LinkState>(browserOnline() ? 'connecting' : 'offline');
+  const connected$ = new BehaviorSubject(false);
+  const streamEvents = new Subject<{ collection: CollectionName }>();
+  const inFlight = new Set<InFlight>();
+  let lastToken = '';
+  let stopped = false;
+
+  const socket: Socket = (options.connect ?? io)(options.url, {
+    path: '/socket.io/',
+    transports: ['websocket'],
+    autoConnect: false,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 15_000,
+    randomizationFactor: 0.5,
+    auth: (deliver: (auth: { token: string }) => void) => {
+      options
+        .accessToken()
+        .then((token) => {
+          lastToken = token;
+          deliver({ token });
+        })
+        .catch(() => deliver({ token: lastToken }));
+    },
+  });
+
+  function browserOnline(): boolean {
+    return globalThis.navigator?.onLine ?? true;
+  }
+
+  function failInFlight(message: string): void {
+    for (const request of inFlight) request.reject(new TransportError('DISCONNECTED', message));
+    inFlight.clear();
+  }
+
+  function start(): void {
+    if (stopped || socket.connected || !browserOnline()) return;
+    link.next('connecting');
+    socket.connect();
+  }
+
+  async function renewAndReconnect(): Promise<void> {
+    try {
+      await options.refreshAccessToken(lastToken);
+      start();
+    } catch {
+      // Offline or the server is down: try again with the usual backoff.
+      link.next(browserOnline() ? 'connecting' : 'offline');
+      setTimeout(start, 2_000);
+    }
+  }
+
+  socket.on('connect', () => {
+    connected$.next(true);
+    link.next('online');
+  });
+  socket.on('disconnect', (reason) => {
+    connected$.next(false);
+    failInFlight(`disconnected: ${reason}`);
+    link.next(stopped || !browserOnline() ? 'offline' : 'connecting');
+    // A disconnect by the server (expired token, revoked device) is not retried by socket.io.
+    if (reason === 'io server disconnect' && !stopped) void renewAndReconnect();
+  });
+  socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+    const code = error.data?.code;
+    if (code === 'TOKEN_EXPIRED') void renewAndReconnect();
+    else if (code === 'UNAUTHORIZED') {
+      stopped = true;
+      link.next('offline');
+      options.onUnauthorized();
+    } else link.next(browserOnline() ? 'connecting' : 'offline');
+  });
+  socket.on('session_expired', () => {
+    // The server disconnects right after; renewAndReconnect runs on that disconnect.
+  });
+  socket.on('stream', (event: { collection?: CollectionName }) => {
+    if (typeof event?.collection === 'string') streamEvents.next({ collection: event.collection });
+  });
+
+  const onOnline = () => {
+    // Skip whatever backoff delay socket.io is waiting out.
+    if (!socket.connected) {
+      socket.disconnect();
+      start();
+    }
+  };
+  const onOffline = () => {
+    // The browser says there is no network: an open socket would only hang until it times out.
+    socket.disconnect();
+    link.next('offline');
+  };
+  globalThis.addEventListener?.('online', onOnline);
+  globalThis.addEventListener?.('offline', onOffline);
+
+  function whenConnected(): Promise<void> {
+    if (socket.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const subscription = connected$.pipe(filter(Boolean)).subscribe(() => {
+        subscription?.unsubscribe();
+        resolve();
+      });
+    });
+  }
+
+  return {
+    link$: link.asObservable() as Observable<LinkState>,
+    connected$: connected$.asObservable(),
+    socket,
+
+    /** `{ collection, resync: true }` pokes for one collection, as RxDB's `'RESYNC'`. */
+    resync$(collection: CollectionName): Observable<'RESYNC'> {
+      return streamEvents.pipe(
+        filter((event) => event.collection === collection),
+        map(() => 'RESYNC' as const),
+      );
+    },
+
+    /** Emits with an acknowledgement once connected; rejects if the connection drops first. */
+    async request<T>(event: string, payload: unknown): Promise<T> {
+      await whenConnected();
+      return new Promise<T>((resolve, reject) => {
+        const entry: InFlight = { reject };
+        inFlight.add(entry);
+        socket
+          .timeout(ackTimeoutMs)
+          .emitWithAck(event, payload)
+          .then(
+            (answer: T) => resolve(answer),
+            () =>
+              reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`)),
+          )
+          .finally(() => inFlight.delete(entry));
+      });
+    },
+
+    /** Fire-and-forget with an ack, for ephemeral events; dropped when not connected. */
+    emitIfConnected(event: string, payload: unknown): void {
+      if (socket.connected) socket.timeout(5_000).emit(event, payload, () => undefined);
+    },
+
+    start,
+
+    stop(): void {
+      stopped = true;
+      globalThis.removeEventListener?.('online', onOnline);
+      globalThis.removeEventListener?.('offline', onOffline);
+      socket.disconnect();
+      failInFlight('stopped');
+      link.next('offline');
+    },
+  };
+}
+
+export type SyncTransport = ReturnType<typeof createSyncTransport>;

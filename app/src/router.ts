@@ -1,0 +1,24 @@
+import { createRouter, createWebHistory } from '@ionic/vue-router';
+import type { RouteRecordRaw } from 'vue-router';
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/chats' },
+  { path: '/login', component: () => import('./ui/pages/LoginPage.vue'), meta: { public: true } },
+  { path: '/chats', component: () => import('./ui/pages/HomePage.vue') },
+  { path: '/chats/:id', component: () => import('./ui/pages/HomePage.vue'), props: true },
+  { path: '/chats/:id/info', component: () => import('./ui/pages/GroupInfoPage.vue'), props: true },
+  { path: '/new/direct', component: () => import('./ui/pages/NewChatPage.vue') },
+  { path: '/new/group', component: () => import('./ui/pages/NewGroupPage.vue') },
+  { path: '/settings', component: () => import('./ui/pages/SettingsPage.vue') },
+  { path: '/:pathMatch(.*)*', redirect: '/chats' },
+];
+
+export function createAppRouter(isSignedIn: () => boolean) {
+  const router = createRouter({ history: createWebHistory(), routes });
+  router.beforeEach((to) => {
+    if (to.meta.public !== true && !isSignedIn()) return '/login';
+    if (to.path === '/login' && isSignedIn()) return '/chats';
+    return true;
+  });
+  return router;
+}

@@ -1,0 +1,15 @@
+/**
+ * Runs `task` while holding a lock named `name` across every tab of this origin (Web Locks), or
+ * within this tab alone where the API is missing. A refresh token is spent by its first use, so two
+ * tabs must never refresh with the same one.
+ */
+const localChains = new Map<string, Promise<unknown>>();
+
+export function serialize<T>(name: string, task: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (locks !== undefined) return locks.request(name, task) as Promise<T>;
+  const previous = localChains.get(name) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(task);
+  localChains.set(name, next);
+  return next;
+}

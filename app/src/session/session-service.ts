@@ -1,0 +1,172 @@
+import type { SessionResponse } from '@anochat/schemas/api/auth';
+import { ref } from 'vue';
+import { ClientError } from '../api/api-error.ts';
+import type { ServerApi } from '../api/server-api.ts';
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import { serialize } from './serialize.ts';
+import type { SessionStore, StoredSession } from './session-store.ts';
+
+/** Refresh this long before the access token expires, so a request never carries a dead token. */
+const REFRESH_MARGIN_MS = 60_000;
+
+/** Why this device is no longer signed in, for the login screen. */
+export type SignedOutReason = 'logged-out' | 'session-ended';
+
+export interface SessionServiceOptions {
+  api: ServerApi;
+  store: SessionStore;
+  crypto: ClientCrypto;
+  deviceName: string;
+  /** Called once when the server ends the session (token reuse, revocation): wipe and sign out. */
+  onSessionEnded(): void;
+  now?: () => number;
+}
+
+/**
+ * Register, log in, keep the access token fresh with refresh-token rotation, and log out. The
+ * password never leaves this module: crypto/ derives the auth secret the server receives.
+ */
+export function createSessionService(options: SessionServiceOptions) {
+  const now = options.now ?? Date.now;
+  const current = ref<StoredSession | null>(null);
+
+  async function adopt(response: SessionResponse): Promise<StoredSession> {
+    const session: StoredSession = {
+      userId: response.user.id,
+      username: response.user.username,
+      displayName: response.user.displayName,
+      deviceId: response.device.id,
+      accessToken: response.accessToken,
+      accessTokenExpiresAt: now() + response.accessTokenExpiresIn * 1000,
+      refreshToken: response.refreshToken,
+    };
+    await options.store.write(session);
+    current.value = session;
+    return session;
+  }
+
+  function ended(): never {
+    current.value = null;
+    options.onSessionEnded();
+    throw new ClientError('UNAUTHENTICATED', 'the session has ended');
+  }
+
+  /**
+   * A new access token. `staleToken`: the token that was refused; if another tab has already
+   * replaced it, that newer token is used instead of spending the refresh token again.
+   */
+  async function refresh(staleToken?: string): Promise<string> {
+    return serialize('anochat-refresh', async () => {
+      const stored = await options.store.read();
+      if (stored === null) return ended();
+      const stillFresh = stored.accessTokenExpiresAt - now() > REFRESH_MARGIN_MS;
+      if (stored.accessToken !== staleToken && stillFresh) {
+        current.value = stored;
+        return stored.accessToken;
+      }
+      try {
+        const answer = await options.api.refresh(stored.refreshToken);
+        // Stored before it is used: the old refresh token is spent from now on.
+        const next: StoredSession = {
+          ...stored,
+          accessToken: answer.accessToken,
+          accessTokenExpiresAt: now() + answer.accessTokenExpiresIn * 1000,
+          refreshToken: answer.refreshToken,
+        };
+        await options.store.write(next);
+        current.value = next;
+        return next.accessToken;
+      } catch (error) {
+        if (
+          error instanceof ClientError &&
+          (error.code === 'REFRESH_TOKEN_INVALID' || error.code === 'REFRESH_TOKEN_REUSED')
+        ) {
+          return ended();
+        }
+        throw error;
+      }
+    });
+  }
+
+  return {
+    current,
+
+    /** Restores the session this browser kept, if any (no network needed). */
+    async restore(): Promise<StoredSession | null> {
+      current.value = await options.store.read();
+      return current.value;
+    },
+
+    async register(input: { username: string; displayName: string; password: string }) {
+      const created = await options.crypto.newAccount(input.username, input.password);
+      const { device } = created;
+      const response = await options.api.register({
+        username: input.username,
+        ...(input.displayName.trim() === '' ? {} : { displayName: input.displayName.trim() }),
+        authSecret: created.authSecret,
+        identityPublicKey: created.identityPublicKey,
+        keyBackup: created.keyBackup,
+        device: { name: options.deviceName, ...device.publicKeys },
+      });
+      await options.crypto.adoptDevice(device, {
+        userId: response.user.id,
+        deviceId: response.device.id,
+      });
+      return adopt(response);
+    },
+
+    async login(input: { username: string; password: string }) {
+      const restored = await options.crypto.restoreAccount(
+        input.username,
+        input.password,
+        (authSecret) => options.api.keyBackup({ username: input.username, authSecret }),
+      );
+      const response = await options.api.login({
+        username: input.username,
+        authSecret: restored.authSecret,
+        device: { name: options.deviceName, ...restored.device.publicKeys },
+      });
+      await options.crypto.adoptDevice(restored.device, {
+        userId: response.user.id,
+        deviceId: response.device.id,
+      });
+      return adopt(response);
+    },
+
+    /** A valid access token, refreshed first when it is about to expire. */
+    async accessToken(): Promise<string> {
+      const session = current.value ?? (await options.store.read());
+      if (session === null) return ended();
+      if (session.accessTokenExpiresAt - now() > REFRESH_MARGIN_MS) return session.accessToken;
+      return refresh(session.accessToken);
+    },
+
+    refresh,
+
+    /** Runs an authenticated call, refreshing once when the server says the token is no good. */
+    async authenticated<T>(call: (token: string) => Promise<T>): Promise<T> {
+      const token = await this.accessToken();
+      try {
+        return await call(token);
+      } catch (error) {
+        if (!(error instanceof ClientError) || error.code !== 'UNAUTHENTICATED') throw error;
+        return call(await refresh(token));
+      }
+    },
+
+    /** Signs this device out on the server (best effort when offline) and forgets it locally. */
+    async logout(): Promise<void> {
+      const session = current.value;
+      if (session !== null) {
+        const revocation = options.crypto.ownRevocation();
+        await this.authenticated((token) => options.api.logout(token, revocation)).catch(
+          () => undefined,
+        );
+      }
+      current.value = null;
+      await options.store.clear();
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type BrowserContext,
+  test as base,
+  expect,
+  type Locator,
+  type Page,
+} from '@playwright/test';
+
+/** One person in the test: their own browser context (own IndexedDB, own service worker). */
+export interface Person {
+  name: string;
+  username: string;
+  password: string;
+  context: BrowserContext;
+  page: Page;
+  userId: string;
+}
+
+/** Where global-setup.ts started the sync server (which also serves the built app). */
+export function serverUrl(): string {
+  const url = process.env.ANOCHAT_URL;
+  if (url === undefined)
+    throw new Error('ANOCHAT_URL is not set: run through playwright.config.ts');
+  return url;
+}
+
+export function uniqueUsername(name: string): string {
+  return `${name.toLowerCase()}_${randomBytes(4).toString('hex')}`;
+}
+
+export const test = base.extend<{
+  /** A new person in a fresh context with this project's device settings, registered. */
+  person(name: string): Promise<Person>;
+  /** A fresh context (same device settings) for someone who will log in. */
+  freshPage(): Promise<{ context: BrowserContext; page: Page }>;
+}>({
+  freshPage: async (
+    { browser, viewport, userAgent, isMobile, hasTouch, deviceScaleFactor },
+    use,
+  ) => {
+    const contexts: BrowserContext[] = [];
+    await use(async () => {
+      const context = await browser.newContext({
+        baseURL: serverUrl(),
+        viewport,
+        ...(userAgent ? { userAgent } : {}),
+        ...(deviceScaleFactor ? { deviceScaleFactor } : {}),
+        isMobile,
+        hasTouch,
+      });
+      contexts.push(context);
+      return { context, page: await context.newPage() };
+    });
+    for (const context of contexts) await context.close();
+  },
+  person: async ({ freshPage }, use) => {
+    await use(async (name) => {
+      const { context, page } = await freshPage();
+      const username = uniqueUsername(name);
+      const password = `pw-${randomBytes(6).toString('hex')}`;
+      await register(page, { username, password, displayName: name });
+      const userId = await ownUserId(page);
+      return { name, username, password, context, page, userId };
+    });
+  },
+});
+
+export { expect };
+
+export async function register(
+  page: Page,
+  input: { username: string; password: string; displayName: string },
+): Promise<void> {
+  await page.goto('/login');
+  await page.getByTestId('mode-register').click();
+  await page.getByTestId('username').locator('input').fill(input.username);
+  await page.getByTestId('display-name').locator('input').fill(input.displayName);
+  await page.getByTestId('password').locator('input').fill(input.password);
+  await page.getByTestId('submit').click();
+  await expect(page).toHaveURL(/\/chats$/);
+}
+
+export async function login(page: Page, input: { username: string; password: string }) {
+  await page.goto('/login');
+  await page.getByTestId('mode-login').click();
+  await page.getByTestId('username').locator('input').fill(input.username);
+  await page.getByTestId('password').locator('input').fill(input.password);
+  await page.getByTestId('submit').click();
+}
+
+/** Reads the user ID from Settings, as a person would to share it, and comes back. */
+export async function ownUserId(page: Page): Promise<string> {
+  await page.getByTestId('open-settings').click();
+  const id = (await page.getByTestId('my-user-id').textContent())?.trim() ?? '';
+  expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/chats/);
+  return id;
+}
+
+/** Starts (or opens) the direct chat with `peerUserId`; returns the conversation id. */
+export async function startDirectChat(page: Page, peerUserId: string): Promise<string> {
+  await page.getByTestId('new-chat').click();
+  await page.getByTestId('peer-user-id').locator('input').fill(peerUserId);
+  await page.getByTestId('start-chat').click();
+  await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
+  return page.url().split('/').pop() ?? '';
+}
+
+export function composer(page: Page): Locator {
+  return page.getByTestId('composer');
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const field = composer(page);
+  await expect(field).toBeEnabled();
+  await field.fill(text);
+  await field.press('Enter');
+  await expect(field).toHaveValue('');
+}
+
+export function messages(page: Page): Locator {
+  return page.locator('[data-role="message"]');
+}
+
+export function messageWithText(page: Page, text: string): Locator {
+  return messages(page).filter({ has: page.locator('[data-role="text"]', { hasText: text }) });
+}
+
+/** The texts of the conversation as shown, in order. */
+export async function shownTexts(page: Page): Promise<string[]> {
+  return page.locator('[data-role="message"] [data-role="text"]').allTextContents();
+}
+
+export async function openConversation(page: Page, conversationId: string): Promise<void> {
+  await page.getByTestId(`conversation-${conversationId}`).click();
+  await expect(page).toHaveURL(new RegExp(`/chats/${conversationId}$`));
+}
