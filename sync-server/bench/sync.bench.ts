@@ -16,12 +16,14 @@ import type {
   Checkpoint,
   PullResponse,
   PushResponse,
+  StreamEvent,
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
+import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../test/support/crypto-server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
@@ -55,6 +57,7 @@ const FANOUT_RATE = size('BENCH_FANOUT_RATE', 500);
 const FANOUT_LIGHT_RATE = size('BENCH_FANOUT_LIGHT_RATE', 50);
 const FANOUT_SECONDS = size('BENCH_FANOUT_SECONDS', 8);
 const IDLE_DEVICES = size('BENCH_IDLE_DEVICES', 5000);
+const PLAN_MESSAGES = size('BENCH_PLAN_MESSAGES', 1_000_000);
 const ENVELOPE_BYTES = 256;
 
 const envelope = () => randomBytes(ENVELOPE_BYTES).toString('base64');
@@ -413,9 +416,10 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[
 /**
  * (3) Live fan-out: FANOUT_GROUPS groups of FANOUT_GROUP_SIZE connected devices (one user each);
  * single-message pushes at `rate`/s from random members, round-robin over the groups. Every member
- * behaves like RxDB: a `stream` poke for `messages` starts a pull from its checkpoint (pokes during a
- * pull cause one more pull). Measured per (message, member, sender included): push emitted ->
- * the document returned by that member's pull; and per message: push emitted -> push ack.
+ * behaves like RxDB's downstream: `stream` events are tasks run in order; a documents event is
+ * stored and its checkpoint taken, a RESYNC pulls from the checkpoint until a short page. Measured
+ * per (message, member, sender included): push emitted -> the document arrived (by stream or pull);
+ * and per message: push emitted -> push ack.
  */
 async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<BenchResult[]> {
   const total = FANOUT_GROUPS * FANOUT_GROUP_SIZE;
@@ -432,47 +436,58 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
   const acks: number[] = [];
   let measuring = false;
   let failures = 0;
-  /** Documents a member only got from the extra pull after the run: poked, pulled, not returned. */
+  let viaStream = 0;
+  let viaPull = 0;
+  let resyncs = 0;
+  /** Documents a member only got from the extra pull after the run: committed, never delivered. */
   let stranded = 0;
   let firstError: string | undefined;
-  const drains: (() => Promise<void>)[] = [];
+  const checks: (() => Promise<void>)[] = [];
   for (const client of clients) {
     let checkpoint: Checkpoint | null = null;
-    let pulling = false;
-    let again = false;
-    const drain = async () => {
-      if (pulling) {
-        again = true;
-        return;
-      }
-      pulling = true;
-      try {
-        do {
-          again = false;
-          for (;;) {
-            const page = await pull(client.socket, 'messages', checkpoint, SYNC_BATCH);
-            const now = performance.now();
-            checkpoint = page.checkpoint;
-            for (const doc of page.documents) {
-              const sent = sentAt.get(doc.id as string);
-              if (sent !== undefined && measuring) delivery.push(now - sent);
-              else if (sent !== undefined) stranded++;
-            }
-            if (page.documents.length < SYNC_BATCH) break;
-          }
-        } while (again);
-      } catch (error) {
-        failures++;
-        firstError ??= `pull: ${String(error)}`;
-      } finally {
-        pulling = false;
+    let queue: Promise<void> = Promise.resolve();
+    const seen = new Set<string>();
+    const received = (documents: WireDocument[], via: 'stream' | 'pull') => {
+      const now = performance.now();
+      for (const doc of documents) {
+        const sent = sentAt.get(doc.id as string);
+        if (sent === undefined || !measuring || seen.has(doc.id)) continue;
+        seen.add(doc.id);
+        delivery.push(now - sent);
+        if (via === 'stream') viaStream++;
+        else viaPull++;
       }
     };
-    await drain();
-    drains.push(drain);
-    client.socket.on('stream', (event: { collection: string }) => {
-      if (event.collection !== 'messages') return;
-      void drain();
+    const task = async (event: StreamEvent) => {
+      if ('documents' in event) {
+        received(event.documents, 'stream');
+        checkpoint = event.checkpoint;
+        return;
+      }
+      resyncs++;
+      for (;;) {
+        const page = await pull(client.socket, 'messages', checkpoint, SYNC_BATCH);
+        received(page.documents, 'pull');
+        checkpoint = page.checkpoint;
+        if (page.documents.length < SYNC_BATCH) return;
+      }
+    };
+    const enqueue = (event: StreamEvent) => {
+      queue = queue
+        .then(() => task(event))
+        .catch((error: unknown) => {
+          failures++;
+          firstError ??= `replica: ${String(error)}`;
+        });
+    };
+    client.socket.on('stream', (event: StreamEvent) => {
+      if (event.collection === 'messages') enqueue(event);
+    });
+    enqueue({ collection: 'messages', resync: true });
+    checks.push(async () => {
+      await queue;
+      const page = await pull(client.socket, 'messages', checkpoint, SYNC_BATCH);
+      stranded += page.documents.filter((doc) => sentAt.has(doc.id as string)).length;
     });
   }
   // Send at `rate`/s: every 10 ms, the messages that are due.
@@ -510,8 +525,8 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
   const waitUntil = performance.now() + 5_000;
   while (delivery.length < expected && performance.now() < waitUntil) await sleep(50);
   measuring = false;
-  // What is still missing was committed and poked; one more pull per member shows it was there.
-  await Promise.all(drains.map((drain) => drain()));
+  // Anything committed but never delivered shows up in one more pull per member.
+  await Promise.all(checks.map((check) => check()));
   closeAll(clients);
   delivery.sort((a, b) => a - b);
   acks.sort((a, b) => a - b);
@@ -519,20 +534,21 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
   const name = `fanout.${total}_devices_${FANOUT_GROUPS}x${FANOUT_GROUP_SIZE}_${rate}msg_s${scaled}`;
   console.log(
     `fan-out: sent ${sent} messages in ${sendSeconds.toFixed(1)} s (${(sent / sendSeconds).toFixed(0)}/s), ` +
-      `${delivery.length}/${expected} deliveries, ${stranded} more found by one extra pull per member ` +
-      `after 5 s without a poke, ${pushErrors} push errors, ${failures} pull errors` +
+      `${delivery.length}/${expected} deliveries (${viaStream} by stream, ${viaPull} by pull, ` +
+      `${resyncs} resyncs), ${stranded} more found by one extra pull per member after 5 s, ` +
+      `${pushErrors} push errors, ${failures} pull errors` +
       (firstError === undefined ? '' : ` (first: ${firstError})`),
   );
   return [
     {
-      metric: `${name}.push_to_pulled_p50`,
+      metric: `${name}.push_to_received_p50`,
       value: percentile(delivery, 50),
       unit: 'ms',
       target: null,
       better: 'lower',
     },
     {
-      metric: `${name}.push_to_pulled_p99`,
+      metric: `${name}.push_to_received_p99`,
       value: percentile(delivery, 99),
       unit: 'ms',
       target: 100,
@@ -560,7 +576,7 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
       better: 'higher',
     },
     {
-      metric: `${name}.stranded_after_poke`,
+      metric: `${name}.missing_after_stream`,
       value: stranded,
       unit: 'docs',
       target: 0,
@@ -574,6 +590,79 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
       better: 'higher',
     },
   ];
+}
+
+/**
+ * (5) The messages pull on a database holding PLAN_MESSAGES messages (topped up with SQL in
+ * conversations of other users): EXPLAIN ANALYZE of a device's first page and of its caught-up
+ * pull. Its cost depends on the device's conversations, not on the table: index range scans only.
+ */
+async function pullPlan(pool: pg.Pool): Promise<BenchResult[]> {
+  const [reader] = await seedDevices(pool, 1, 'plan');
+  if (reader === undefined) throw new Error('seed failed');
+  const { rows: counted } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM messages',
+  );
+  const missing = PLAN_MESSAGES - (counted[0]?.n ?? 0);
+  const perConversation = 100;
+  const conversations = Math.max(0, Math.ceil(missing / perConversation));
+  const seedStart = performance.now();
+  for (let done = 0; done < conversations; done += 1000) {
+    await pool.query(
+      `WITH c AS (
+         INSERT INTO conversations (id, kind, created_by)
+         SELECT gen_random_uuid(), 'group', $1 FROM generate_series(1, $3::int) RETURNING id)
+       INSERT INTO messages (id, conversation_id, sender_device_id, envelope)
+       SELECT gen_random_uuid(), c.id, $2, decode(repeat(md5(i::text), ${ENVELOPE_BYTES / 16}), 'hex')
+         FROM c, generate_series(1, ${perConversation}) AS i`,
+      [reader.userId, reader.deviceId, Math.min(1000, conversations - done)],
+    );
+  }
+  // The reader belongs to five of them (500 messages).
+  await pool.query(
+    `INSERT INTO members (conversation_id, user_id, role)
+     SELECT id, $1, 'member' FROM conversations WHERE created_by = $1 LIMIT 5`,
+    [reader.userId],
+  );
+  await pool.query('ANALYZE');
+  const { rows: total } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM messages',
+  );
+  console.log(
+    `pull plan: ${total[0]?.n} messages in the database (${((performance.now() - seedStart) / 1000).toFixed(0)} s to seed)`,
+  );
+  const results: BenchResult[] = [];
+  for (const [label, from] of [
+    ['first_page', { rev: '0', id: '00000000-0000-0000-0000-000000000000' }],
+    ['caught_up', { rev: '18446744073709551615', id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' }],
+  ] as const) {
+    const params = pullParams({
+      userId: reader.userId,
+      deviceId: reader.deviceId,
+      rev: from.rev,
+      key: [from.id],
+      limit: SYNC_BATCH,
+    });
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) ${pullSql('messages')}`,
+      params,
+    );
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    console.log(`messages pull plan (${label}, ${total[0]?.n} messages):\n${plan}\n`);
+    const execution = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1]);
+    const name = `pull_plan.${total[0]?.n}_messages.${label}`;
+    results.push(
+      { metric: `${name}.execution`, value: execution, unit: 'ms', target: null, better: 'lower' },
+      {
+        metric: `${name}.seq_scans_on_messages`,
+        value: (plan.match(/Seq Scan on messages/g) ?? []).length,
+        unit: 'count',
+        target: 0,
+        better: 'lower',
+      },
+    );
+  }
+  return results;
 }
 
 /** (4) Server RSS per connected idle device: RSS before and after IDLE_DEVICES connections. */
@@ -643,6 +732,7 @@ async function main(): Promise<void> {
     const phases: [string, () => Promise<BenchResult[]>][] = [
       ['push throughput', () => pushThroughput(baseUrl, pool)],
       ['initial sync', () => initialSync(baseUrl, pool)],
+      ['pull plan on a large database', () => pullPlan(pool)],
       ['fan-out latency (light)', () => fanout(baseUrl, pool, FANOUT_LIGHT_RATE)],
       ['fan-out latency (spec)', () => fanout(baseUrl, pool, FANOUT_RATE)],
       ['idle memory (own server process)', () => idleMemory(database.url, crypto.address, pool)],
