@@ -32,3 +32,10 @@ export const isoTime = { type: 'string', maxLength: 40 } as const;
 export const nullableIsoTime = { type: ['string', 'null'], maxLength: 40 } as const;
 export const base64 = (maxLength: number) =>
   ({ type: 'string', minLength: 4, maxLength, pattern: BASE64_PATTERN }) as const;
+/** A base64 value that may be absent (null), e.g. the keys of accounts made before end-to-end encryption. */
+export const nullableBase64 = (maxLength: number) =>
+  ({ type: ['string', 'null'], minLength: 4, maxLength, pattern: BASE64_PATTERN }) as const;
+
+/** Largest signed statement (device certificate or revocation) or archive entry, before base64. */
+export const MAX_STATEMENT_BYTES = 256;
+export const MAX_STATEMENT_BASE64 = 4 * Math.ceil(MAX_STATEMENT_BYTES / 3);

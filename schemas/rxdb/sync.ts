@@ -4,6 +4,7 @@
  */
 import { conversationsSchema } from './conversations.ts';
 import { devicesSchema } from './devices.ts';
+import { keyArchiveSchema } from './keyArchive.ts';
 import { keyEnvelopesSchema } from './keyEnvelopes.ts';
 import { membersSchema } from './members.ts';
 import { messagesSchema } from './messages.ts';
@@ -18,6 +19,7 @@ export const RXDB_SCHEMAS = {
   messages: messagesSchema,
   receipts: receiptsSchema,
   keyEnvelopes: keyEnvelopesSchema,
+  keyArchive: keyArchiveSchema,
 } as const;
 
 export type CollectionName = keyof typeof RXDB_SCHEMAS;
@@ -111,5 +113,22 @@ export const REJECTION_CODES = [
   'INVALID_REFERENCE',
   'NOT_FOUND',
   'INVALID_ROW',
+  /**
+   * End-to-end checks of messages and key envelopes (docs/crypto.md, "Who checks what"): the
+   * envelope does not decode (bad base64, size, version or layout).
+   */
+  'MALFORMED_ENVELOPE',
+  /** The Ed25519 signature does not verify under the sending device's registered signing key. */
+  'BAD_SIGNATURE',
+  /** The sending device has no certificate (a device made before end-to-end encryption). */
+  'UNCERTIFIED_DEVICE',
+  /** The row's id differs from the signed one (an envelope replayed under another id). */
+  'WRONG_ID',
+  /** The row's conversation differs from the signed one (an envelope moved to another conversation). */
+  'WRONG_CONVERSATION',
+  /** A key envelope's row epoch differs from the signed one. */
+  'WRONG_EPOCH',
+  /** A key envelope's row recipient differs from the signed one. */
+  'WRONG_RECIPIENT',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];

@@ -102,6 +102,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     pool,
     notifier,
     logger,
+    verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
   });
   sockets = attachSyncSocket({

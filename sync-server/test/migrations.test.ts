@@ -17,6 +17,7 @@ const REPLICATED_TABLES = [
   'messages',
   'receipts',
   'key_envelopes',
+  'key_archive',
 ];
 
 describe('migrations', () => {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { PresenceEvent, TypingEvent } from '@anochat/schemas/rxdb/ephemeral';
 import { createClient } from 'redis';
 import type { Socket } from 'socket.io-client';
-import { request } from './support/api.ts';
+import { request, revocationOf } from './support/api.ts';
 import { type ChildSyncServer, spawnSyncServer } from './support/child-sync-server.ts';
 import { startTestCryptoServer } from './support/crypto-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
@@ -267,8 +267,12 @@ describe('fan-out across two instances through Redis', () => {
         resolve(reason);
       });
     });
+    const revocation = revocationOf(gina.identity, {
+      signPublicKey: Buffer.from(gina.device.sign.publicKey).toString('base64'),
+    });
     const response = await request(a.baseUrl, 'DELETE', `/api/devices/${gina.deviceId}`, {
       token: gina.token,
+      body: { revocation },
     });
     assert.ok(response.status < 300, JSON.stringify(response.body));
     assert.equal(await disconnected, 'io server disconnect');

@@ -7,11 +7,11 @@ import { useSyncServer } from './support/suite.ts';
 import {
   create,
   createGroup,
-  envelope,
   eventually,
   messageDoc,
   pull,
   push,
+  resealed,
   type SyncClient,
   syncUser,
 } from './support/sync-client.ts';
@@ -51,7 +51,7 @@ describe('sync pulls never skip a row', () => {
           const answer = await push(pusher, 'messages', [
             {
               assumedMasterState: { ...edited, rev: rows[0]?.rev as string },
-              newDocumentState: { ...edited, envelope: envelope(`edited ${round}`) },
+              newDocumentState: resealed(pusher, edited, `edited ${round}`),
             },
           ]);
           assert.deepEqual(answer, { conflicts: [], rejected: [] });
@@ -125,7 +125,7 @@ describe('the live stream never skips a row either', () => {
           const answer = await push(pusher, 'messages', [
             {
               assumedMasterState: { ...edited, rev: rows[0]?.rev as string },
-              newDocumentState: { ...edited, envelope: envelope(`edited ${round}`) },
+              newDocumentState: resealed(pusher, edited, `edited ${round}`),
             },
           ]);
           assert.deepEqual(answer, { conflicts: [], rejected: [] });

@@ -11,10 +11,12 @@ import {
   createGroup,
   envelope,
   eventually,
+  keyEnvelopeDoc,
   memberDoc,
   messageDoc,
   pullAll,
   push,
+  resealed,
   type SyncClient,
   syncUser,
 } from './support/sync-client.ts';
@@ -83,10 +85,11 @@ describe('sync handshake', () => {
 
   it('sends RESYNC for every collection on connect', async () => {
     const alice = await user();
-    await eventually(() => alice.streams.length >= 7);
+    await eventually(() => alice.streams.length >= 8);
     assert.deepEqual(alice.streams.map((event) => event.collection).sort(), [
       'conversations',
       'devices',
+      'keyArchive',
       'keyEnvelopes',
       'members',
       'messages',
@@ -125,17 +128,7 @@ describe('sync visibility', () => {
 
     const secret = messageDoc(alice, conversation);
     await create(alice, 'messages', [secret]);
-    await create(alice, 'keyEnvelopes', [
-      {
-        id: randomUUID(),
-        conversationId: conversation,
-        epoch: 0,
-        recipientDeviceId: bob.deviceId,
-        senderDeviceId: alice.deviceId,
-        envelope: envelope('key'),
-        _deleted: false,
-      },
-    ]);
+    await create(alice, 'keyEnvelopes', [keyEnvelopeDoc(alice, bob, conversation)]);
     assert.equal((await pullAll(bob, 'keyEnvelopes')).documents.length, 1);
     assert.equal((await pullAll(alice, 'keyEnvelopes')).documents.length, 0);
     for (const collection of ['conversations', 'members', 'messages', 'receipts'] as const) {
@@ -209,7 +202,7 @@ describe('sync visibility', () => {
     await push(alice, 'messages', [
       {
         assumedMasterState: storedOld as WireDocument,
-        newDocumentState: { ...(storedOld as WireDocument), envelope: envelope('edited') },
+        newDocumentState: resealed(alice, storedOld as WireDocument, 'edited'),
       },
     ]);
     const conv = (await pullAll(alice, 'conversations')).documents[0] as WireDocument;
@@ -327,7 +320,13 @@ describe('sync push authorization: each forbidden row refused alone, with its re
     const readOnly = await push(bob, 'users', [
       {
         assumedMasterState: null,
-        newDocumentState: { id: bob.userId, username: 'x', displayName: 'y', _deleted: false },
+        newDocumentState: {
+          id: bob.userId,
+          username: 'x',
+          displayName: 'y',
+          identityPublicKey: null,
+          _deleted: false,
+        },
       },
     ]);
     assert.deepEqual(
@@ -347,14 +346,13 @@ describe('sync push authorization: each forbidden row refused alone, with its re
     const message = messageDoc(alice, group);
     await create(alice, 'messages', [message]);
     const v1 = (await pullAll(alice, 'messages')).documents[0] as WireDocument;
-    await push(alice, 'messages', [
-      { assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('two') } },
-    ]);
+    const two = resealed(alice, v1, 'two');
+    await push(alice, 'messages', [{ assumedMasterState: v1, newDocumentState: two }]);
     const stale = await push(alice, 'messages', [
-      { assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('three') } },
+      { assumedMasterState: v1, newDocumentState: resealed(alice, v1, 'three') },
     ]);
     assert.equal(stale.conflicts.length, 1);
-    assert.equal(stale.conflicts[0]?.envelope, envelope('two'));
+    assert.equal(stale.conflicts[0]?.envelope, two.envelope);
     assert.notEqual(stale.conflicts[0]?.rev, v1.rev);
   });
 });
@@ -405,35 +403,23 @@ describe('sync push authorization of receipts and key envelopes', () => {
   it('key envelopes come from the signed-in device, go to a current member device, and never change', async () => {
     const [alice, bob, carol] = [await user(), await user(), await user()];
     const group = await createGroup(alice, [bob]);
-    const keyEnvelope = (sender: SyncClient, recipientDeviceId: string, epoch = 1) => ({
-      id: randomUUID(),
-      conversationId: group,
-      epoch,
-      recipientDeviceId,
-      senderDeviceId: sender.deviceId,
-      envelope: envelope('wrapped key'),
-      _deleted: false,
-    });
-    const delivered = keyEnvelope(alice, bob.deviceId);
+    const keyEnvelope = (sender: SyncClient, recipient: SyncClient, epoch = 1) =>
+      keyEnvelopeDoc(sender, recipient, group, epoch);
+    const delivered = keyEnvelope(alice, bob);
     await create(alice, 'keyEnvelopes', [delivered]);
 
     const cases: [string, WireDocument | null, WireDocument, string][] = [
       [
         'as another device',
         null,
-        { ...keyEnvelope(alice, bob.deviceId, 2), senderDeviceId: bob.deviceId },
+        { ...keyEnvelope(alice, bob, 2), senderDeviceId: bob.deviceId },
         'WRONG_SENDER',
       ],
-      [
-        'to a device of a non-member',
-        null,
-        keyEnvelope(alice, carol.deviceId, 2),
-        'INVALID_REFERENCE',
-      ],
+      ['to a device of a non-member', null, keyEnvelope(alice, carol, 2), 'INVALID_REFERENCE'],
       [
         'changing a delivered envelope',
         delivered,
-        { ...delivered, envelope: envelope('other key') },
+        { ...delivered, envelope: keyEnvelope(alice, bob).envelope },
         'IMMUTABLE_FIELD',
       ],
     ];
@@ -448,7 +434,7 @@ describe('sync push authorization of receipts and key envelopes', () => {
       cases.map(([, , , code]) => code),
     );
     const fromOutside = await push(carol, 'keyEnvelopes', [
-      { assumedMasterState: null, newDocumentState: keyEnvelope(carol, bob.deviceId, 3) },
+      { assumedMasterState: null, newDocumentState: keyEnvelope(carol, bob, 3) },
     ]);
     assert.deepEqual(
       fromOutside.rejected.map((r) => r.code),
@@ -482,7 +468,7 @@ describe('sync idempotence', () => {
     assert.equal(counted[0]?.n, 2);
     // An edit retried with its now stale assumed state is no conflict either.
     const v1 = (await pullAll(bob, 'messages')).documents[0] as WireDocument;
-    const edit = [{ assumedMasterState: v1, newDocumentState: { ...v1, envelope: envelope('e') } }];
+    const edit = [{ assumedMasterState: v1, newDocumentState: resealed(alice, v1, 'e') }];
     assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
     assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
   });

@@ -22,11 +22,13 @@ const b64 = (value: unknown) => (value === null ? null : (value as Buffer).toStr
 export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
   users: {
     columns: (a) =>
-      `${a}.id, ${a}.username, ${a}.display_name, ${a}.deleted, ${a}.rev::text AS rev_text`,
+      `${a}.id, ${a}.username, ${a}.display_name, ${a}.identity_public_key, ${a}.deleted,
+       ${a}.rev::text AS rev_text`,
     toDocument: (row) => ({
       id: row.id as string,
       username: row.username as string,
       displayName: row.display_name as string,
+      identityPublicKey: b64(row.identity_public_key),
       rev: row.rev_text as string,
       _deleted: row.deleted as boolean,
     }),
@@ -35,7 +37,7 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
     columns: (a, viewer = 'NULL::uuid') =>
       `${a}.id, ${a}.user_id, CASE WHEN ${a}.user_id = ${viewer} THEN ${a}.name END AS name,
        ${a}.box_public_key, ${a}.sign_public_key, ${isoText(`${a}.revoked_at`)} AS revoked_at,
-       ${a}.rev::text AS rev_text`,
+       ${a}.certificate, ${a}.revocation, ${a}.rev::text AS rev_text`,
     toDocument: (row) => ({
       id: row.id as string,
       userId: row.user_id as string,
@@ -43,6 +45,8 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
       boxPublicKey: b64(row.box_public_key),
       signPublicKey: b64(row.sign_public_key),
       revokedAt: (row.revoked_at as string | null) ?? null,
+      certificate: b64(row.certificate),
+      revocation: b64(row.revocation),
       rev: row.rev_text as string,
       _deleted: false,
     }),
@@ -115,6 +119,20 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
       recipientDeviceId: row.recipient_device_id as string,
       senderDeviceId: row.sender_device_id as string,
       envelope: (row.envelope as Buffer).toString('base64'),
+      rev: row.rev_text as string,
+      _deleted: row.deleted as boolean,
+    }),
+  },
+  keyArchive: {
+    columns: (a) =>
+      `${a}.id, ${a}.user_id, ${a}.conversation_id, ${a}.epoch, ${a}.sealed_key, ${a}.deleted,
+       ${a}.rev::text AS rev_text`,
+    toDocument: (row) => ({
+      id: row.id as string,
+      userId: row.user_id as string,
+      conversationId: row.conversation_id as string,
+      epoch: row.epoch as number,
+      sealedKey: (row.sealed_key as Buffer).toString('base64'),
       rev: row.rev_text as string,
       _deleted: row.deleted as boolean,
     }),

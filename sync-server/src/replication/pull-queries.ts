@@ -11,7 +11,8 @@ import { DOCUMENT_SHAPES, type Row } from './documents.ts';
  *   viewer sees only rows with rev < members.removed_rev (plus its own membership row);
  * - profiles and devices of co-members: k = greatest(row.rev, link), link = the largest
  *   greatest(joined_rev, joined_rev) over the conversations the two users share (or ever shared);
- * - key envelopes: k = rev, only those addressed to this device.
+ * - key envelopes: k = rev, only those addressed to this device;
+ * - the key archive: k = rev, only the entries of this device's user.
  *
  * Every input of k is the id of a transaction that wrote the row or granted its visibility, k never
  * decreases, and k < xmin means all of those transactions have finished.
@@ -129,6 +130,14 @@ const SPECS: Record<CollectionName, PullSpec> = {
        WHERE e.recipient_device_id = ${v.device} AND e.rev < ${v.xmin}
          AND (e.rev, e.id) > (${v.rev}, ${v.key0})
        ORDER BY e.rev, e.id LIMIT ${v.limit}`,
+  },
+  keyArchive: {
+    order: ['id'],
+    body: (v) => `
+      SELECT ${shape.keyArchive.columns('a')}, a.rev AS k FROM key_archive a
+       WHERE a.user_id = ${v.user} AND a.rev < ${v.xmin}
+         AND (a.rev, a.id) > (${v.rev}, ${v.key0})
+       ORDER BY a.rev, a.id LIMIT ${v.limit}`,
   },
 };
 

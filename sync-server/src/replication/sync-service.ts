@@ -5,6 +5,11 @@ import { createLiveStream, type LiveStream } from './live-stream.ts';
 import type { SyncNotifier } from './notifier.ts';
 import { type Position, pullPage } from './pull-queries.ts';
 import { decidePush, RowByRowNeeded } from './push/run-push.ts';
+import {
+  checkEnvelopes,
+  type EnvelopeChecks,
+  type SignatureVerifier,
+} from './push/signature-checks.ts';
 import type { Author } from './push/types.ts';
 import { type ParsedPull, SyncError } from './validation.ts';
 
@@ -12,6 +17,8 @@ export interface SyncServiceOptions {
   pool: Pool;
   notifier: SyncNotifier;
   logger: Logger;
+  /** crypto-native's VerifyBatch: the signatures of a push batch in one call. */
+  verifier: SignatureVerifier;
   /** Test-only: each push transaction sleeps up to this long (pg_sleep) after its writes. */
   testPushDelayMaxMs: number;
 }
@@ -44,7 +51,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const live = createLiveStream({ pool, logger });
 
   /** One transaction: the device is checked, the batch decided and written, then committed. */
-  async function pushOnce(author: Author, request: PushRequest, rowByRow: boolean) {
+  async function pushOnce(
+    author: Author,
+    request: PushRequest,
+    rowByRow: boolean,
+    checks: EnvelopeChecks,
+  ) {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -54,7 +66,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         values: [author.deviceId, author.userId],
       });
       if (active.length === 0) throw signedOut();
-      const outcome = await decidePush(client, author, request, rowByRow, logger);
+      const outcome = await decidePush(client, author, request, rowByRow, logger, checks);
       let xid: string | undefined;
       if (outcome.notifications.length > 0) {
         if (options.testPushDelayMaxMs > 0) {
@@ -102,9 +114,15 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
     async push(author, request) {
       let rowByRow = false;
+      const checks = await checkEnvelopes(pool, options.verifier, author, request);
       for (let attempt = 1; ; attempt += 1) {
         try {
-          const { response, notifications, xid } = await pushOnce(author, request, rowByRow);
+          const { response, notifications, xid } = await pushOnce(
+            author,
+            request,
+            rowByRow,
+            checks,
+          );
           for (const notification of notifications) notifier.publish({ ...notification, xid });
           return response;
         } catch (error) {

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createWasmNacl } from '@anochat/crypto-native';
+import {
+  encodeBase64,
+  type LocalDevice,
+  sealMessage,
+  wrapConversationKey,
+} from '@anochat/crypto-native/e2e';
+import { loadNaclWasm } from '@anochat/crypto-native/node';
+import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import type {
   Checkpoint,
   CollectionName,
@@ -9,7 +18,7 @@ import type {
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import { io, type Socket } from 'socket.io-client';
-import { register } from './api.ts';
+import { deviceKeysOf, register, type TestIdentity } from './api.ts';
 
 export interface SyncClient {
   userId: string;
@@ -17,6 +26,10 @@ export interface SyncClient {
   token: string;
   socket: Socket;
   streams: StreamEvent[];
+  /** This device's keys and ids, to seal and sign what it pushes. */
+  device: LocalDevice;
+  /** Its user's identity key, which certifies and revokes the user's devices. */
+  identity: TestIdentity;
 }
 
 /** A real socket.io-client connection; resolves once connected, rejects with the connect_error. */
@@ -47,7 +60,20 @@ export async function syncUser(baseUrl: string): Promise<SyncClient> {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  return { userId: session.user.id, deviceId: session.device.id, token, socket, streams };
+  const device: LocalDevice = {
+    userId: session.user.id,
+    deviceId: session.device.id,
+    ...deviceKeysOf(session.device),
+  };
+  return {
+    userId: session.user.id,
+    deviceId: session.device.id,
+    token,
+    socket,
+    streams,
+    device,
+    identity: account.identity,
+  };
 }
 
 export function emit<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
@@ -113,7 +139,76 @@ export async function create(
   assert.deepEqual(answer, { conflicts: [], rejected: [] });
 }
 
+/** Random bytes in base64: an opaque value (a title) or an envelope the server must refuse. */
 export const envelope = (text: string = randomUUID()) => Buffer.from(text).toString('base64');
+
+/** The WebAssembly provider: it signs fast enough for tests that push thousands of messages. */
+const nacl = createWasmNacl(await loadNaclWasm());
+
+/** One random key per conversation (epoch 0), shared by the test's devices as key envelopes would. */
+const conversationKeys = new Map<string, Uint8Array>();
+export function conversationKeyOf(conversationId: string, epoch = 0) {
+  const name = `${conversationId}/${epoch}`;
+  let key = conversationKeys.get(name);
+  if (key === undefined) {
+    key = nacl.randomBytes(32);
+    conversationKeys.set(name, key);
+  }
+  return { conversationId, epoch, key };
+}
+
+/** A real message envelope (base64) sealed under the conversation's key and signed by `sender`. */
+export function sealedMessage(
+  sender: SyncClient,
+  message: { id: string; conversationId: string; text?: string; payload?: MessagePayload },
+): string {
+  const payload = message.payload ?? { type: 'text', text: message.text ?? randomUUID() };
+  return encodeBase64(
+    sealMessage(
+      nacl,
+      { id: message.id, conversationKey: conversationKeyOf(message.conversationId), payload },
+      sender.device,
+    ),
+  );
+}
+
+/** The same message row with a newly sealed text (an edit in place, as its sender would push it). */
+export function resealed(sender: SyncClient, message: WireDocument, text: string): WireDocument {
+  const { id, conversationId } = message as WireDocument & { conversationId: string };
+  return { ...message, envelope: sealedMessage(sender, { id, conversationId, text }) };
+}
+
+/** A key envelope row: the conversation's key wrapped by `sender` for `recipient`'s device. */
+export function keyEnvelopeDoc(
+  sender: SyncClient,
+  recipient: SyncClient,
+  conversationId: string,
+  epoch = 0,
+): WireDocument {
+  const recipientDevice = {
+    id: recipient.deviceId,
+    userId: recipient.userId,
+    boxPublicKey: recipient.device.box.publicKey,
+    signPublicKey: recipient.device.sign.publicKey,
+    certifiedAt: Date.now(),
+  };
+  const wrapped = wrapConversationKey(
+    nacl,
+    conversationKeyOf(conversationId, epoch),
+    sender.device,
+    recipientDevice,
+    new Set([recipient.userId]),
+  );
+  return {
+    id: randomUUID(),
+    conversationId,
+    epoch,
+    recipientDeviceId: recipient.deviceId,
+    senderDeviceId: sender.deviceId,
+    envelope: encodeBase64(wrapped),
+    _deleted: false,
+  };
+}
 
 export function groupDoc(creator: SyncClient, id = randomUUID()): WireDocument {
   return {
@@ -142,16 +237,22 @@ export function memberDoc(
   };
 }
 
+/** A new message row with a real sealed and signed envelope. */
 export function messageDoc(
   sender: SyncClient,
   conversationId: string,
   text?: string,
 ): WireDocument {
+  const id = randomUUID();
   return {
-    id: randomUUID(),
+    id,
     conversationId,
     senderDeviceId: sender.deviceId,
-    envelope: envelope(text),
+    envelope: sealedMessage(sender, {
+      id,
+      conversationId,
+      ...(text === undefined ? {} : { text }),
+    }),
     _deleted: false,
   };
 }

@@ -1,5 +1,6 @@
 import type { CollectionName } from '@anochat/schemas/rxdb/sync';
 import { pushConversations } from './conversations.ts';
+import { pushKeyArchive } from './key-archive.ts';
 import { pushKeyEnvelopes } from './key-envelopes.ts';
 import { pushMembers } from './members.ts';
 import { pushMessages } from './messages.ts';
@@ -19,4 +20,5 @@ export const PUSH_HANDLERS: Record<CollectionName, BatchHandler> = {
   messages: pushMessages,
   receipts: pushReceipts,
   keyEnvelopes: pushKeyEnvelopes,
+  keyArchive: pushKeyArchive,
 };

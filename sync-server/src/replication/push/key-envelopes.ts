@@ -18,9 +18,10 @@ const FIELDS = ['conversationId', 'epoch', 'recipientDeviceId', 'senderDeviceId'
 
 /**
  * Created once, from the signed-in device, to an active device of a current member; never changed.
- * One envelope per (conversation, epoch, recipient).
+ * One envelope per (conversation, epoch, recipient). The envelope must pass `checks` (decodes,
+ * names the row's fields, signed by this device).
  */
-export const pushKeyEnvelopes: BatchHandler = async (db, author, rows) => {
+export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) => {
   const stored = await lockById(
     db,
     'key_envelopes',
@@ -65,6 +66,8 @@ export const pushKeyEnvelopes: BatchHandler = async (db, author, rows) => {
     if (recipientUser === undefined || !members.isActive(conversationId, recipientUser)) {
       return reject('INVALID_REFERENCE', 'recipient is not an active device of a current member');
     }
+    const refusal = checks.refusalOf(row);
+    if (refusal !== undefined) return refusal;
     inserts.push(next);
     return WRITTEN;
   });

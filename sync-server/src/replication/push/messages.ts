@@ -18,10 +18,10 @@ const toDocument = DOCUMENT_SHAPES.messages.toDocument;
 
 /**
  * Members send as their own device; only the sending user edits or deletes; a deleted message keeps
- * one zero byte and stays deleted. Reads: the stored messages (locked) and the members of their
+ * one zero byte and stays deleted. Every envelope written must pass `checks` (signed by this device). Reads: the stored messages (locked) and the members of their
  * conversations. Writes: one INSERT and one UPDATE for the whole batch.
  */
-export const pushMessages: BatchHandler = async (db, author, rows) => {
+export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
   const stored = await lockById(
     db,
     'messages',
@@ -58,6 +58,8 @@ export const pushMessages: BatchHandler = async (db, author, rows) => {
         }
       }
       if (current._deleted) return reject('IMMUTABLE_FIELD', 'a deleted message stays deleted');
+      const refusal = checks.refusalOf(row);
+      if (refusal !== undefined) return refusal;
       updates.push(next);
       return WRITTEN;
     }
@@ -66,6 +68,8 @@ export const pushMessages: BatchHandler = async (db, author, rows) => {
       return reject('WRONG_SENDER', 'senderDeviceId must be the device you are signed in as');
     }
     if (!members.isActive(next.conversationId as string, author.userId)) return NOT_MEMBER;
+    const refusal = checks.refusalOf(row);
+    if (refusal !== undefined) return refusal;
     inserts.push(next);
     return WRITTEN;
   });

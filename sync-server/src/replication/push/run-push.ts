@@ -2,6 +2,7 @@ import type { PushRequest, PushResponse, RejectedRow } from '@anochat/schemas/rx
 import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { PUSH_HANDLERS } from './handlers.ts';
+import type { EnvelopeChecks } from './signature-checks.ts';
 import {
   type Author,
   type BatchHandler,
@@ -43,6 +44,7 @@ export async function decidePush(
   request: PushRequest,
   rowByRow: boolean,
   logger: Logger,
+  checks: EnvelopeChecks,
 ): Promise<PushOutcome> {
   const handler = PUSH_HANDLERS[request.collection];
   const outcomes: (RowOutcome | undefined)[] = request.rows.map(() => undefined);
@@ -57,11 +59,12 @@ export async function decidePush(
       indexes.push(index);
     });
     const decided = rowByRow
-      ? await eachAlone(db, author, handler, request, indexes, logger)
+      ? await eachAlone(db, author, handler, request, indexes, logger, checks)
       : await handler(
           db,
           author,
           indexes.map((index) => request.rows[index] as PushRequest['rows'][number]),
+          checks,
         ).catch((error: unknown) => {
           throw isRowError(error) ? new RowByRowNeeded('a batch write broke a constraint') : error;
         });
@@ -92,15 +95,19 @@ async function eachAlone(
   request: PushRequest,
   indexes: readonly number[],
   logger: Logger,
+  checks: EnvelopeChecks,
 ) {
   const outcomes: RowOutcome[] = [];
   const notifications: Notification[] = [];
   for (const index of indexes) {
     await db.query('SAVEPOINT push_row');
     try {
-      const decided = await handler(db, author, [
-        request.rows[index] as PushRequest['rows'][number],
-      ]);
+      const decided = await handler(
+        db,
+        author,
+        [request.rows[index] as PushRequest['rows'][number]],
+        checks,
+      );
       await db.query('RELEASE SAVEPOINT push_row');
       outcomes.push(decided.outcomes[0] as RowOutcome);
       notifications.push(...decided.notifications);

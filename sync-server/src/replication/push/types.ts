@@ -5,6 +5,7 @@ import type {
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import type pg from 'pg';
+import type { EnvelopeChecks } from './signature-checks.ts';
 
 export interface Author {
   userId: string;
@@ -35,13 +36,15 @@ export interface BatchResult {
 /**
  * Decides and writes a batch of rows of one collection inside the caller's transaction, with a
  * few set-based reads (locking the stored rows it may change) and one write statement per kind of
- * change. Rows must have distinct ids. A row is refused, in conflict or unchanged without writing;
+ * change. Rows must have distinct ids. `checks` holds the end-to-end verdicts on the rows'
+ * envelopes, made before the transaction; a handler applies them to the rows it would write. A row is refused, in conflict or unchanged without writing;
  * a database error on a write is thrown (the caller then decides the rows one by one).
  */
 export type BatchHandler = (
   db: pg.PoolClient,
   author: Author,
   rows: readonly PushRow[],
+  checks: EnvelopeChecks,
 ) => Promise<BatchResult>;
 
 export const reject = (code: RejectionCode, message: string): RowOutcome => ({
