@@ -300,12 +300,31 @@ export async function startEpoch(
   const key = newConversationKey(nacl);
   remember(user, conversationId, epoch, key);
   await archiveKey(user, conversationId, epoch, key);
+  return shareEpoch(user, conversationId, epoch);
+}
+
+/**
+ * Wraps the key of an epoch this device holds for the trusted devices of the current members, or
+ * only of `onlyUsers` (a newcomer, given the current epoch by the device that added it).
+ */
+export async function shareEpoch(
+  user: E2eUser,
+  conversationId: string,
+  epoch: number,
+  onlyUsers?: readonly string[],
+): Promise<PushResponse> {
+  const key = user.keys.get(conversationId)?.get(epoch);
+  assert.ok(key, `no key for epoch ${epoch}`);
   const view = await membershipView(user, conversationId, { current: true });
   const envelopes = wrapConversationKeyForMembers(
     nacl,
     { conversationId, epoch, key },
     user.sync.device,
     view,
+  ).filter(
+    ({ recipientDeviceId }) =>
+      onlyUsers === undefined ||
+      onlyUsers.includes(view.directory.trusted.get(recipientDeviceId)?.userId as string),
   );
   return push(
     user.sync,
