@@ -155,7 +155,7 @@ export function startMessageProjector(database: AppDatabase, crypto: ClientCrypt
     bufferTime(100),
     filter((events) => events.length > 0),
   );
-  const deviceJobs = database.devices.$.pipe(
+  const deviceJobs = merge(database.devices.$, database.users.$).pipe(
     bufferTime(100),
     filter((events) => events.length > 0),
   );

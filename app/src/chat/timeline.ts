@@ -134,7 +134,7 @@ export function timeline$(
       sort: [{ conversationId: 'asc' }, { sortKey: 'asc' }],
     }).$,
     database.receipts.find({ selector: { conversationId } }).$,
-    database.failures.find({ selector: { conversationId, collection: 'messages' } }).$,
+    database.failures.find({ selector: { conversationId, sourceCollection: 'messages' } }).$,
     database.users.find().$,
   ]).pipe(
     map(([views, receipts, failures, users]) =>

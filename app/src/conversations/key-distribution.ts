@@ -49,6 +49,7 @@ export function startKeyDistribution(
   }
 
   const subscription: Subscription = merge(
+    database.users.$,
     database.members.$,
     database.devices.$,
     database.conversations.$,

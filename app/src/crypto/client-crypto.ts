@@ -33,6 +33,7 @@ import {
   wrapConversationKey,
 } from '@anochat/crypto-native/e2e';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import { merge } from 'rxjs';
 import type {
   AppDatabase,
   DeviceDoc,
@@ -95,10 +96,32 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
   const epochKeys = new Map<string, Map<number, Uint8Array>>();
   const views = new Map<string, Promise<{ opening: MembershipView; wrapping: MembershipView }>>();
 
-  /** A lower-case UUID v4 for a new row (ids are the client's, so retries store once). */
+  // Trust decisions and opened keys follow the local database: a new identity key, device,
+  // certificate, revocation or membership changes who is trusted; new key rows add keys.
+  merge(database.users.$, database.devices.$).subscribe(() => views.clear());
+  database.members.$.subscribe((event) =>
+    views.delete(String((event.documentData as { conversationId: string }).conversationId)),
+  );
+  merge(database.keyEnvelopes.$, database.keyArchive.$).subscribe((event) =>
+    epochKeys.delete(String((event.documentData as { conversationId: string }).conversationId)),
+  );
+
+  let lastMillis = 0;
+  let sequence = 0;
+  /**
+   * A lower-case UUID version 7 for a new row: the client chooses ids (so a retried push stores
+   * once), and time-ordered ids keep the order in which this device wrote rows that the server
+   * stamps with the same time (one push transaction). Within one millisecond a counter keeps them
+   * increasing.
+   */
   function randomId(): string {
+    const now = Date.now();
+    sequence = now === lastMillis ? (sequence + 1) & 0xfff : 0;
+    lastMillis = now;
     const bytes = copy(nacl.randomBytes(16));
-    bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+    for (let i = 0; i < 6; i++) bytes[i] = Math.floor(now / 2 ** (8 * (5 - i))) & 0xff;
+    bytes[6] = 0x70 | (sequence >> 8);
+    bytes[7] = sequence & 0xff;
     bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
     return bytesToUuid(bytes);
   }

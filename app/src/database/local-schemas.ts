@@ -61,11 +61,12 @@ export const failuresSchema = {
   additionalProperties: false,
   properties: {
     id: { type: 'string', maxLength: 80 },
-    collection: { type: 'string', maxLength: 32 },
+    /** The replicated collection of the row (not `collection`: RxDB documents reserve that name). */
+    sourceCollection: { type: 'string', maxLength: 32 },
     conversationId: { type: ['string', 'null'], maxLength: 36 },
     code: { type: 'string', maxLength: 40 },
     message: { type: 'string' },
     at: { type: 'string', maxLength: 40 },
   },
-  required: ['id', 'collection', 'conversationId', 'code', 'message', 'at'],
+  required: ['id', 'sourceCollection', 'conversationId', 'code', 'message', 'at'],
 } as const;

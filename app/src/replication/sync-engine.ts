@@ -1,7 +1,15 @@
 import type { CollectionName, RejectedRow, WireDocument } from '@anochat/schemas/rxdb/sync';
 import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
 import type { RxReplicationState } from 'rxdb/plugins/replication';
-import { BehaviorSubject, combineLatest, map, type Observable, of, switchMap } from 'rxjs';
+import {
+  BehaviorSubject,
+  combineLatest,
+  firstValueFrom,
+  map,
+  type Observable,
+  of,
+  switchMap,
+} from 'rxjs';
 import type { AppDatabase } from '../database/app-database.ts';
 import { replicateCollection } from './collection-replication.ts';
 import type { LinkState, SyncTransport } from './sync-transport.ts';
@@ -92,7 +100,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
         const conversationId = byId.get(row.id)?.conversationId;
         return {
           id: `${collection}/${row.id}`,
-          collection,
+          sourceCollection: collection,
           conversationId: typeof conversationId === 'string' ? conversationId : null,
           code: row.code,
           message: row.message,
@@ -122,7 +130,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
   /** My messages the server has not stored yet (refused ones are failures, not pending). */
   const pending$: Observable<number> = combineLatest([
     database.messageViews.find({ selector: { synced: false } }).$,
-    database.failures.find({ selector: { collection: 'messages' } }).$,
+    database.failures.find({ selector: { sourceCollection: 'messages' } }).$,
   ]).pipe(
     map(([unsynced, failures]) => {
       const failed = new Set(failures.map((failure) => failure.id.slice('messages/'.length)));
@@ -150,21 +158,36 @@ export function createSyncEngine(options: SyncEngineOptions) {
     start(): void {
       if (started.value) return;
       for (const collectionName of COLLECTIONS) {
-        replications.set(
+        const replication = replicateCollection({
           collectionName,
-          replicateCollection({
-            collectionName,
-            collection: database[collectionName],
-            transport,
-            identifier: options.identifier,
-            beforePush,
-            onRejected,
-            onAccepted,
-          }) as RxReplicationState<unknown, unknown>,
-        );
+          collection: database[collectionName],
+          transport,
+          identifier: options.identifier,
+          beforePush,
+          onRejected,
+          onAccepted,
+        }) as RxReplicationState<unknown, unknown>;
+        // Logged here, once: RxDB retries the batch by itself.
+        replication.error$.subscribe((error) => {
+          const causes = (error.parameters?.errors ?? [error]) as Error[];
+          console.warn(
+            `AnoChat sync (${collectionName}): ${causes.map((cause) => `${cause.name} ${cause.message}`).join('; ')}`,
+          );
+        });
+        replications.set(collectionName, replication);
       }
       transport.start();
       started.next(true);
+    },
+
+    /** Which replications are busy right now, by collection (for diagnostics). */
+    async activity(): Promise<Record<string, boolean>> {
+      const entries = await Promise.all(
+        [...replications].map(
+          async ([name, replication]) => [name, await firstValueFrom(replication.active$)] as const,
+        ),
+      );
+      return Object.fromEntries(entries);
     },
 
     /** Every collection pushed and pulled up to now (tests and the benchmark wait on it). */

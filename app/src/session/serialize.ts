@@ -7,7 +7,7 @@ const localChains = new Map<string, Promise<unknown>>();
 
 export function serialize<T>(name: string, task: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (locks !== undefined) return locks.request(name, task) as Promise<T>;
+  if (locks) return locks.request(name, task) as Promise<T>;
   const previous = localChains.get(name) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(task);
   localChains.set(name, next);

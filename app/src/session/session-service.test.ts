@@ -1,0 +1,112 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ClientError } from '../api/api-error.ts';
+import type { ServerApi } from '../api/server-api.ts';
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import { createSessionService } from './session-service.ts';
+import type { SessionStore, StoredSession } from './session-store.ts';
+
+const NOW = 1_800_000_000_000;
+
+function memoryStore(
+  initial: StoredSession | null,
+): SessionStore & { value: StoredSession | null } {
+  const store = {
+    value: initial,
+    read: async () => store.value,
+    write: async (session: StoredSession) => {
+      store.value = session;
+    },
+    clear: async () => {
+      store.value = null;
+    },
+  };
+  return store;
+}
+
+function session(patch: Partial<StoredSession> = {}): StoredSession {
+  return {
+    userId: 'u',
+    username: 'alice',
+    displayName: 'Alice',
+    deviceId: 'd',
+    accessToken: 'access-1',
+    accessTokenExpiresAt: NOW + 10_000,
+    refreshToken: 'refresh-1',
+    ...patch,
+  };
+}
+
+function service(store: SessionStore, api: Partial<ServerApi>, onSessionEnded = vi.fn()) {
+  return createSessionService({
+    api: api as ServerApi,
+    store,
+    crypto: {} as ClientCrypto,
+    deviceName: 'test',
+    onSessionEnded,
+    now: () => NOW,
+  });
+}
+
+describe('the session', () => {
+  it('refreshes an access token about to expire, storing the rotated refresh token first', async () => {
+    const store = memoryStore(session());
+    const refresh = vi.fn(async () => ({
+      accessToken: 'access-2',
+      accessTokenExpiresIn: 900,
+      refreshToken: 'refresh-2',
+    }));
+    const sessions = service(store, { refresh });
+    await sessions.restore();
+    expect(await sessions.accessToken()).toBe('access-2');
+    expect(refresh).toHaveBeenCalledWith('refresh-1');
+    expect(store.value?.refreshToken).toBe('refresh-2');
+    expect(store.value?.accessTokenExpiresAt).toBe(NOW + 900_000);
+  });
+
+  it('spends a refresh token once when several callers need a new access token at the same time', async () => {
+    const store = memoryStore(session());
+    let issued = 1;
+    const refresh = vi.fn(async () => {
+      issued += 1;
+      return {
+        accessToken: `access-${issued}`,
+        accessTokenExpiresIn: 900,
+        refreshToken: `refresh-${issued}`,
+      };
+    });
+    const sessions = service(store, { refresh });
+    await sessions.restore();
+    const tokens = await Promise.all([
+      sessions.accessToken(),
+      sessions.accessToken(),
+      sessions.refresh('access-1'),
+    ]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(new Set(tokens)).toEqual(new Set(['access-2']));
+  });
+
+  it('ends the session when the server says the refresh token was reused', async () => {
+    const store = memoryStore(session({ accessTokenExpiresAt: NOW }));
+    const ended = vi.fn();
+    const refresh = vi.fn(async () => {
+      throw new ClientError('REFRESH_TOKEN_REUSED', 'reused');
+    });
+    const sessions = service(store, { refresh }, ended);
+    await sessions.restore();
+    await expect(sessions.accessToken()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(ended).toHaveBeenCalledOnce();
+  });
+
+  it('keeps the session when the refresh cannot reach the server (offline)', async () => {
+    const store = memoryStore(session({ accessTokenExpiresAt: NOW }));
+    const ended = vi.fn();
+    const refresh = vi.fn(async () => {
+      throw new ClientError('OFFLINE', 'no network');
+    });
+    const sessions = service(store, { refresh }, ended);
+    await sessions.restore();
+    await expect(sessions.accessToken()).rejects.toMatchObject({ code: 'OFFLINE' });
+    expect(ended).not.toHaveBeenCalled();
+    expect(store.value?.refreshToken).toBe('refresh-1');
+  });
+});

@@ -1,0 +1,103 @@
+import type { Page } from '@playwright/test';
+import {
+  expect,
+  messageWithText,
+  openConversation,
+  send,
+  shownTexts,
+  startDirectChat,
+  test,
+} from './support/app.ts';
+
+/** The service worker has precached the shell, so the app loads with no network. */
+async function waitForOfflineShell(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+}
+
+test.describe('offline first', () => {
+  test('B is offline while A sends 20; back online, B has all 20 once, in order', async ({
+    person,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const conversationId = await startDirectChat(alice.page, bob.userId);
+    await send(alice.page, 'before the tunnel');
+    await openConversation(bob.page, conversationId);
+    await expect(messageWithText(bob.page, 'before the tunnel')).toBeVisible();
+
+    await bob.context.setOffline(true);
+    await expect(bob.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
+    const texts = Array.from(
+      { length: 20 },
+      (_, i) => `train message ${String(i + 1).padStart(2, '0')}`,
+    );
+    for (const text of texts) await send(alice.page, text);
+    await expect(messageWithText(alice.page, texts[19] ?? '')).toHaveAttribute(
+      'data-status',
+      'sent',
+    );
+    // Nothing reaches Bob while he is offline.
+    expect(await shownTexts(bob.page)).toEqual(['before the tunnel']);
+
+    await bob.context.setOffline(false);
+    await expect(messageWithText(bob.page, texts[19] ?? '')).toBeVisible();
+    await expect.poll(() => shownTexts(bob.page)).toEqual(['before the tunnel', ...texts]);
+    await expect(bob.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'up-to-date',
+    );
+  });
+
+  test('A sends 5 offline, reloads while still offline, goes online: 5 delivered once, in order', async ({
+    person,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const conversationId = await startDirectChat(alice.page, bob.userId);
+    await send(alice.page, 'hello from the platform');
+    await openConversation(bob.page, conversationId);
+    await expect(messageWithText(bob.page, 'hello from the platform')).toBeVisible();
+    await waitForOfflineShell(alice.page);
+
+    await alice.context.setOffline(true);
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
+    const texts = Array.from({ length: 5 }, (_, i) => `written offline ${i + 1}`);
+    for (const text of texts) await send(alice.page, text);
+    for (const text of texts) {
+      await expect(messageWithText(alice.page, text)).toHaveAttribute('data-status', 'pending');
+    }
+
+    // The tab reloads with no network: the shell comes from the service worker, the outbox and
+    // the history from IndexedDB.
+    await alice.page.reload();
+    await expect(messageWithText(alice.page, 'hello from the platform')).toBeVisible();
+    for (const text of texts) {
+      await expect(messageWithText(alice.page, text)).toHaveAttribute('data-status', 'pending');
+    }
+    expect(await shownTexts(bob.page)).toEqual(['hello from the platform']);
+
+    await alice.context.setOffline(false);
+    await expect.poll(() => shownTexts(bob.page)).toEqual(['hello from the platform', ...texts]);
+    for (const text of texts) {
+      await expect(messageWithText(alice.page, text)).toHaveAttribute(
+        'data-status',
+        /read|delivered/,
+      );
+    }
+    // Once more after everything settled: still each exactly once on both sides.
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'up-to-date',
+    );
+    expect(await shownTexts(bob.page)).toEqual(['hello from the platform', ...texts]);
+    expect(await shownTexts(alice.page)).toEqual(['hello from the platform', ...texts]);
+  });
+});

@@ -1,0 +1,123 @@
+import type {
+  Checkpoint,
+  CollectionName,
+  PullResponse,
+  PushResponse,
+  StreamEvent,
+  SyncErrorAck,
+  WireDocument,
+} from '@anochat/schemas/rxdb/sync';
+import { RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
+import { createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
+import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { Subject } from 'rxjs';
+import type { Socket } from 'socket.io-client';
+
+/**
+ * A real RxDB 17 client of the sync server, as the app will build it: memory storage, the
+ * collections' schemas from schemas/rxdb, and per collection `replicateRxCollection` whose pull
+ * and push handlers are the socket's `pull` and `push` events and whose `stream$` is the socket's
+ * `stream` events (documents with their checkpoint, or RESYNC).
+ */
+export interface RxdbClient {
+  database: RxDatabase;
+  collections: Record<string, RxCollection>;
+  replications: Record<string, RxReplicationState<WireDocument, Checkpoint>>;
+  /** Stream events received (documents, RESYNCs) and conflicts the server returned to pushes. */
+  received: { documents: number; resyncs: number; conflicts: number };
+  close(): Promise<void>;
+}
+
+const PULL_BATCH = 20;
+
+async function ask<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
+  const answer = (await socket.timeout(5_000).emitWithAck(event, payload)) as T | SyncErrorAck;
+  if (typeof answer === 'object' && answer !== null && 'error' in answer) {
+    throw new Error(`${event} refused: ${answer.error.code} ${answer.error.message}`);
+  }
+  return answer as T;
+}
+
+export async function startRxdbClient(
+  name: string,
+  socket: Socket,
+  collectionNames: readonly CollectionName[],
+): Promise<RxdbClient> {
+  const database = await createRxDatabase({
+    name,
+    storage: getRxStorageMemory(),
+    multiInstance: false,
+  });
+  const collections = await database.addCollections(
+    Object.fromEntries(
+      collectionNames.map((collection) => [collection, { schema: RXDB_SCHEMAS[collection] }]),
+    ),
+  );
+  const received = { documents: 0, resyncs: 0, conflicts: 0 };
+  const replications: RxdbClient['replications'] = {};
+  const streams = new Map<
+    string,
+    Subject<{ documents: WireDocument[]; checkpoint: Checkpoint } | 'RESYNC'>
+  >();
+  for (const collection of collectionNames) streams.set(collection, new Subject());
+  socket.on('stream', (event: StreamEvent) => {
+    const stream = streams.get(event.collection);
+    if (stream === undefined) return;
+    if ('resync' in event) {
+      received.resyncs += 1;
+      stream.next('RESYNC');
+    } else {
+      received.documents += event.documents.length;
+      stream.next({ documents: event.documents, checkpoint: event.checkpoint });
+    }
+  });
+  for (const collection of collectionNames) {
+    replications[collection] = replicateRxCollection<WireDocument, Checkpoint>({
+      collection: collections[collection] as unknown as RxCollection<WireDocument>,
+      replicationIdentifier: `anochat-sync-${collection}`,
+      live: true,
+      retryTime: 200,
+      waitForLeadership: false,
+      pull: {
+        batchSize: PULL_BATCH,
+        handler: async (checkpoint, batchSize) => {
+          const page = await ask<PullResponse>(socket, 'pull', {
+            collection,
+            checkpoint: checkpoint ?? null,
+            batchSize,
+          });
+          return { documents: page.documents, checkpoint: page.checkpoint ?? undefined };
+        },
+        stream$: (streams.get(collection) as Subject<never>).asObservable(),
+      },
+      push: {
+        batchSize: 50,
+        handler: async (rows) => {
+          const answer = await ask<PushResponse>(socket, 'push', {
+            collection,
+            rows: rows.map((row) => ({
+              assumedMasterState: row.assumedMasterState ?? null,
+              newDocumentState: row.newDocumentState,
+            })),
+          });
+          if (answer.rejected.length > 0) {
+            throw new Error(`push rejected: ${JSON.stringify(answer.rejected)}`);
+          }
+          received.conflicts += answer.conflicts.length;
+          return answer.conflicts;
+        },
+      },
+    });
+  }
+  return {
+    database,
+    collections,
+    replications,
+    received,
+    async close() {
+      await Promise.all(Object.values(replications).map((replication) => replication.cancel()));
+      await database.close();
+    },
+  };
+}
