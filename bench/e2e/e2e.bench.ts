@@ -24,6 +24,7 @@ import {
   onlyDevice,
 } from '../../crypto-native/test/support/e2e-world.ts';
 import { type BenchResult, reportBenchResults } from '../report.ts';
+import { serverPushWithVerification } from './server-push.ts';
 
 const TWENTY_CHARACTERS = 'See you at 8, Maria!';
 const OPEN_POOL = 256;
@@ -195,7 +196,6 @@ const results: BenchResult[] = [
   ...wireSize(wasm),
   await passwordDerivation('wasm', wasm),
   await passwordDerivation('tweetnacl', tweetnacl),
-  // Server push throughput with signature verification (target >= 3,000 messages/s) belongs here:
-  // the sync-server engineer adds it once pushes go through checkMessageRow and VerifyBatch.
+  ...(await serverPushWithVerification(wasm)),
 ];
 reportBenchResults('e2e', results);
