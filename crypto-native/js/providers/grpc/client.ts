@@ -3,6 +3,7 @@ import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { NaclError, type NaclErrorCode } from '../../errors.ts';
+import { createVerifyBatchCodec } from './verify-batch-codec.ts';
 
 /** The generated shapes of schemas/crypto.proto as @grpc/proto-loader presents them (camelCase). */
 export interface CryptoRpc {
@@ -34,17 +35,34 @@ export interface CryptoClient {
   close(): void;
 }
 
-function loadService(): grpc.ServiceClientConstructor {
+const SERVICE = 'anochat.crypto.v1.Crypto';
+
+/** crypto.proto as @grpc/proto-loader reads it (camelCase fields, defaults filled in). */
+export function loadCryptoDefinition(): protoLoader.PackageDefinition {
   const protoPath = createRequire(import.meta.url).resolve('@anochat/schemas/crypto.proto');
-  const definition = protoLoader.loadSync(protoPath, {
+  return protoLoader.loadSync(protoPath, {
     longs: Number,
     defaults: true,
     oneofs: true,
   });
-  const root = grpc.loadPackageDefinition(definition) as unknown as {
-    anochat: { crypto: { v1: { Crypto: grpc.ServiceClientConstructor } } };
-  };
-  return root.anochat.crypto.v1.Crypto;
+}
+
+/** The generated client, with VerifyBatch's hot path on its own codec (verify-batch-codec.ts). */
+function loadService(): grpc.ServiceClientConstructor {
+  const definition = loadCryptoDefinition();
+  const service = definition[SERVICE] as protoLoader.ServiceDefinition;
+  const codec = createVerifyBatchCodec(definition);
+  return grpc.makeClientConstructor(
+    {
+      ...service,
+      VerifyBatch: {
+        ...(service.VerifyBatch as protoLoader.MethodDefinition<object, object>),
+        requestSerialize: codec.serialize,
+        responseDeserialize: codec.deserialize,
+      },
+    },
+    SERVICE,
+  );
 }
 
 const REASONS: ReadonlySet<string> = new Set<NaclErrorCode>([

@@ -40,28 +40,42 @@ export interface GrpcNacl extends AsyncNacl {
   close(): void;
 }
 
-/** Splits items into VerifyBatch requests within the item-count and message-size caps. */
-function chunkForTransport<T extends { item: CheckedItem }>(entries: readonly T[]): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
+/**
+ * Cuts items into [start, end) ranges, one VerifyBatch request each, within the item-count and
+ * message-size caps.
+ */
+function transportRanges(items: readonly CheckedItem[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = 0;
   let bytes = 0;
-  for (const entry of entries) {
-    const size =
-      entry.item.message.length + SIZES.signature + SIZES.signPublicKey + ITEM_FRAMING_BYTES;
+  items.forEach((item, i) => {
+    const size = item.message.length + SIZES.signature + SIZES.signPublicKey + ITEM_FRAMING_BYTES;
     if (
-      current.length > 0 &&
-      (current.length === CRYPTO_LIMITS.maxVerifyBatchItems ||
+      i > start &&
+      (i - start === CRYPTO_LIMITS.maxVerifyBatchItems ||
         bytes + size > CRYPTO_LIMITS.maxGrpcMessageBytes)
     ) {
-      chunks.push(current);
-      current = [];
+      ranges.push([start, i]);
+      start = i;
       bytes = 0;
     }
-    current.push(entry);
     bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  });
+  if (start < items.length) ranges.push([start, items.length]);
+  return ranges;
+}
+
+/** One verdict per item, in order, from as many VerifyBatch calls as the transport caps need. */
+async function verifyAll(rpc: CryptoClient['rpc'], items: CheckedItem[]): Promise<boolean[]> {
+  const answers = await Promise.all(
+    transportRanges(items).map(async ([start, end]) => {
+      const { valid } = await rpc.VerifyBatch({
+        items: start === 0 && end === items.length ? items : items.slice(start, end),
+      });
+      return Array.from({ length: end - start }, (_, i) => valid[i] === true);
+    }),
+  );
+  return answers.flat();
 }
 
 function requireTransportable(name: string, bytes: Uint8Array): Uint8Array {
@@ -91,13 +105,15 @@ export function createGrpcNacl(address: string): GrpcNacl {
   function flushVerifications(): void {
     const batch = pending;
     pending = [];
-    for (const chunk of chunkForTransport(batch)) {
-      rpc.VerifyBatch({ items: chunk.map((entry) => entry.item) }).then(
+    const items = batch.map((entry) => entry.item);
+    for (const [start, end] of transportRanges(items)) {
+      const entries = batch.slice(start, end);
+      rpc.VerifyBatch({ items: items.slice(start, end) }).then(
         ({ valid }) => {
-          for (const [i, entry] of chunk.entries()) entry.resolve(valid[i] === true);
+          for (const [i, entry] of entries.entries()) entry.resolve(valid[i] === true);
         },
         (error: unknown) => {
-          for (const entry of chunk) entry.reject(error);
+          for (const entry of entries) entry.reject(error);
         },
       );
     }
@@ -131,22 +147,24 @@ export function createGrpcNacl(address: string): GrpcNacl {
       return parts !== null && verifyRemotely(parts);
     },
     // A batch is already a batch: it goes out as it is (split only at the transport caps), without
-    // the per-item promises of the coalescing path.
+    // the per-item promises of the coalescing path. Malformed items are false without a round trip.
     async verifyBatch(items: readonly SignedMessage[]) {
-      const checked = requireVerifyBatch(items).map((item) => {
+      const wellFormed: CheckedItem[] = [];
+      const positions: number[] = [];
+      requireVerifyBatch(items).forEach((item, position) => {
         const { message, signature, publicKey } = (item ?? {}) as Partial<SignedMessage>;
         const parts = signedPartsOrNull(message, signature, publicKey);
-        return parts === null ? null : { item: requireTransportableItem(parts) };
+        if (parts === null) return;
+        wellFormed.push(requireTransportableItem(parts));
+        positions.push(position);
       });
-      const wellFormed = checked.filter((entry) => entry !== null);
-      const verdicts = new Map<(typeof wellFormed)[number], boolean>();
-      await Promise.all(
-        chunkForTransport(wellFormed).map(async (chunk) => {
-          const { valid } = await rpc.VerifyBatch({ items: chunk.map((entry) => entry.item) });
-          for (const [i, entry] of chunk.entries()) verdicts.set(entry, valid[i] === true);
-        }),
-      );
-      return checked.map((entry) => entry !== null && verdicts.get(entry) === true);
+      const verdicts: boolean[] = new Array(items.length).fill(false);
+      if (wellFormed.length === 0) return verdicts;
+      const valid = await verifyAll(rpc, wellFormed);
+      positions.forEach((position, i) => {
+        verdicts[position] = valid[i] === true;
+      });
+      return verdicts;
     },
 
     async pwhashStr(password, opsLimit, memLimit) {
