@@ -8,7 +8,12 @@ import type {
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import { RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
-import { createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
+import {
+  createRxDatabase,
+  type RxCollection,
+  type RxDatabase,
+  type RxReplicationPullStreamItem,
+} from 'rxdb';
 import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { Subject } from 'rxjs';
@@ -56,11 +61,7 @@ export async function startRxdbClient(
   );
   const received = { documents: 0, resyncs: 0, conflicts: 0 };
   const replications: RxdbClient['replications'] = {};
-  const streams = new Map<
-    string,
-    Subject<{ documents: WireDocument[]; checkpoint: Checkpoint } | 'RESYNC'>
-  >();
-  for (const collection of collectionNames) streams.set(collection, new Subject());
+  const streams = new Map<string, Subject<RxReplicationPullStreamItem<WireDocument, Checkpoint>>>();
   socket.on('stream', (event: StreamEvent) => {
     const stream = streams.get(event.collection);
     if (stream === undefined) return;
@@ -73,6 +74,8 @@ export async function startRxdbClient(
     }
   });
   for (const collection of collectionNames) {
+    const stream = new Subject<RxReplicationPullStreamItem<WireDocument, Checkpoint>>();
+    streams.set(collection, stream);
     replications[collection] = replicateRxCollection<WireDocument, Checkpoint>({
       collection: collections[collection] as unknown as RxCollection<WireDocument>,
       replicationIdentifier: `anochat-sync-${collection}`,
@@ -89,7 +92,7 @@ export async function startRxdbClient(
           });
           return { documents: page.documents, checkpoint: page.checkpoint ?? undefined };
         },
-        stream$: (streams.get(collection) as Subject<never>).asObservable(),
+        stream$: stream.asObservable(),
       },
       push: {
         batchSize: 50,

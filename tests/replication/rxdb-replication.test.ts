@@ -7,6 +7,7 @@ import {
   createGroup,
   envelope,
   memberDoc,
+  messageDoc,
   type SyncClient,
   syncUser,
 } from '../../sync-server/test/support/sync-client.ts';
@@ -44,12 +45,11 @@ describe('a real RxDB 17 client replicating through the sync server', () => {
   const written: string[] = [];
 
   async function write(client: RxdbClient, author: SyncClient, count: number) {
-    const documents = Array.from({ length: count }, () => ({
-      id: randomUUID(),
-      conversationId: group,
-      senderDeviceId: author.deviceId,
-      envelope: envelope(),
-    }));
+    // Sealed and signed by the author's device, as the app does before writing to RxDB.
+    const documents = Array.from({ length: count }, () => {
+      const { _deleted, ...document } = messageDoc(author, group);
+      return document;
+    });
     written.push(...documents.map((doc) => doc.id));
     const result = await client.collections.messages?.bulkInsert(documents);
     assert.deepEqual(result?.error, []);
