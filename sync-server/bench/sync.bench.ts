@@ -9,9 +9,20 @@
  * (registering thousands of accounts over HTTP would measure Argon2id, not sync); everything that is
  * measured goes through the socket.io API.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { createWasmNacl } from '@anochat/crypto-native';
+import {
+  createDeviceCertificate,
+  encodeBase64,
+  identityKeyPair,
+  type LocalDevice,
+  newAccountKeys,
+  newDeviceKeys,
+  sealMessage,
+} from '@anochat/crypto-native/e2e';
+import { loadNaclWasm } from '@anochat/crypto-native/node';
 import type {
   Checkpoint,
   PullResponse,
@@ -33,6 +44,8 @@ interface Device {
   userId: string;
   deviceId: string;
   token: string;
+  /** The device's keys: it seals and signs its messages as the app would. */
+  local: LocalDevice;
 }
 
 interface Client extends Device {
@@ -47,7 +60,8 @@ const size = (name: string, fallback: number) => {
 const PUSH_DEVICES = size('BENCH_PUSH_DEVICES', 20);
 const PUSH_GROUP_SIZE = 5;
 const PUSH_BATCH = 50;
-const PUSH_SECONDS = size('BENCH_PUSH_SECONDS', 10);
+/** Batches each pushing device sends (sealed and signed before the clock starts). */
+const PUSH_BATCHES = size('BENCH_PUSH_BATCHES', 40);
 const SYNC_MESSAGES = size('BENCH_SYNC_MESSAGES', 100_000);
 const SYNC_BATCH = 200;
 const FANOUT_GROUPS = size('BENCH_FANOUT_GROUPS', 50);
@@ -59,8 +73,20 @@ const FANOUT_SECONDS = size('BENCH_FANOUT_SECONDS', 8);
 const IDLE_DEVICES = size('BENCH_IDLE_DEVICES', 5000);
 const PLAN_MESSAGES = size('BENCH_PLAN_MESSAGES', 1_000_000);
 const ENVELOPE_BYTES = 256;
+/** About 200 characters of text: the sealed envelope is about ENVELOPE_BYTES. */
+const TEXT = 'x'.repeat(200);
 
-const envelope = () => randomBytes(ENVELOPE_BYTES).toString('base64');
+const nacl = createWasmNacl(await loadNaclWasm());
+const conversationKeys = new Map<string, Uint8Array>();
+const keyOf = (conversationId: string) => {
+  let key = conversationKeys.get(conversationId);
+  if (key === undefined) {
+    key = nacl.randomBytes(32);
+    conversationKeys.set(conversationId, key);
+  }
+  return { conversationId, epoch: 0, key };
+};
+const title = () => encodeBase64(nacl.randomBytes(64));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function emit<T>(socket: Socket, event: string, payload: unknown, timeoutMs = 30_000): Promise<T> {
@@ -98,43 +124,82 @@ async function pull(
   return answer;
 }
 
+/** A real message row: sealed under the conversation's key and signed by the sender's device. */
 function messageDoc(sender: Device, conversationId: string): WireDocument {
+  const id = randomUUID();
+  const sealed = sealMessage(
+    nacl,
+    { id, conversationKey: keyOf(conversationId), payload: { type: 'text', text: TEXT } },
+    sender.local,
+  );
   return {
-    id: randomUUID(),
+    id,
     conversationId,
     senderDeviceId: sender.deviceId,
-    envelope: envelope(),
+    envelope: encodeBase64(sealed),
     _deleted: false,
   };
 }
 
-/** `count` users with one device each, inserted in one statement, with signed access tokens. */
+/**
+ * `count` users, each with an identity key and one device it certified, inserted in two statements
+ * (registering over HTTP would measure Argon2id), with signed access tokens.
+ */
 async function seedDevices(pool: pg.Pool, count: number, prefix: string): Promise<Device[]> {
-  const { rows } = await pool.query<{ user_id: string; device_id: string }>(
-    `WITH u AS (
-       INSERT INTO users (username, display_name, auth_hash)
-       SELECT $1 || '_' || i, 'Bench ' || i, '$argon2id$bench-not-a-real-hash'
-       FROM generate_series(1, $2::int) AS i
-       RETURNING id
-     )
-     INSERT INTO devices (user_id, name, box_public_key, sign_public_key)
-     SELECT id, 'bench', decode(md5(id::text) || md5(id::text), 'hex'),
-            decode(md5(id::text || 's') || md5(id::text || 's'), 'hex')
-     FROM u
-     RETURNING user_id, id AS device_id`,
-    [prefix, count],
+  const accounts = Array.from({ length: count }, (_, i) => {
+    const username = `${prefix}_${i}`;
+    const identity = identityKeyPair(nacl, newAccountKeys(nacl).identitySeed);
+    const keys = newDeviceKeys(nacl);
+    const certificate = createDeviceCertificate(nacl, identity.secretKey, {
+      username,
+      boxPublicKey: keys.box.publicKey,
+      signPublicKey: keys.sign.publicKey,
+      createdAt: Date.now(),
+    });
+    return { username, identity, keys, certificate };
+  });
+  const { rows: users } = await pool.query<{ id: string; username: string }>(
+    `INSERT INTO users (username, display_name, auth_hash, identity_public_key)
+     SELECT u.name, u.name, '$argon2id$bench-not-a-real-hash', u.key
+       FROM unnest($1::text[], $2::bytea[]) AS u (name, key)
+     RETURNING id, username`,
+    [accounts.map((a) => a.username), accounts.map((a) => Buffer.from(a.identity.publicKey))],
   );
-  return rows.map((row) => ({
-    userId: row.user_id,
-    deviceId: row.device_id,
-    token: jwt.sign({ did: row.device_id }, TEST_JWT_SECRET, {
-      algorithm: 'HS256',
-      subject: row.user_id,
-      issuer: 'anochat-sync-server',
-      audience: 'anochat-client',
-      expiresIn: 3600,
-    }),
-  }));
+  const userIds = new Map(users.map((row) => [row.username, row.id]));
+  const { rows: devices } = await pool.query<{ id: string; user_id: string }>(
+    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key, certificate)
+     SELECT d.user_id, 'bench', d.box, d.sign, d.certificate
+       FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::bytea[])
+            AS d (user_id, box, sign, certificate)
+     RETURNING id, user_id`,
+    [
+      accounts.map((a) => userIds.get(a.username)),
+      accounts.map((a) => Buffer.from(a.keys.box.publicKey)),
+      accounts.map((a) => Buffer.from(a.keys.sign.publicKey)),
+      accounts.map((a) => Buffer.from(a.certificate)),
+    ],
+  );
+  const deviceOfUser = new Map(devices.map((row) => [row.user_id, row.id]));
+  return accounts.map((account) => {
+    const userId = userIds.get(account.username) as string;
+    const deviceId = deviceOfUser.get(userId) as string;
+    return {
+      userId,
+      deviceId,
+      local: { userId, deviceId, ...account.keys },
+      token: tokenFor(userId, deviceId),
+    };
+  });
+}
+
+function tokenFor(userId: string, deviceId: string): string {
+  return jwt.sign({ did: deviceId }, TEST_JWT_SECRET, {
+    algorithm: 'HS256',
+    subject: userId,
+    issuer: 'anochat-sync-server',
+    audience: 'anochat-client',
+    expiresIn: 3600,
+  });
 }
 
 function connect(baseUrl: string, device: Device): Promise<Client> {
@@ -175,7 +240,7 @@ async function createGroup(admin: Client, others: Device[]): Promise<string> {
     {
       id,
       kind: 'group',
-      titleCiphertext: envelope(),
+      titleCiphertext: title(),
       createdBy: admin.userId,
       directPeerId: null,
       _deleted: false,
@@ -259,28 +324,30 @@ async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<BenchResu
   );
   const batch = (sender: (typeof senders)[number]) =>
     Array.from({ length: PUSH_BATCH }, () => messageDoc(sender.client, sender.conversationId));
-  // Warm-up: a few batches each, not counted.
+  // Warm-up: one batch each, not counted.
   await Promise.all(
     senders.map(async (sender) => push(sender.client.socket, 'messages', batch(sender))),
   );
-  // One device alone, one batch at a time: the cost of a batch without contention.
+  // Every batch is sealed and signed before the clock starts: the clients measure the server.
   const alone = senders[0] as (typeof senders)[number];
+  const aloneBatches = Array.from({ length: 30 }, () => batch(alone));
+  const batches = senders.map((sender) =>
+    Array.from({ length: PUSH_BATCHES }, () => batch(sender)),
+  );
+  // One device alone, one batch at a time: the cost of a batch without contention.
   const aloneLatencies: number[] = [];
-  const aloneEnd = performance.now() + 3000;
-  while (performance.now() < aloneEnd) {
+  for (const documents of aloneBatches) {
     const sent = performance.now();
-    await push(alone.client.socket, 'messages', batch(alone));
+    await push(alone.client.socket, 'messages', documents);
     aloneLatencies.push(performance.now() - sent);
   }
   aloneLatencies.sort((a, b) => a - b);
   let messages = 0;
   const latencies: number[] = [];
   const start = performance.now();
-  const deadline = start + PUSH_SECONDS * 1000;
   await Promise.all(
-    senders.map(async (sender) => {
-      while (performance.now() < deadline) {
-        const documents = batch(sender);
+    senders.map(async (sender, index) => {
+      for (const documents of batches[index] ?? []) {
         const sent = performance.now();
         await push(sender.client.socket, 'messages', documents);
         latencies.push(performance.now() - sent);
@@ -352,23 +419,19 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[
   await pool.query('ANALYZE messages');
   const seedSeconds = (performance.now() - seedStart) / 1000;
   // The member's new device: a second device of the same user, never synced before.
+  // (Its keys and certificate are the member's first device's: only pulling matters here.)
   const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key)
-     VALUES ($1, 'fresh', decode(md5('a') || md5('b'), 'hex'), decode(md5('c') || md5('d'), 'hex'))
+    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key, certificate)
+     SELECT user_id, 'fresh', box_public_key, sign_public_key, certificate FROM devices WHERE id = $1
      RETURNING id`,
-    [memberDevice.userId],
+    [memberDevice.deviceId],
   );
   const freshId = (rows[0] as { id: string }).id;
   const fresh = await connect(baseUrl, {
     userId: memberDevice.userId,
     deviceId: freshId,
-    token: jwt.sign({ did: freshId }, TEST_JWT_SECRET, {
-      algorithm: 'HS256',
-      subject: memberDevice.userId,
-      issuer: 'anochat-sync-server',
-      audience: 'anochat-client',
-      expiresIn: 3600,
-    }),
+    local: { ...memberDevice.local, deviceId: freshId },
+    token: tokenFor(memberDevice.userId, freshId),
   });
   let documents = 0;
   let pages = 0;
