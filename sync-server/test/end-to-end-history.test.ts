@@ -19,6 +19,7 @@ import {
   membershipView,
   nacl,
   openRow,
+  pulled,
   readConversation,
   receiveKeys,
   registerWithPassword,
@@ -30,7 +31,7 @@ import {
   textsOf,
 } from './support/e2e-client.ts';
 import { useSyncServer } from './support/suite.ts';
-import { createGroup, memberDoc, pullAll, push } from './support/sync-client.ts';
+import { createGroup, memberDoc, push } from './support/sync-client.ts';
 
 /**
  * Who reads what over time: removed members, new members, a user's new device with only the
@@ -47,7 +48,11 @@ after(() => {
 let counter = 0;
 async function newUser(prefix: string, password = 'correct horse'): Promise<E2eUser> {
   counter += 1;
-  const user = await registerWithPassword(url(), `${prefix}_${process.pid}_${counter}`, password);
+  const user = await registerWithPassword(
+    suite.server,
+    `${prefix}_${process.pid}_${counter}`,
+    password,
+  );
   users.push(user);
   return user;
 }
@@ -56,7 +61,7 @@ const codeOf = (result: { ok: boolean; error?: { code: string } }) =>
   result.ok ? 'opened' : result.error?.code;
 
 async function membershipOf(admin: E2eUser, conversationId: string, userId: string) {
-  const { documents } = await pullAll(admin.sync, 'members');
+  const { documents } = await pulled(admin, 'members');
   return documents.find(
     (d) => d.conversationId === conversationId && d.userId === userId,
   ) as WireDocument;
@@ -133,7 +138,7 @@ describe('epochs and membership', () => {
       ['INVALID_REFERENCE'],
     );
     assert.deepEqual(
-      (await pullAll(carol.sync, 'keyEnvelopes')).documents.map((d) => d.epoch),
+      (await pulled(carol, 'keyEnvelopes')).documents.map((d) => d.epoch),
       [0],
     );
     assert.deepEqual(textsOf(await readConversation(carol, group)), ['epoch 0, for all three']);
@@ -188,12 +193,12 @@ describe('a new device with only the password', () => {
     await receiveKeys(bob);
     await send(bob, group, { type: 'text', text: 'group, epoch 1, from Bob' });
 
-    const login = await loginWithPassword(url(), alice.username, alice.password);
+    const login = await loginWithPassword(suite.server, alice.username, alice.password);
     assert.ok(login.ok);
     const phone = login.value;
     users.push(phone);
     // No key envelope was ever made for the phone: everything comes from the archive.
-    assert.deepEqual((await pullAll(phone.sync, 'keyEnvelopes')).documents, []);
+    assert.deepEqual((await pulled(phone, 'keyEnvelopes')).documents, []);
     assert.equal(await restoreArchive(phone), 3);
     assert.deepEqual(textsOf(await readConversation(phone, group)), [
       'group, epoch 0, from Alice',
@@ -209,7 +214,7 @@ describe('a new device with only the password', () => {
 
   it('a wrong password gets a clear error from the server, and cannot open the backup', async () => {
     const alice = await newUser('alice', 'the right one');
-    const login = await loginWithPassword(url(), alice.username, 'the wrong one');
+    const login = await loginWithPassword(suite.server, alice.username, 'the wrong one');
     assert.deepEqual(login, {
       ok: false,
       error: { where: 'server', status: 401, code: 'INVALID_CREDENTIALS' },
@@ -248,7 +253,7 @@ describe('the key archive collection', () => {
     const group = await createGroup(alice.sync, [bob.sync]);
     const elsewhere = await createGroup(bob.sync, []);
     await startEpoch(alice, group, 0);
-    const [entry] = (await pullAll(alice.sync, 'keyArchive')).documents;
+    const [entry] = (await pulled(alice, 'keyArchive')).documents;
     assert.ok(entry);
     const key = alice.keys.get(group)?.get(0) as Uint8Array;
 
@@ -297,10 +302,10 @@ describe('the key archive collection', () => {
       cases.map(([, , , code]) => code),
     );
     assert.deepEqual(
-      (await pullAll(alice.sync, 'keyArchive')).documents.map((d) => d.epoch).sort(),
+      (await pulled(alice, 'keyArchive')).documents.map((d) => d.epoch).sort(),
       [0, 3],
     );
-    assert.deepEqual((await pullAll(bob.sync, 'keyArchive')).documents, []);
+    assert.deepEqual((await pulled(bob, 'keyArchive')).documents, []);
     // A retried push of a stored entry is no error.
     assert.deepEqual(
       await push(alice.sync, 'keyArchive', [{ assumedMasterState: null, newDocumentState: good }]),

@@ -18,6 +18,7 @@ import {
   membershipView,
   nacl,
   openRow,
+  pulled,
   readConversation,
   receiveKeys,
   registerWithPassword,
@@ -27,7 +28,7 @@ import {
   textsOf,
 } from './support/e2e-client.ts';
 import { useSyncServer } from './support/suite.ts';
-import { connectSocket, createGroup, pullAll, push } from './support/sync-client.ts';
+import { connectSocket, createGroup, push } from './support/sync-client.ts';
 
 /**
  * The server verifies but never reads: every forged or malformed envelope is refused by the server
@@ -45,7 +46,11 @@ after(() => {
 let counter = 0;
 async function newUser(prefix: string): Promise<E2eUser> {
   counter += 1;
-  const user = await registerWithPassword(url(), `${prefix}_${process.pid}_${counter}`, 'pw');
+  const user = await registerWithPassword(
+    suite.server,
+    `${prefix}_${process.pid}_${counter}`,
+    'pw',
+  );
   users.push(user);
   return user;
 }
@@ -153,7 +158,7 @@ describe('messages: the server refuses forgeries row by row, and so does the rec
 
   it('an edit in place must be sealed and signed by the sending device; a deletion needs no signature', async () => {
     const original = await send(alice, group, { type: 'text', text: 'typo' });
-    const [stored] = (await pullAll(alice.sync, 'messages')).documents.filter(
+    const [stored] = (await pulled(alice, 'messages')).documents.filter(
       (d) => d.id === original.id,
     );
     assert.ok(stored);
@@ -173,7 +178,7 @@ describe('messages: the server refuses forgeries row by row, and so does the rec
       await push(alice.sync, 'messages', [{ assumedMasterState: stored, newDocumentState: edit }]),
       { conflicts: [], rejected: [] },
     );
-    const [edited] = (await pullAll(alice.sync, 'messages')).documents.filter(
+    const [edited] = (await pulled(alice, 'messages')).documents.filter(
       (d) => d.id === original.id,
     );
     const deletion = { ...(edited as WireDocument), envelope: 'AA==', _deleted: true };
@@ -210,7 +215,7 @@ describe('devices: uncertified and revoked senders', () => {
 
   it('a revoked device is cut off by the server, and peers refuse what it signed', async () => {
     const [alice, bob] = [await newUser('alice'), await newUser('bob')];
-    const restored = await loginWithPassword(url(), alice.username, alice.password);
+    const restored = await loginWithPassword(suite.server, alice.username, alice.password);
     assert.ok(restored.ok);
     const phone = restored.value;
     users.push(phone);
@@ -315,10 +320,10 @@ describe('key envelopes: members only, signed, as signed', () => {
       ],
     );
     assert.deepEqual(
-      (await pullAll(bob.sync, 'keyEnvelopes')).documents.map((d) => d.epoch).sort(),
+      (await pulled(bob, 'keyEnvelopes')).documents.map((d) => d.epoch).sort(),
       [0, 3],
     );
-    assert.deepEqual((await pullAll(carol.sync, 'keyEnvelopes')).documents, []);
+    assert.deepEqual((await pulled(carol, 'keyEnvelopes')).documents, []);
 
     // The receiving clients, given the same bytes.
     const open = (

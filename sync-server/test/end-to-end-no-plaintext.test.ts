@@ -72,8 +72,8 @@ describe('what the server stores and logs', () => {
     const password = 'tangerine-umbrella-sunrise-42';
     const newPassword = 'violet-harbour-midnight-17';
     const [alice, bob] = [
-      await registerWithPassword(url(), `alice_${process.pid}`, password),
-      await registerWithPassword(url(), `bob_${process.pid}`, 'another-long-password-99'),
+      await registerWithPassword(suite.server, `alice_${process.pid}`, password),
+      await registerWithPassword(suite.server, `bob_${process.pid}`, 'another-long-password-99'),
     ];
     users.push(alice, bob);
     // The title is whatever the app seals; here opaque random bytes.

@@ -31,7 +31,13 @@ import {
 import { loadNaclWasm } from '@anochat/crypto-native/node';
 import type { KeyBackupResponse, NewDevice, SessionResponse } from '@anochat/schemas/api/auth';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
-import type { PushResponse, StreamEvent, WireDocument } from '@anochat/schemas/rxdb/sync';
+import type {
+  CollectionName,
+  PushResponse,
+  StreamEvent,
+  WireDocument,
+} from '@anochat/schemas/rxdb/sync';
+import type { Queryable } from '../../src/database/pool.ts';
 import { request } from './api.ts';
 import { connectSocket, pullAll, push, type SyncClient } from './sync-client.ts';
 
@@ -48,7 +54,14 @@ export const nacl = createWasmNacl(await loadNaclWasm());
 /** Argon2id at the minimum cost: these tests are about the protocol, not the password's strength. */
 export const TEST_ARGON2ID: Argon2idCost = { opsLimit: 1, memLimitBytes: 1024 * 1024 };
 
+/** The server under test, and its database to wait on (see `pulled`). */
+export interface E2eServer {
+  baseUrl: string;
+  pool: Queryable;
+}
+
 export interface E2eUser {
+  server: E2eServer;
   username: string;
   password: string;
   identityKeys: KeyPair;
@@ -115,10 +128,11 @@ function certifiedDevice(
 
 /** A new account: secrets from the password, a fresh identity and archive key, a first device. */
 export async function registerWithPassword(
-  baseUrl: string,
+  server: E2eServer,
   username: string,
   password: string,
 ): Promise<E2eUser> {
+  const { baseUrl } = server;
   const secrets = await deriveAccountSecrets(nacl, username, password, TEST_ARGON2ID);
   const contents = newAccountKeys(nacl);
   const identityKeys = identityKeyPair(nacl, contents.identitySeed);
@@ -135,6 +149,7 @@ export async function registerWithPassword(
   assert.equal(response.status, 201, JSON.stringify(response.body));
   const session = response.body as SessionResponse;
   return {
+    server,
     username,
     password,
     identityKeys,
@@ -151,10 +166,11 @@ export async function registerWithPassword(
  * fresh device keys with the restored identity key, log in. The history comes from the archive.
  */
 export async function loginWithPassword(
-  baseUrl: string,
+  server: E2eServer,
   username: string,
   password: string,
 ): Promise<E2eResult<E2eUser> | { ok: false; error: LoginFailure }> {
+  const { baseUrl } = server;
   const secrets = await deriveAccountSecrets(nacl, username, password, TEST_ARGON2ID);
   const authSecret = encodeBase64(secrets.authSecret);
   const backupResponse = await request(baseUrl, 'POST', '/api/auth/key-backup', {
@@ -183,6 +199,7 @@ export async function loginWithPassword(
   return {
     ok: true,
     value: {
+      server,
       username,
       password,
       identityKeys,
@@ -193,6 +210,32 @@ export async function loginWithPassword(
       keys: new Map(),
     },
   };
+}
+
+/**
+ * Waits until every transaction begun so far in the PostgreSQL cluster has ended. A pull hands out
+ * rows below the snapshot's xmin (docs/protocol.md, "Why a pull never skips a row"), so a row
+ * committed a moment ago may wait for an unrelated open transaction, of another test run on the
+ * same cluster for example; a real client pulls again on the next poke. Tests wait instead.
+ */
+async function horizonPassed(db: Queryable): Promise<void> {
+  const { rows } = await db.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { rows: passed } = await db.query<{ passed: boolean }>(
+      'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS passed',
+      [rows[0]?.xid],
+    );
+    if (passed[0]?.passed === true) return;
+    assert.ok(Date.now() < deadline, 'a transaction of the cluster stayed open for 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Everything this device pulls of a collection, once every earlier commit is visible. */
+export async function pulled(user: E2eUser, collection: CollectionName) {
+  await horizonPassed(user.server.pool);
+  return pullAll(user.sync, collection);
 }
 
 const bytesOf = (base64: unknown) => decodeBase64(base64 as string) ?? new Uint8Array();
@@ -209,9 +252,9 @@ export async function membershipView(
   { current }: { current: boolean } = { current: false },
 ): Promise<MembershipView> {
   const [users, devices, members] = await Promise.all([
-    pullAll(user.sync, 'users'),
-    pullAll(user.sync, 'devices'),
-    pullAll(user.sync, 'members'),
+    pulled(user, 'users'),
+    pulled(user, 'devices'),
+    pulled(user, 'members'),
   ]);
   const published = (userId: string): PublishedDevice[] =>
     devices.documents
@@ -257,7 +300,7 @@ export async function archiveKey(
   epoch: number,
   key: Uint8Array,
 ): Promise<void> {
-  const archived = await pullAll(user.sync, 'keyArchive');
+  const archived = await pulled(user, 'keyArchive');
   if (archived.documents.some((d) => d.conversationId === conversationId && d.epoch === epoch)) {
     return;
   }
@@ -346,7 +389,7 @@ export async function shareEpoch(
 
 /** Opens every key envelope addressed to this device and archives the keys; answers each result. */
 export async function receiveKeys(user: E2eUser): Promise<E2eResult<{ epoch: number }>[]> {
-  const { documents } = await pullAll(user.sync, 'keyEnvelopes');
+  const { documents } = await pulled(user, 'keyEnvelopes');
   const results: E2eResult<{ epoch: number }>[] = [];
   for (const document of documents) {
     const conversationId = document.conversationId as string;
@@ -369,7 +412,7 @@ export async function receiveKeys(user: E2eUser): Promise<E2eResult<{ epoch: num
 
 /** Restores every epoch key from the user's archive (a new device's first step after login). */
 export async function restoreArchive(user: E2eUser): Promise<number> {
-  const { documents } = await pullAll(user.sync, 'keyArchive');
+  const { documents } = await pulled(user, 'keyArchive');
   for (const document of documents) {
     const conversationId = document.conversationId as string;
     const opened = openArchiveEntry(nacl, user.archiveKey, bytesOf(document.sealedKey), {
@@ -449,7 +492,7 @@ export async function readConversation(
   conversationId: string,
 ): Promise<{ row: WireDocument; opened: E2eResult<OpenedMessage> }[]> {
   const view = await membershipView(user, conversationId);
-  const { documents } = await pullAll(user.sync, 'messages');
+  const { documents } = await pulled(user, 'messages');
   return documents
     .filter((row) => row.conversationId === conversationId && row._deleted !== true)
     .map((row) => ({ row, opened: openRow(user, row, view) }));
