@@ -30,14 +30,20 @@ export function startAccount(deps: {
     refreshAccessToken: (expired) => deps.session.refresh(expired),
     onUnauthorized: deps.onUnauthorized,
   });
-  const projector = startMessageProjector(database, crypto);
-  const receipts = startReceipts(database, signedIn.userId);
-  const keys = startKeyDistribution(database, crypto, signedIn.userId);
   const engine = createSyncEngine({
     database,
     transport,
     identifier: `${deps.serverUrl}/${signedIn.userId}/${signedIn.deviceId}`,
   });
+  let lastDeviceResync = 0;
+  // The server does not tell contacts about a new device of someone; a message from one asks.
+  const projector = startMessageProjector(database, crypto, () => {
+    if (Date.now() - lastDeviceResync < 2_000) return;
+    lastDeviceResync = Date.now();
+    engine.resync(['users', 'devices']);
+  });
+  const receipts = startReceipts(database, signedIn.userId);
+  const keys = startKeyDistribution(database, crypto, signedIn.userId);
   const ephemeral = createEphemeralState(transport, signedIn.userId);
   engine.start();
 

@@ -3,6 +3,7 @@ import {
   messageWithText,
   openConversation,
   send,
+  shown,
   startDirectChat,
   test,
 } from './support/app.ts';
@@ -20,7 +21,7 @@ test.describe('two people chat', () => {
     await expect(first).toBeVisible();
 
     // Bob's list shows the conversation with the decrypted preview, then the message itself.
-    const listItem = bob.page.getByTestId(`conversation-${conversationId}`);
+    const listItem = shown(bob.page, `conversation-${conversationId}`);
     await expect(listItem).toContainText('Alice');
     await expect(listItem.locator('[data-role="preview"]')).toContainText(
       'Hi Bob, this is end-to-end encrypted',

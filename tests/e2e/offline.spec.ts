@@ -4,6 +4,7 @@ import {
   messageWithText,
   openConversation,
   send,
+  shown,
   shownTexts,
   startDirectChat,
   test,
@@ -28,10 +29,7 @@ test.describe('offline first', () => {
     await expect(messageWithText(bob.page, 'before the tunnel')).toBeVisible();
 
     await bob.context.setOffline(true);
-    await expect(bob.page.getByTestId('connection-banner')).toHaveAttribute(
-      'data-state',
-      'offline',
-    );
+    await expect(shown(bob.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
     const texts = Array.from(
       { length: 20 },
       (_, i) => `train message ${String(i + 1).padStart(2, '0')}`,
@@ -47,10 +45,7 @@ test.describe('offline first', () => {
     await bob.context.setOffline(false);
     await expect(messageWithText(bob.page, texts[19] ?? '')).toBeVisible();
     await expect.poll(() => shownTexts(bob.page)).toEqual(['before the tunnel', ...texts]);
-    await expect(bob.page.getByTestId('connection-banner')).toHaveAttribute(
-      'data-state',
-      'up-to-date',
-    );
+    await expect(shown(bob.page, 'connection-banner')).toHaveAttribute('data-state', 'up-to-date');
   });
 
   test('A sends 5 offline, reloads while still offline, goes online: 5 delivered once, in order', async ({
@@ -65,10 +60,7 @@ test.describe('offline first', () => {
     await waitForOfflineShell(alice.page);
 
     await alice.context.setOffline(true);
-    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
-      'data-state',
-      'offline',
-    );
+    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
     const texts = Array.from({ length: 5 }, (_, i) => `written offline ${i + 1}`);
     for (const text of texts) await send(alice.page, text);
     for (const text of texts) {
@@ -93,7 +85,7 @@ test.describe('offline first', () => {
       );
     }
     // Once more after everything settled: still each exactly once on both sides.
-    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute(
       'data-state',
       'up-to-date',
     );

@@ -57,7 +57,12 @@ function contentOf(
  * yet (no key, sender not yet known) is shown as such and opened again when key envelopes,
  * members or devices change.
  */
-export function startMessageProjector(database: AppDatabase, crypto: ClientCrypto) {
+export function startMessageProjector(
+  database: AppDatabase,
+  crypto: ClientCrypto,
+  /** A message names a device this database does not know yet (say, a contact's new phone). */
+  onUnknownSender: () => void,
+) {
   const deviceOwners = new Map<string, string>();
 
   async function ownerOf(deviceId: string): Promise<string | null> {
@@ -88,6 +93,9 @@ export function startMessageProjector(database: AppDatabase, crypto: ClientCrypt
       return { ...base, kind: 'deleted', text: '', replyTo: null, target, emoji: null };
     }
     const opened = await crypto.open(message);
+    if (!opened.ok && opened.error.code === 'UNTRUSTED_DEVICE' && base.senderUserId === null) {
+      onUnknownSender();
+    }
     if (!opened.ok) {
       return {
         ...base,

@@ -51,7 +51,7 @@ export interface CollectionReplicationOptions {
 /**
  * RxDB replication of one collection over the shared socket (docs/protocol.md): `pull` from the
  * checkpoint, `push` with conflicts handed back to RxDB and refused rows reported, and the
- * server's `stream` pokes as `'RESYNC'`. Errors (a dropped connection, a timeout) make RxDB retry
+ * server's live `stream` (documents, or `'RESYNC'`). Errors (a dropped connection, a timeout) make RxDB retry
  * the same batch; nothing is lost because nothing is removed from the outbox before the server
  * acknowledged it.
  */
@@ -69,7 +69,7 @@ export function replicateCollection(
     autoStart: true,
     pull: {
       batchSize: SYNC_LIMITS.maxPullBatchSize,
-      stream$: transport.resync$(collectionName),
+      stream$: transport.stream$(collectionName) as never,
       handler: async (checkpoint, batchSize) => {
         const answer = await transport.request<PullResponse | SyncErrorAck>('pull', {
           collection: collectionName,

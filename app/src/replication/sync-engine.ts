@@ -180,6 +180,11 @@ export function createSyncEngine(options: SyncEngineOptions) {
       started.next(true);
     },
 
+    /** Pull these collections from their checkpoints now, without waiting for a server poke. */
+    resync(collections: CollectionName[]): void {
+      for (const name of collections) replications.get(name)?.reSync();
+    },
+
     /** Which replications are busy right now, by collection (for diagnostics). */
     async activity(): Promise<Record<string, boolean>> {
       const entries = await Promise.all(

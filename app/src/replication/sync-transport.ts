@@ -1,4 +1,9 @@
-import type { CollectionName } from '@anochat/schemas/rxdb/sync';
+import type {
+  Checkpoint,
+  CollectionName,
+  StreamEvent,
+  WireDocument,
+} from '@anochat/schemas/rxdb/sync';
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
 
@@ -45,7 +50,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
   const link = new BehaviorSubject<LinkState>(browserOnline() ? 'connecting' : 'offline');
   const connected$ = new BehaviorSubject(false);
-  const streamEvents = new Subject<{ collection: CollectionName }>();
+  const streamEvents = new Subject<StreamEvent>();
   const inFlight = new Set<InFlight>();
   let lastToken = '';
   let stopped = false;
@@ -117,8 +122,8 @@ export function createSyncTransport(options: SyncTransportOptions) {
   socket.on('session_expired', () => {
     // The server disconnects right after; renewAndReconnect runs on that disconnect.
   });
-  socket.on('stream', (event: { collection?: CollectionName }) => {
-    if (typeof event?.collection === 'string') streamEvents.next({ collection: event.collection });
+  socket.on('stream', (event: StreamEvent) => {
+    if (typeof event?.collection === 'string') streamEvents.next(event);
   });
 
   const onOnline = () => {
@@ -151,11 +156,21 @@ export function createSyncTransport(options: SyncTransportOptions) {
     connected$: connected$.asObservable(),
     socket,
 
-    /** `{ collection, resync: true }` pokes for one collection, as RxDB's `'RESYNC'`. */
-    resync$(collection: CollectionName): Observable<'RESYNC'> {
+    /**
+     * The server's live stream for one collection, as RxDB's `stream$`: documents with their
+     * checkpoint (the next pull page, served by the server), or `'RESYNC'` (pull from the
+     * checkpoint).
+     */
+    stream$(
+      collection: CollectionName,
+    ): Observable<'RESYNC' | { documents: WireDocument[]; checkpoint: Checkpoint }> {
       return streamEvents.pipe(
         filter((event) => event.collection === collection),
-        map(() => 'RESYNC' as const),
+        map((event) =>
+          'documents' in event && Array.isArray(event.documents)
+            ? { documents: event.documents, checkpoint: event.checkpoint }
+            : ('RESYNC' as const),
+        ),
       );
     },
 

@@ -68,31 +68,39 @@ export const test = base.extend<{
 
 export { expect };
 
+/**
+ * The element with this test id on the page in view: Ionic keeps earlier pages of the navigation
+ * stack in the DOM, hidden.
+ */
+export function shown(page: Page, testId: string): Locator {
+  return page.getByTestId(testId).filter({ visible: true });
+}
+
 export async function register(
   page: Page,
   input: { username: string; password: string; displayName: string },
 ): Promise<void> {
   await page.goto('/login');
-  await page.getByTestId('mode-register').click();
-  await page.getByTestId('username').locator('input').fill(input.username);
-  await page.getByTestId('display-name').locator('input').fill(input.displayName);
-  await page.getByTestId('password').locator('input').fill(input.password);
-  await page.getByTestId('submit').click();
+  await shown(page, 'mode-register').click();
+  await shown(page, 'username').locator('input').fill(input.username);
+  await shown(page, 'display-name').locator('input').fill(input.displayName);
+  await shown(page, 'password').locator('input').fill(input.password);
+  await shown(page, 'submit').click();
   await expect(page).toHaveURL(/\/chats$/);
 }
 
 export async function login(page: Page, input: { username: string; password: string }) {
   await page.goto('/login');
-  await page.getByTestId('mode-login').click();
-  await page.getByTestId('username').locator('input').fill(input.username);
-  await page.getByTestId('password').locator('input').fill(input.password);
-  await page.getByTestId('submit').click();
+  await shown(page, 'mode-login').click();
+  await shown(page, 'username').locator('input').fill(input.username);
+  await shown(page, 'password').locator('input').fill(input.password);
+  await shown(page, 'submit').click();
 }
 
 /** Reads the user ID from Settings, as a person would to share it, and comes back. */
 export async function ownUserId(page: Page): Promise<string> {
-  await page.getByTestId('open-settings').click();
-  const id = (await page.getByTestId('my-user-id').textContent())?.trim() ?? '';
+  await shown(page, 'open-settings').click();
+  const id = (await shown(page, 'my-user-id').textContent())?.trim() ?? '';
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
   await page.goBack();
   await expect(page).toHaveURL(/\/chats/);
@@ -101,15 +109,15 @@ export async function ownUserId(page: Page): Promise<string> {
 
 /** Starts (or opens) the direct chat with `peerUserId`; returns the conversation id. */
 export async function startDirectChat(page: Page, peerUserId: string): Promise<string> {
-  await page.getByTestId('new-chat').click();
-  await page.getByTestId('peer-user-id').locator('input').fill(peerUserId);
-  await page.getByTestId('start-chat').click();
+  await shown(page, 'new-chat').click();
+  await shown(page, 'peer-user-id').locator('input').fill(peerUserId);
+  await shown(page, 'start-chat').click();
   await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
   return page.url().split('/').pop() ?? '';
 }
 
 export function composer(page: Page): Locator {
-  return page.getByTestId('composer');
+  return shown(page, 'composer');
 }
 
 export async function send(page: Page, text: string): Promise<void> {
@@ -121,7 +129,7 @@ export async function send(page: Page, text: string): Promise<void> {
 }
 
 export function messages(page: Page): Locator {
-  return page.locator('[data-role="message"]');
+  return page.locator('[data-role="message"]').filter({ visible: true });
 }
 
 export function messageWithText(page: Page, text: string): Locator {
@@ -130,10 +138,13 @@ export function messageWithText(page: Page, text: string): Locator {
 
 /** The texts of the conversation as shown, in order. */
 export async function shownTexts(page: Page): Promise<string[]> {
-  return page.locator('[data-role="message"] [data-role="text"]').allTextContents();
+  return page
+    .locator('[data-role="message"] [data-role="text"]')
+    .filter({ visible: true })
+    .allTextContents();
 }
 
 export async function openConversation(page: Page, conversationId: string): Promise<void> {
-  await page.getByTestId(`conversation-${conversationId}`).click();
+  await shown(page, `conversation-${conversationId}`).click();
   await expect(page).toHaveURL(new RegExp(`/chats/${conversationId}$`));
 }

@@ -1,0 +1,76 @@
+import type { Page } from '@playwright/test';
+import {
+  expect,
+  messageWithText,
+  openConversation,
+  type Person,
+  send,
+  shown,
+  shownTexts,
+  test,
+} from './support/app.ts';
+
+async function createGroup(page: Page, title: string, members: Person[]): Promise<string> {
+  await shown(page, 'new-group').click();
+  await shown(page, 'group-title').locator('input').fill(title);
+  await shown(page, 'group-member-ids')
+    .locator('textarea')
+    .fill(members.map((member) => member.userId).join('\n'));
+  await shown(page, 'create-group').click();
+  await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
+  return page.url().split('/').pop() ?? '';
+}
+
+test.describe('groups', () => {
+  test('a group of three; the admin removes one, who no longer receives and whose offline message is refused', async ({
+    person,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const carol = await person('Carol');
+
+    const groupId = await createGroup(alice.page, 'Weekend trip', [bob, carol]);
+    await expect(shown(alice.page, 'chat-title')).toHaveText('Weekend trip');
+    await send(alice.page, 'Who is in for Saturday?');
+
+    for (const member of [bob, carol]) {
+      const item = shown(member.page, `conversation-${groupId}`);
+      await expect(item).toContainText('Weekend trip');
+      await openConversation(member.page, groupId);
+      const message = messageWithText(member.page, 'Who is in for Saturday?');
+      await expect(message).toBeVisible();
+      await expect(message.locator('[data-role="sender"]')).toHaveText('Alice');
+    }
+    await send(carol.page, 'Me!');
+    await expect(messageWithText(bob.page, 'Me!')).toBeVisible();
+    await expect(messageWithText(alice.page, 'Me!')).toBeVisible();
+
+    // Carol loses her signal; meanwhile Alice removes her from the group.
+    await carol.context.setOffline(true);
+    await shown(alice.page, 'chat-info').click();
+    await expect(shown(alice.page, `member-row-${carol.username}`)).toBeVisible();
+    await shown(alice.page, `remove-${carol.username}`).click();
+    await expect(shown(alice.page, `member-row-${carol.username}`)).toHaveCount(0);
+    await alice.page.goBack();
+    await send(alice.page, 'Plan for the two of us');
+    await expect(messageWithText(bob.page, 'Plan for the two of us')).toBeVisible();
+
+    // Carol, still offline and unaware, writes; when she reconnects the server refuses it, and she
+    // sees why instead of losing it silently.
+    await send(carol.page, 'Shall I bring the tent?');
+    await expect(messageWithText(carol.page, 'Shall I bring the tent?')).toHaveAttribute(
+      'data-status',
+      'pending',
+    );
+    await carol.context.setOffline(false);
+    const refused = messageWithText(carol.page, 'Shall I bring the tent?');
+    await expect(refused).toHaveAttribute('data-status', 'failed');
+    await expect(refused.locator('[data-role="failure"]')).toContainText('NOT_MEMBER');
+    await expect(shown(carol.page, 'composer')).toBeDisabled();
+    // What was said after her removal never reaches her.
+    expect(await shownTexts(carol.page)).not.toContain('Plan for the two of us');
+    await refused.locator('[data-role="discard"]').click();
+    await expect(messageWithText(carol.page, 'Shall I bring the tent?')).toHaveCount(0);
+    expect(await shownTexts(bob.page)).not.toContain('Shall I bring the tent?');
+  });
+});
