@@ -47,8 +47,6 @@ export interface LiveStream {
     result: PullResult | null,
   ): void;
   notify(notice: ChangeNotice): void;
-  /** Tells every device to pull everything again (notices may have been lost). */
-  resyncAll(): void;
   close(): void;
 }
 
@@ -314,18 +312,6 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
             else state.pendingXid = max(state.pendingXid, xid);
             if (state.mode === 'live') markPending(device, collection, true);
           }
-        }
-      }
-    },
-
-    resyncAll() {
-      for (const device of bySubscriber.values()) {
-        for (const collection of COLLECTIONS) {
-          const state = stateOf(device, collection);
-          state.mode = 'resync';
-          state.generation += 1;
-          state.resyncAfterPull = false;
-          device.subscriber.send(resync(collection));
         }
       }
     },
