@@ -18,7 +18,6 @@ import { openCryptoPage } from '../test/support/browser.ts';
 import { type Measurement, rate, runLocalSuite } from './local-suite.ts';
 
 const NATIVE_BENCH = fileURLToPath(new URL('../build/native/anochat-nacl-bench', import.meta.url));
-const GRPC_BUDGET_MS = 1500;
 
 function nativeSuite(): Measurement[] {
   const output = execFileSync(NATIVE_BENCH, { encoding: 'utf8' });
@@ -94,12 +93,18 @@ async function pairedSecretboxRatio(): Promise<number> {
   return ratios[Math.floor(ratios.length / 2)] as number;
 }
 
-/** Runs `call` with `inFlight` concurrent loops for the budget; returns completed calls per second. */
-async function grpcRate(call: () => Promise<unknown>, inFlight: number): Promise<number> {
-  for (let i = 0; i < 5; i++) await call();
+const GRPC_ROUNDS = 5;
+const GRPC_ROUND_MS = 1000;
+
+/** Completed calls per second with `inFlight` concurrent loops calling `call` for `budgetMs`. */
+async function grpcRound(
+  call: () => Promise<unknown>,
+  inFlight: number,
+  budgetMs: number,
+): Promise<number> {
   let completed = 0;
   const start = performance.now();
-  const deadline = start + GRPC_BUDGET_MS;
+  const deadline = start + budgetMs;
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (performance.now() < deadline) {
@@ -111,19 +116,43 @@ async function grpcRate(call: () => Promise<unknown>, inFlight: number): Promise
   return (completed * 1000) / (performance.now() - start);
 }
 
+/**
+ * Calls per second: the median of five 1 s rounds. The client and the server share this machine's
+ * two cores with whatever else runs on it; a single window is at the mercy of what the others do in
+ * it, the median of several much less so.
+ */
+async function grpcRate(call: () => Promise<unknown>, inFlight: number): Promise<number> {
+  for (let i = 0; i < 5; i++) await call();
+  const rounds: number[] = [];
+  for (let round = 0; round < GRPC_ROUNDS; round++) {
+    rounds.push(await grpcRound(call, inFlight, GRPC_ROUND_MS));
+  }
+  rounds.sort((a, b) => a - b);
+  return rounds[Math.floor(rounds.length / 2)] as number;
+}
+
 /** Envelopes in the sync protocol are a few hundred bytes: 256 B is the size the target is about. */
 const ENVELOPE_BYTES = 256;
 
 async function grpcSuite(nacl: GrpcNacl, inFlight: number): Promise<Measurement[]> {
   const wasm = createWasmNacl(await loadNaclWasm());
-  const signer = wasm.signKeyPair();
-  const batchOf = (size: number) => {
-    const message = new Uint8Array(size).fill(1);
-    const signature = wasm.signDetached(message, signer.secretKey);
-    return Array.from({ length: 100 }, () => ({ message, signature, publicKey: signer.publicKey }));
-  };
+  // What a server sees: a hundred different signers and messages, not one triple a hundred times.
+  const batchOf = (size: number) =>
+    Array.from({ length: 100 }, (_, i) => {
+      const signer = wasm.signKeyPair();
+      const message = new Uint8Array(size).fill(i);
+      return {
+        message,
+        signature: wasm.signDetached(message, signer.secretKey),
+        publicKey: signer.publicKey,
+      };
+    });
   const envelopes = batchOf(ENVELOPE_BYTES);
   const kibMessages = batchOf(1024);
+  for (const batch of [envelopes, kibMessages]) {
+    if (!(await nacl.verifyBatch(batch)).every(Boolean))
+      throw new Error('a valid signature failed');
+  }
   const recipient = wasm.boxKeyPair();
   const oneKiB = new Uint8Array(1024).fill(1);
   const password = new TextEncoder().encode('correct horse battery staple');
