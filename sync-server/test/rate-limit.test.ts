@@ -4,7 +4,6 @@ import { createRateLimiter } from '../src/rate-limit/rate-limiter.ts';
 import {
   assertError,
   loginBody,
-  randomSecret,
   register,
   registrationBody,
   request,
