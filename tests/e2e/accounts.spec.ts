@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
+  backToList,
   expect,
   login,
   messageWithText,
@@ -70,10 +71,12 @@ test.describe('accounts and devices', () => {
     const bob = await person('Bob');
     await startDirectChat(alice.page, bob.userId);
     await send(alice.page, 'something to forget');
+    await backToList(alice.page);
     await shown(alice.page, 'open-settings').click();
     await expect(shown(alice.page, 'device-list')).toContainText('(this device)');
     await shown(alice.page, 'logout').click();
     await expect(alice.page).toHaveURL(/\/login$/);
+    await expect(shown(alice.page, 'submit')).toBeVisible();
     const left = await alice.page.evaluate(async () => {
       const { database, session } = (globalThis as unknown as { anochat: AppContext }).anochat;
       return {

@@ -92,6 +92,16 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
   function documentVisible(): boolean {
     return globalThis.document?.visibilityState !== 'hidden';
   }
+  // Coming back to the tab reads what arrived while it was in the background.
+  const onVisibility = () => {
+    if (!documentVisible()) return;
+    for (const conversationId of visible) {
+      void advance(conversationId, true).catch((error: unknown) =>
+        console.error('AnoChat: receipt update failed', error),
+      );
+    }
+  };
+  globalThis.document?.addEventListener('visibilitychange', onVisibility);
 
   return {
     /** The conversation is on screen: everything in it is read (and stays so while open). */
@@ -104,6 +114,7 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
     },
     stop(): void {
       subscription.unsubscribe();
+      globalThis.document?.removeEventListener('visibilitychange', onVisibility);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import { localChangeWins } from './conflict-handler.ts';
 import { failuresSchema, messageViewsSchema } from './local-schemas.ts';
 
 addRxPlugin(RxDBLocalDocumentsPlugin);
@@ -61,10 +62,13 @@ export async function openAppDatabase(
   await database.addCollections({
     users: { schema: RXDB_SCHEMAS.users },
     devices: { schema: RXDB_SCHEMAS.devices },
-    conversations: { schema: RXDB_SCHEMAS.conversations },
-    members: { schema: RXDB_SCHEMAS.members },
-    messages: { schema: RXDB_SCHEMAS.messages },
-    receipts: { schema: RXDB_SCHEMAS.receipts },
+    conversations: {
+      schema: RXDB_SCHEMAS.conversations,
+      conflictHandler: localChangeWins('conversations'),
+    },
+    members: { schema: RXDB_SCHEMAS.members, conflictHandler: localChangeWins('members') },
+    messages: { schema: RXDB_SCHEMAS.messages, conflictHandler: localChangeWins('messages') },
+    receipts: { schema: RXDB_SCHEMAS.receipts, conflictHandler: localChangeWins('receipts') },
     keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes },
     keyArchive: { schema: RXDB_SCHEMAS.keyArchive },
     messageViews: { schema: messageViewsSchema },

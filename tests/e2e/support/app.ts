@@ -50,7 +50,15 @@ export const test = base.extend<{
         hasTouch,
       });
       contexts.push(context);
-      return { context, page: await context.newPage() };
+      const page = await context.newPage();
+      // Set E2E_CONSOLE=1 to see what the app logs (sync errors, refused rows).
+      if (process.env.E2E_CONSOLE) {
+        const label = contexts.length;
+        page.on('console', (message) =>
+          console.log(`[page ${label}] ${message.type()}: ${message.text()}`),
+        );
+      }
+      return { context, page };
     });
     for (const context of contexts) await context.close();
   },
@@ -95,6 +103,13 @@ export async function login(page: Page, input: { username: string; password: str
   await shown(page, 'username').locator('input').fill(input.username);
   await shown(page, 'password').locator('input').fill(input.password);
   await shown(page, 'submit').click();
+}
+
+/** Back to the conversation list (on a phone the open chat covers it). */
+export async function backToList(page: Page): Promise<void> {
+  if ((await shown(page, 'open-settings').count()) > 0) return;
+  await page.locator('ion-back-button').filter({ visible: true }).click();
+  await expect(shown(page, 'open-settings')).toBeVisible();
 }
 
 /** Reads the user ID from Settings, as a person would to share it, and comes back. */

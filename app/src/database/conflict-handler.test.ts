@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { ReceiptDoc } from './app-database.ts';
+import { localChangeWins } from './conflict-handler.ts';
+
+const ID = '00000000-0000-4000-8000-0000000000c0|00000000-0000-4000-8000-00000000000b';
+const base = {
+  id: ID,
+  conversationId: '00000000-0000-4000-8000-0000000000c0',
+  userId: '00000000-0000-4000-8000-00000000000b',
+};
+
+describe('localChangeWins', () => {
+  const handler = localChangeWins<ReceiptDoc>('receipts');
+
+  it('tells a state from the same state with the server’s rev (so the rev reaches the device)', () => {
+    const pushed = { ...base, deliveredUpTo: 'm1', readUpTo: null, _deleted: false };
+    expect(handler.isEqual(pushed, { ...pushed }, 'test')).toBe(true);
+    expect(handler.isEqual(pushed, { ...pushed, rev: '901' }, 'test')).toBe(false);
+    expect(handler.isEqual(pushed, { ...pushed, readUpTo: 'm1' }, 'test')).toBe(false);
+  });
+
+  it('keeps this device’s newer change on top of the server’s row and its rev', async () => {
+    const resolved = await handler.resolve(
+      {
+        assumedMasterState: { ...base, deliveredUpTo: 'm1', readUpTo: null, _deleted: false },
+        realMasterState: {
+          ...base,
+          deliveredUpTo: 'm1',
+          readUpTo: null,
+          rev: '901',
+          _deleted: false,
+        },
+        newDocumentState: { ...base, deliveredUpTo: 'm1', readUpTo: 'm1', _deleted: false },
+      },
+      'test',
+    );
+    expect(resolved).toEqual({
+      ...base,
+      deliveredUpTo: 'm1',
+      readUpTo: 'm1',
+      rev: '901',
+      _deleted: false,
+    });
+  });
+
+  it('leaves a row deleted on the server deleted', async () => {
+    const master = { ...base, deliveredUpTo: null, readUpTo: null, rev: '5', _deleted: true };
+    const resolved = await handler.resolve(
+      {
+        realMasterState: master,
+        newDocumentState: { ...base, deliveredUpTo: 'm2', readUpTo: 'm2', _deleted: false },
+      },
+      'test',
+    );
+    expect(resolved).toEqual(master);
+  });
+});
