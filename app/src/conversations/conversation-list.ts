@@ -1,4 +1,13 @@
-import { combineLatest, from, map, type Observable, of, startWith, switchMap } from 'rxjs';
+import {
+  catchError,
+  combineLatest,
+  from,
+  map,
+  type Observable,
+  of,
+  startWith,
+  switchMap,
+} from 'rxjs';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type {
   AppDatabase,
@@ -56,6 +65,11 @@ export function conversationList$(
     }
     return from(opened).pipe(
       map((title) => title ?? 'Encrypted group'),
+      // One title that cannot be opened must not stop the whole list.
+      catchError((error: unknown) => {
+        console.warn('AnoChat: a group title could not be opened', error);
+        return of('Encrypted group');
+      }),
       startWith('Group'),
     );
   };

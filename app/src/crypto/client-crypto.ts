@@ -232,6 +232,7 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       .find({ selector: { conversationId, recipientDeviceId: device.deviceId } })
       .exec();
     const keys = new Map<number, Uint8Array>();
+    let complete = true;
     for (const row of envelopes) {
       const bytes = decodeBase64(row.envelope);
       if (bytes === null) continue;
@@ -240,6 +241,8 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         epoch: row.epoch,
       });
       if (opened.ok) keys.set(opened.value.epoch, opened.value.key);
+      // The sender may not be known yet (its device or identity key still to be pulled).
+      else complete = false;
     }
     if (account !== null) {
       const archived = await database.keyArchive
@@ -255,7 +258,8 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         if (opened.ok) keys.set(opened.value.epoch, opened.value.key);
       }
     }
-    epochKeys.set(conversationId, keys);
+    // Only a full answer is kept: what did not open yet is tried again on the next call.
+    if (complete && keys.size > 0) epochKeys.set(conversationId, keys);
     return keys;
   }
 
@@ -444,6 +448,8 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         key: copy(newConversationKey(nacl)),
       };
       keys.set(ref.epoch, ref.key);
+      // Known here before its envelope is stored (a new group's title is sealed first).
+      epochKeys.set(conversationId, keys);
       const members = new Set([...memberIds, device.userId]);
       const directory = await deviceDirectory([...members]);
       const recipients = new Map(directory.trusted);

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from '@playwright/test';
+import { expect, serverUrl, shown, startDirectChat, test } from './support/app.ts';
+
+test('Chromium reports the app installable: manifest, icons, service worker', async ({
+  browserName,
+}, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'installability is the same on every viewport');
+  expect(browserName).toBe('chromium');
+  // Installability is never granted to incognito contexts, which Playwright's usual ones are.
+  const profile = mkdtempSync(join(tmpdir(), 'anochat-pwa-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...testInfo.project.use.launchOptions,
+    baseURL: serverUrl(),
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto('/login');
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload();
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null))
+      .toBe(true);
+    const cdp = await context.newCDPSession(page);
+    const manifest = (await cdp.send('Page.getAppManifest')) as { errors: unknown[]; url: string };
+    expect(manifest.errors).toEqual([]);
+    expect(manifest.url).toContain('manifest.webmanifest');
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: { errorId: string }[];
+    };
+    expect(installabilityErrors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('every control has a name, and the composer is reachable and usable by keyboard alone', async ({
+  person,
+}) => {
+  const alice = await person('Alice');
+  const bob = await person('Bob');
+  await startDirectChat(alice.page, bob.userId);
+
+  // What a screen reader gets: Chromium's accessibility tree (Ionic moves labels into shadow DOM).
+  const cdp = await alice.context.newCDPSession(alice.page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+  };
+  const controls = nodes.filter(
+    (node) =>
+      !node.ignored && ['button', 'textbox', 'searchbox', 'link'].includes(node.role?.value ?? ''),
+  );
+  expect(controls.length).toBeGreaterThanOrEqual(4);
+  const unnamed = controls.filter((node) => (node.name?.value ?? '').trim() === '');
+  expect(unnamed).toEqual([]);
+
+  // From the top of the page, Tab reaches the composer; typing and Enter send.
+  await alice.page.locator('body').click({ position: { x: 1, y: 1 } });
+  let reached = false;
+  for (let step = 0; step < 40 && !reached; step++) {
+    await alice.page.keyboard.press('Tab');
+    reached = await alice.page.evaluate(
+      () => document.activeElement?.getAttribute('data-testid') === 'composer',
+    );
+  }
+  expect(reached).toBe(true);
+  await alice.page.keyboard.type('sent with the keyboard only');
+  await alice.page.keyboard.press('Enter');
+  await expect(
+    shown(alice.page, 'messages').getByText('sent with the keyboard only'),
+  ).toBeVisible();
+});
