@@ -19,7 +19,19 @@ export default defineConfig({
       '/socket.io': { target: DEV_SERVER, ws: true },
     },
   },
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 2048,
+    rolldownOptions: {
+      treeshake: {
+        // @ionic/core declares no `sideEffects`, so every one of its ~100 components would be
+        // bundled; a component module only defines its element, so an unused one can go.
+        moduleSideEffects: (id: string) => !/[\\/]@ionic[\\/]core[\\/]components[\\/]/.test(id),
+      },
+    },
+  },
   plugins: [
     vue(),
     VitePWA({

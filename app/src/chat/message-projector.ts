@@ -10,6 +10,13 @@ export function sortKeyOf(createdAt: string, id: string): string {
   return `${createdAt}|${id}`;
 }
 
+/** The same order reversed: printable ASCII mirrored (space <-> tilde), one character for one. */
+export function newestFirstKeyOf(sortKey: string): string {
+  let out = '';
+  for (let i = 0; i < sortKey.length; i++) out += String.fromCharCode(158 - sortKey.charCodeAt(i));
+  return out;
+}
+
 function contentOf(
   payload: MessagePayload,
 ): Pick<MessageViewDoc, 'kind' | 'text' | 'replyTo' | 'target' | 'emoji'> {
@@ -81,6 +88,7 @@ export function startMessageProjector(
       senderDeviceId: message.senderDeviceId,
       senderUserId: await ownerOf(message.senderDeviceId),
       sortKey: sortKeyOf(createdAt, message.id),
+      newestFirstKey: newestFirstKeyOf(sortKeyOf(createdAt, message.id)),
       createdAt,
       editedAt: message.editedAt ?? null,
       synced: message.rev !== undefined,
@@ -155,8 +163,9 @@ export function startMessageProjector(
     | { kind: 'messages'; events: RxChangeEvent<MessageDoc>[] }
     | { kind: 'reopen'; ids: string[] };
 
+  // Batches of up to a few hundred rows: one IndexedDB transaction each, during an initial sync.
   const messageJobs = database.messages.$.pipe(
-    bufferTime(30),
+    bufferTime(100),
     filter((events) => events.length > 0),
   );
   const keyJobs = merge(database.keyEnvelopes.$, database.keyArchive.$, database.members.$).pipe(

@@ -36,7 +36,7 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
     const newest = await database.messageViews
       .findOne({
         selector: { conversationId, synced: true },
-        sort: [{ conversationId: 'desc' }, { sortKey: 'desc' }],
+        sort: [{ conversationId: 'asc' }, { newestFirstKey: 'asc' }],
       })
       .exec();
     return newest?.toJSON() as MessageViewDoc | null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureDoc, MessageViewDoc, ReceiptDoc } from '../database/app-database.ts';
+import { newestFirstKeyOf } from './message-projector.ts';
 import { buildTimeline } from './timeline.ts';
 
 const ALICE = '00000000-0000-4000-8000-00000000000a';
@@ -13,6 +14,7 @@ function view(id: string, createdAt: string, patch: Partial<MessageViewDoc> = {}
     senderUserId: ALICE,
     senderDeviceId: '00000000-0000-4000-8000-0000000000d0',
     sortKey: `${createdAt}|${id}`,
+    newestFirstKey: newestFirstKeyOf(`${createdAt}|${id}`),
     createdAt,
     editedAt: null,
     kind: 'text',
@@ -137,5 +139,24 @@ describe('buildTimeline', () => {
     expect(items[0]?.reactions).toEqual([{ emoji: '👍', count: 2, mine: true }]);
     expect(items[0]?.senderName).toBe('Bob');
     expect(items[1]?.reply).toEqual({ senderName: 'Bob', text: 'lunch?' });
+  });
+});
+
+describe('newestFirstKeyOf', () => {
+  it('orders keys exactly in reverse', () => {
+    const keys = [
+      '2026-01-01T10:00:00.000Z|01a221d7-42ab-7000-829e-bd173cb0c202',
+      '2026-01-01T10:00:00.000Z|01a221d7-42ab-7001-829e-bd173cb0c202',
+      '2026-01-01T10:00:00.001Z|00000000-0000-7000-8000-000000000000',
+      '2026-12-31T23:59:59.999Z|ffffffff-ffff-7fff-bfff-ffffffffffff',
+    ];
+    const reversed = [...keys].sort((a, b) =>
+      newestFirstKeyOf(a) < newestFirstKeyOf(b)
+        ? -1
+        : newestFirstKeyOf(a) > newestFirstKeyOf(b)
+          ? 1
+          : 0,
+    );
+    expect(reversed).toEqual([...keys].reverse());
   });
 });

@@ -1,4 +1,14 @@
-import { combineLatest, map, type Observable } from 'rxjs';
+import {
+  animationFrames,
+  combineLatest,
+  concat,
+  EMPTY,
+  from,
+  ignoreElements,
+  map,
+  type Observable,
+  take,
+} from 'rxjs';
 import type {
   AppDatabase,
   FailureDoc,
@@ -123,16 +133,36 @@ export function buildTimeline(input: {
   return items;
 }
 
+/** Rows loaded before the whole conversation: more than a tall screen shows. */
+const FIRST_WINDOW = 60;
+
 export function timeline$(
   database: AppDatabase,
   conversationId: string,
   selfUserId: string,
 ): Observable<TimelineItem[]> {
+  // The newest rows first (what the screen shows at once), then the whole history.
+  const newest$ = from(
+    database.messageViews
+      .find({
+        selector: { conversationId },
+        sort: [{ conversationId: 'asc' }, { newestFirstKey: 'asc' }],
+        limit: FIRST_WINDOW,
+      })
+      .exec(),
+  ).pipe(map((rows) => rows.reverse()));
+  const all$ = database.messageViews.find({
+    selector: { conversationId },
+    sort: [{ conversationId: 'asc' }, { sortKey: 'asc' }],
+  }).$;
+  // The whole history is read after the first window has been painted (two frames), so reading
+  // and laying out 10,000 rows never delays showing the newest ones.
+  const painted$ =
+    typeof requestAnimationFrame === 'function'
+      ? animationFrames().pipe(take(2), ignoreElements())
+      : EMPTY;
   return combineLatest([
-    database.messageViews.find({
-      selector: { conversationId },
-      sort: [{ conversationId: 'asc' }, { sortKey: 'asc' }],
-    }).$,
+    concat(newest$, painted$, all$),
     database.receipts.find({ selector: { conversationId } }).$,
     database.failures.find({ selector: { conversationId, sourceCollection: 'messages' } }).$,
     database.users.find().$,

@@ -107,7 +107,7 @@ export function conversationList$(
               : null;
           const recent$ = database.messageViews.find({
             selector: { conversationId: conversation.id },
-            sort: [{ conversationId: 'desc' }, { sortKey: 'desc' }],
+            sort: [{ conversationId: 'asc' }, { newestFirstKey: 'asc' }],
             limit: UNREAD_CAP,
           }).$;
           const title$ =

@@ -21,6 +21,12 @@ export const messageViewsSchema = {
     senderDeviceId: { type: 'string', maxLength: 36 },
     /** createdAt (the server's once it has the message) then the id: one total order. */
     sortKey: { type: 'string', maxLength: 80 },
+    /**
+     * sortKey with every character mirrored, so it sorts newest first: IndexedDB cursors (RxDB's
+     * Dexie storage) only walk an index forwards, and a descending sort would read the whole
+     * conversation to find its newest rows.
+     */
+    newestFirstKey: { type: 'string', maxLength: 80 },
     createdAt: { type: 'string', maxLength: 40 },
     editedAt: { type: ['string', 'null'], maxLength: 40 },
     kind: { type: 'string', enum: ['text', 'reaction', 'deleted', 'unreadable'] },
@@ -39,6 +45,7 @@ export const messageViewsSchema = {
     'senderUserId',
     'senderDeviceId',
     'sortKey',
+    'newestFirstKey',
     'createdAt',
     'editedAt',
     'kind',
@@ -49,7 +56,10 @@ export const messageViewsSchema = {
     'synced',
     'sourceRev',
   ],
-  indexes: [['conversationId', 'sortKey']],
+  indexes: [
+    ['conversationId', 'sortKey'],
+    ['conversationId', 'newestFirstKey'],
+  ],
 } as const;
 
 /** A pushed row the server refused (docs/protocol.md, push `rejected`): shown, never dropped. */

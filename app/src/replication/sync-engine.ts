@@ -2,6 +2,7 @@ import type { CollectionName, RejectedRow, WireDocument } from '@anochat/schemas
 import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
 import type { RxReplicationState } from 'rxdb/plugins/replication';
 import {
+  auditTime,
   BehaviorSubject,
   combineLatest,
   firstValueFrom,
@@ -143,6 +144,8 @@ export function createSyncEngine(options: SyncEngineOptions) {
     active$,
     pending$,
   ]).pipe(
+    // A banner, not a meter: settle bursts (an initial sync changes `active` many times a second).
+    auditTime(250),
     map(([link, active, pending]: [LinkState, boolean, number]): ConnectionStatus => {
       if (link === 'offline') return { kind: 'offline' };
       if (link === 'connecting') return { kind: 'connecting' };

@@ -1,36 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { spawnSyncServer } from '../../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../../sync-server/test/support/database.ts';
+import { startStack } from './stack.ts';
 
-const WEB_APP = fileURLToPath(new URL('../../../app/dist', import.meta.url));
-
-/**
- * The real stack, once for the run: a throwaway PostgreSQL database, the native crypto-native
- * server, and the sync server (its own process, as in production) serving the built app on the
- * API's port. Tests reach it at ANOCHAT_URL. The returned function tears it all down.
- */
+/** Starts the stack once for the run; tests reach it at ANOCHAT_URL. Returns the teardown. */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(`${WEB_APP}/index.html`)) {
-    throw new Error('app/dist is missing: run `bash scripts/build-app.sh` first');
-  }
-  const database = await createTestDatabase();
-  const crypto = await startTestCryptoServer();
-  const server = await spawnSyncServer(database.url, crypto.address, {
-    WEB_APP_DIR: WEB_APP,
-    // Every test registers several users from 127.0.0.1.
-    RATE_LIMIT_PER_IP: '100000',
-    RATE_LIMIT_PER_USERNAME: '1000',
-  }).catch(async (error: unknown) => {
-    await crypto.cleanup();
-    await database.drop();
-    throw error;
-  });
-  process.env.ANOCHAT_URL = server.baseUrl;
-  return async () => {
-    await server.stop();
-    await crypto.cleanup();
-    await database.drop();
-  };
+  const stack = await startStack();
+  process.env.ANOCHAT_URL = stack.url;
+  return () => stack.stop();
 }
