@@ -9,26 +9,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
-import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import {
   checkMessageRow,
-  createDeviceCertificate,
   encodeBase64,
-  identityKeyPair,
   type LocalDevice,
-  newAccountKeys,
   newConversationKey,
-  newDeviceKeys,
   sealMessage,
 } from '../../crypto-native/js/e2e/index.ts';
 import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
 import { createGrpcNacl } from '../../crypto-native/js/node.ts';
+import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts';
 import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
 import { createTestDatabase } from '../../sync-server/test/support/database.ts';
-import { TEST_JWT_SECRET } from '../../sync-server/test/support/sync-server.ts';
 import type { BenchResult } from '../report.ts';
 
 const size = (name: string, fallback: number) => {
@@ -63,56 +58,10 @@ async function emitPush(socket: Socket, collection: string, documents: WireDocum
   }
 }
 
-/** Users with an identity key and one certified device each, inserted in two statements. */
+/** Senders with an identity key and one certified device each. */
 async function seedSenders(nacl: SyncNacl, pool: pg.Pool, count: number): Promise<Sender[]> {
-  const accounts = Array.from({ length: count }, (_, i) => {
-    const username = `e2e_bench_${i}`;
-    const identity = identityKeyPair(nacl, newAccountKeys(nacl).identitySeed);
-    const keys = newDeviceKeys(nacl);
-    const certificate = createDeviceCertificate(nacl, identity.secretKey, {
-      username,
-      boxPublicKey: keys.box.publicKey,
-      signPublicKey: keys.sign.publicKey,
-      createdAt: Date.now(),
-    });
-    return { username, identity, keys, certificate };
-  });
-  const { rows: users } = await pool.query<{ id: string; username: string }>(
-    `INSERT INTO users (username, display_name, auth_hash, identity_public_key)
-     SELECT u.name, u.name, '$argon2id$bench-not-a-real-hash', u.key
-       FROM unnest($1::text[], $2::bytea[]) AS u (name, key)
-     RETURNING id, username`,
-    [accounts.map((a) => a.username), accounts.map((a) => Buffer.from(a.identity.publicKey))],
-  );
-  const userIds = new Map(users.map((row) => [row.username, row.id]));
-  const { rows: devices } = await pool.query<{ id: string; user_id: string }>(
-    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key, certificate)
-     SELECT d.user_id, 'bench', d.box, d.sign, d.certificate
-       FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::bytea[])
-            AS d (user_id, box, sign, certificate)
-     RETURNING id, user_id`,
-    [
-      accounts.map((a) => userIds.get(a.username)),
-      accounts.map((a) => Buffer.from(a.keys.box.publicKey)),
-      accounts.map((a) => Buffer.from(a.keys.sign.publicKey)),
-      accounts.map((a) => Buffer.from(a.certificate)),
-    ],
-  );
-  const deviceOfUser = new Map(devices.map((row) => [row.user_id, row.id]));
-  return accounts.map((account) => {
-    const userId = userIds.get(account.username) as string;
-    const deviceId = deviceOfUser.get(userId) as string;
-    return {
-      device: { userId, deviceId, ...account.keys },
-      token: jwt.sign({ did: deviceId }, TEST_JWT_SECRET, {
-        algorithm: 'HS256',
-        subject: userId,
-        issuer: 'anochat-sync-server',
-        audience: 'anochat-client',
-        expiresIn: 3600,
-      }),
-    };
-  });
+  const seeded = await seedCertifiedDevices(nacl, pool, count, 'e2e_bench');
+  return seeded.map(({ local, token }) => ({ device: local, token }));
 }
 
 function connect(baseUrl: string, token: string): Promise<Socket> {

@@ -13,15 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createWasmNacl } from '@anochat/crypto-native';
-import {
-  createDeviceCertificate,
-  encodeBase64,
-  identityKeyPair,
-  type LocalDevice,
-  newAccountKeys,
-  newDeviceKeys,
-  sealMessage,
-} from '@anochat/crypto-native/e2e';
+import { encodeBase64, sealMessage } from '@anochat/crypto-native/e2e';
 import { loadNaclWasm } from '@anochat/crypto-native/node';
 import type {
   Checkpoint,
@@ -30,7 +22,6 @@ import type {
   StreamEvent,
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
-import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
@@ -38,15 +29,9 @@ import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../test/support/crypto-server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
-import { TEST_JWT_SECRET } from '../test/support/sync-server.ts';
+import { benchAccessToken, type SeededDevice, seedCertifiedDevices } from './seeded-devices.ts';
 
-interface Device {
-  userId: string;
-  deviceId: string;
-  token: string;
-  /** The device's keys: it seals and signs its messages as the app would. */
-  local: LocalDevice;
-}
+type Device = SeededDevice;
 
 interface Client extends Device {
   socket: Socket;
@@ -139,67 +124,6 @@ function messageDoc(sender: Device, conversationId: string): WireDocument {
     envelope: encodeBase64(sealed),
     _deleted: false,
   };
-}
-
-/**
- * `count` users, each with an identity key and one device it certified, inserted in two statements
- * (registering over HTTP would measure Argon2id), with signed access tokens.
- */
-async function seedDevices(pool: pg.Pool, count: number, prefix: string): Promise<Device[]> {
-  const accounts = Array.from({ length: count }, (_, i) => {
-    const username = `${prefix}_${i}`;
-    const identity = identityKeyPair(nacl, newAccountKeys(nacl).identitySeed);
-    const keys = newDeviceKeys(nacl);
-    const certificate = createDeviceCertificate(nacl, identity.secretKey, {
-      username,
-      boxPublicKey: keys.box.publicKey,
-      signPublicKey: keys.sign.publicKey,
-      createdAt: Date.now(),
-    });
-    return { username, identity, keys, certificate };
-  });
-  const { rows: users } = await pool.query<{ id: string; username: string }>(
-    `INSERT INTO users (username, display_name, auth_hash, identity_public_key)
-     SELECT u.name, u.name, '$argon2id$bench-not-a-real-hash', u.key
-       FROM unnest($1::text[], $2::bytea[]) AS u (name, key)
-     RETURNING id, username`,
-    [accounts.map((a) => a.username), accounts.map((a) => Buffer.from(a.identity.publicKey))],
-  );
-  const userIds = new Map(users.map((row) => [row.username, row.id]));
-  const { rows: devices } = await pool.query<{ id: string; user_id: string }>(
-    `INSERT INTO devices (user_id, name, box_public_key, sign_public_key, certificate)
-     SELECT d.user_id, 'bench', d.box, d.sign, d.certificate
-       FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::bytea[])
-            AS d (user_id, box, sign, certificate)
-     RETURNING id, user_id`,
-    [
-      accounts.map((a) => userIds.get(a.username)),
-      accounts.map((a) => Buffer.from(a.keys.box.publicKey)),
-      accounts.map((a) => Buffer.from(a.keys.sign.publicKey)),
-      accounts.map((a) => Buffer.from(a.certificate)),
-    ],
-  );
-  const deviceOfUser = new Map(devices.map((row) => [row.user_id, row.id]));
-  return accounts.map((account) => {
-    const userId = userIds.get(account.username) as string;
-    const deviceId = deviceOfUser.get(userId) as string;
-    return {
-      userId,
-      deviceId,
-      local: { userId, deviceId, ...account.keys },
-      token: tokenFor(userId, deviceId),
-    };
-  });
-}
-
-function tokenFor(userId: string, deviceId: string): string {
-  return jwt.sign({ did: deviceId }, TEST_JWT_SECRET, {
-    algorithm: 'HS256',
-    subject: userId,
-    issuer: 'anochat-sync-server',
-    audience: 'anochat-client',
-    expiresIn: 3600,
-  });
 }
 
 function connect(baseUrl: string, device: Device): Promise<Client> {
@@ -311,7 +235,7 @@ function rssKiB(pid: number): number {
 
 /** (1) Many devices in groups push batches of 50 messages in parallel, one batch in flight each. */
 async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<BenchResult[]> {
-  const devices = await seedDevices(pool, PUSH_DEVICES, 'push');
+  const devices = await seedCertifiedDevices(nacl, pool, PUSH_DEVICES, 'push');
   const clients = await connectAll(baseUrl, devices);
   const groups: { id: string; members: Client[] }[] = [];
   for (let i = 0; i < clients.length; i += PUSH_GROUP_SIZE) {
@@ -401,7 +325,7 @@ async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<BenchResu
 
 /** (2) A fresh device of a member pulls a conversation of SYNC_MESSAGES seeded messages. */
 async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[]> {
-  const [adminDevice, memberDevice] = await seedDevices(pool, 2, 'sync');
+  const [adminDevice, memberDevice] = await seedCertifiedDevices(nacl, pool, 2, 'sync');
   if (!adminDevice || !memberDevice) throw new Error('seed failed');
   const admin = await connect(baseUrl, adminDevice);
   const conversationId = await createGroup(admin, [memberDevice]);
@@ -431,7 +355,7 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[
     userId: memberDevice.userId,
     deviceId: freshId,
     local: { ...memberDevice.local, deviceId: freshId },
-    token: tokenFor(memberDevice.userId, freshId),
+    token: benchAccessToken(memberDevice.userId, freshId),
   });
   let documents = 0;
   let pages = 0;
@@ -486,7 +410,7 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[
  */
 async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<BenchResult[]> {
   const total = FANOUT_GROUPS * FANOUT_GROUP_SIZE;
-  const devices = await seedDevices(pool, total, `fan${rate}`);
+  const devices = await seedCertifiedDevices(nacl, pool, total, `fan${rate}`);
   const clients = await connectAll(baseUrl, devices);
   const groups: { id: string; members: Client[] }[] = [];
   for (let i = 0; i < clients.length; i += FANOUT_GROUP_SIZE) {
@@ -661,7 +585,7 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
  * pull. Its cost depends on the device's conversations, not on the table: index range scans only.
  */
 async function pullPlan(pool: pg.Pool): Promise<BenchResult[]> {
-  const [reader] = await seedDevices(pool, 1, 'plan');
+  const [reader] = await seedCertifiedDevices(nacl, pool, 1, 'plan');
   if (reader === undefined) throw new Error('seed failed');
   const { rows: counted } = await pool.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM messages',
@@ -744,9 +668,9 @@ async function idleMemory(
 }
 
 async function idleMemoryOf(baseUrl: string, pool: pg.Pool, pid: number): Promise<BenchResult[]> {
-  const devices = await seedDevices(pool, IDLE_DEVICES, 'idle');
+  const devices = await seedCertifiedDevices(nacl, pool, IDLE_DEVICES, 'idle');
   // A small warm-up set, so one-off allocations (first handshake, code paths) are not counted.
-  const warm = await connectAll(baseUrl, await seedDevices(pool, 200, 'warm'));
+  const warm = await connectAll(baseUrl, await seedCertifiedDevices(nacl, pool, 200, 'warm'));
   await sleep(2000);
   const before = rssKiB(pid);
   const clients = await connectAll(baseUrl, devices, 100);
