@@ -1,11 +1,11 @@
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { DOCUMENT_SHAPES, type Row } from '../documents.ts';
 import { compare } from './compare.ts';
+import { settleInsertsOnce } from './insert-once.ts';
 import {
   type BatchHandler,
   fromBase64,
   NOT_MEMBER,
-  RETRY,
   type RowOutcome,
   reject,
   UNCHANGED,
@@ -75,24 +75,14 @@ export const pushKeyArchive: BatchHandler = async (db, author, rows) => {
     ],
   });
   const written = new Set(inserted.map((row) => row.id));
-  const notInserted = inserts.filter((next) => !written.has(next.id)).map((next) => next.id);
-  // Not inserted: either the id was stored meanwhile (decide again), or this user already has an
-  // entry for that conversation and epoch.
-  const { rows: takenRows } =
-    notInserted.length === 0
-      ? { rows: [] }
-      : await db.query<{ id: string }>({
-          name: 'push-key-archive-by-id',
-          text: 'SELECT id FROM key_archive WHERE id = ANY($1::uuid[])',
-          values: [notInserted],
-        });
-  const taken = new Set(takenRows.map((row) => row.id));
-  const final = outcomes.map((outcome, index): RowOutcome => {
-    const id = rows[index]?.newDocumentState.id as string;
-    if (outcome !== WRITTEN || written.has(id)) return outcome;
-    if (taken.has(id)) return RETRY;
-    return reject('INVALID_ROW', 'your archive already holds this conversation and epoch');
-  });
+  const final = await settleInsertsOnce(
+    db,
+    'key_archive',
+    'your archive already holds this conversation and epoch',
+    { rows, outcomes },
+    inserts,
+    written,
+  );
   return {
     outcomes: final,
     notifications:

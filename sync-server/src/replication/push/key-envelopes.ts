@@ -1,12 +1,12 @@
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { DOCUMENT_SHAPES } from '../documents.ts';
 import { compare } from './compare.ts';
+import { settleInsertsOnce } from './insert-once.ts';
 import { ConversationMembers, lockById } from './lookups.ts';
 import {
   type BatchHandler,
   fromBase64,
   NOT_MEMBER,
-  RETRY,
   type RowOutcome,
   reject,
   UNCHANGED,
@@ -91,24 +91,14 @@ export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) =
     ],
   });
   const written = new Set(inserted.map((row) => row.id));
-  const notInserted = inserts.filter((next) => !written.has(next.id)).map((next) => next.id);
-  // Not inserted: either the id was stored meanwhile (decide again), or the recipient already has
-  // an envelope for this epoch.
-  const { rows: takenRows } =
-    notInserted.length === 0
-      ? { rows: [] }
-      : await db.query<{ id: string }>({
-          name: 'push-key-envelopes-by-id',
-          text: 'SELECT id FROM key_envelopes WHERE id = ANY($1::uuid[])',
-          values: [notInserted],
-        });
-  const taken = new Set(takenRows.map((row) => row.id));
-  const final = outcomes.map((outcome, index): RowOutcome => {
-    const id = rows[index]?.newDocumentState.id as string;
-    if (outcome !== WRITTEN || written.has(id)) return outcome;
-    if (taken.has(id)) return RETRY;
-    return reject('INVALID_ROW', 'this recipient already has an envelope for this epoch');
-  });
+  const final = await settleInsertsOnce(
+    db,
+    'key_envelopes',
+    'this recipient already has an envelope for this epoch',
+    { rows, outcomes },
+    inserts,
+    written,
+  );
   const recipients = inserts
     .filter((next) => written.has(next.id))
     .map((next) => userOfDevice.get(next.recipientDeviceId as string) as string);
