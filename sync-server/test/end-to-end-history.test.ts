@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   decodeBase64,
   deriveAccountSecrets,
@@ -22,11 +22,11 @@ import {
   pulled,
   readConversation,
   receiveKeys,
-  registerWithPassword,
   restoreArchive,
   send,
   shareEpoch,
   startEpoch,
+  suiteUsers,
   TEST_ARGON2ID,
   textsOf,
 } from './support/e2e-client.ts';
@@ -41,21 +41,8 @@ import { createGroup, memberDoc, push } from './support/sync-client.ts';
 const suite = useSyncServer({ SYNC_TEST_PUSH_DELAY_MAX_MS: '0' });
 const url = () => suite.server.baseUrl;
 
-const users: E2eUser[] = [];
-after(() => {
-  for (const user of users) user.sync.socket.close();
-});
-let counter = 0;
-async function newUser(prefix: string, password = 'correct horse'): Promise<E2eUser> {
-  counter += 1;
-  const user = await registerWithPassword(
-    suite.server,
-    `${prefix}_${process.pid}_${counter}`,
-    password,
-  );
-  users.push(user);
-  return user;
-}
+const people = suiteUsers(() => suite.server, 'correct horse');
+const newUser = people.register;
 
 const codeOf = (result: { ok: boolean; error?: { code: string } }) =>
   result.ok ? 'opened' : result.error?.code;
@@ -204,7 +191,7 @@ describe('a new device with only the password', () => {
     const login = await loginWithPassword(suite.server, alice.username, alice.password);
     assert.ok(login.ok);
     const phone = login.value;
-    users.push(phone);
+    people.closeAfterSuite(phone);
     // No key envelope was ever made for the phone: everything comes from the archive.
     assert.deepEqual((await pulled(phone, 'keyEnvelopes')).documents, []);
     assert.equal(await restoreArchive(phone), 3);

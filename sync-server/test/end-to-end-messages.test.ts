@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   createDeviceRevocation,
   decodeBase64,
@@ -21,10 +21,10 @@ import {
   pulled,
   readConversation,
   receiveKeys,
-  registerWithPassword,
   sealedRow,
   send,
   startEpoch,
+  suiteUsers,
   textsOf,
 } from './support/e2e-client.ts';
 import { useSyncServer } from './support/suite.ts';
@@ -39,21 +39,8 @@ import { connectSocket, createGroup, push } from './support/sync-client.ts';
 const suite = useSyncServer({ SYNC_TEST_PUSH_DELAY_MAX_MS: '0' });
 const url = () => suite.server.baseUrl;
 
-const users: E2eUser[] = [];
-after(() => {
-  for (const user of users) user.sync.socket.close();
-});
-let counter = 0;
-async function newUser(prefix: string): Promise<E2eUser> {
-  counter += 1;
-  const user = await registerWithPassword(
-    suite.server,
-    `${prefix}_${process.pid}_${counter}`,
-    'pw',
-  );
-  users.push(user);
-  return user;
-}
+const people = suiteUsers(() => suite.server, 'pw');
+const newUser = people.register;
 
 /** The envelope of a row with one bit flipped at `offset` (negative: from the end). */
 function flipped(row: WireDocument, offset: number): WireDocument {
@@ -218,7 +205,7 @@ describe('devices: uncertified and revoked senders', () => {
     const restored = await loginWithPassword(suite.server, alice.username, alice.password);
     assert.ok(restored.ok);
     const phone = restored.value;
-    users.push(phone);
+    people.closeAfterSuite(phone);
     const group = await createGroup(alice.sync, [bob.sync]);
     await startEpoch(alice, group, 0);
     await receiveKeys(phone);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { after } from 'node:test';
 import { createWasmNacl, type KeyPair } from '@anochat/crypto-native';
 import {
   type Argon2idCost,
@@ -127,6 +128,33 @@ function certifiedDevice(
 }
 
 /** A new account: secrets from the password, a fresh identity and archive key, a first device. */
+/**
+ * The users of one test file: registered with a password under unique names; their sockets, and
+ * those of devices handed to `closeAfterSuite`, are closed after the file's tests.
+ */
+export function suiteUsers(server: () => E2eServer, defaultPassword: string) {
+  const users: E2eUser[] = [];
+  let counter = 0;
+  after(() => {
+    for (const user of users) user.sync.socket.close();
+  });
+  return {
+    async register(prefix: string, password = defaultPassword): Promise<E2eUser> {
+      counter += 1;
+      const user = await registerWithPassword(
+        server(),
+        `${prefix}_${process.pid}_${counter}`,
+        password,
+      );
+      users.push(user);
+      return user;
+    },
+    closeAfterSuite(user: E2eUser): void {
+      users.push(user);
+    },
+  };
+}
+
 export async function registerWithPassword(
   server: E2eServer,
   username: string,
