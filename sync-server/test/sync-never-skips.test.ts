@@ -29,6 +29,29 @@ async function user(): Promise<SyncClient> {
   return client;
 }
 
+/**
+ * Six rounds of one to three new messages, each round editing its first one: every reader must
+ * end with the edited version.
+ */
+async function pushAndEditRounds(pusher: SyncClient, group: string): Promise<void> {
+  for (let round = 0; round < 6; round += 1) {
+    const batch = Array.from({ length: 1 + (round % 3) }, () => messageDoc(pusher, group));
+    await create(pusher, 'messages', batch);
+    const edited = batch[0] as WireDocument;
+    const { rows } = await suite.server.pool.query<{ rev: string }>(
+      'SELECT rev::text FROM messages WHERE id = $1',
+      [edited.id],
+    );
+    const answer = await push(pusher, 'messages', [
+      {
+        assumedMasterState: { ...edited, rev: rows[0]?.rev as string },
+        newDocumentState: resealed(pusher, edited, `edited ${round}`),
+      },
+    ]);
+    assert.deepEqual(answer, { conflicts: [], rejected: [] });
+  }
+}
+
 describe('sync pulls never skip a row', () => {
   it('8 concurrent pushers with slow transactions, 3 pullers: each puller gets every version once', async () => {
     const pushers = await Promise.all(Array.from({ length: 8 }, user));
@@ -37,29 +60,11 @@ describe('sync pulls never skip a row', () => {
     const group = await createGroup(admin, [...pushers.slice(1), ...pullers]);
 
     let pushing = true;
-    const pushed = Promise.all(
-      pushers.map(async (pusher) => {
-        for (let round = 0; round < 6; round += 1) {
-          const batch = Array.from({ length: 1 + (round % 3) }, () => messageDoc(pusher, group));
-          await create(pusher, 'messages', batch);
-          // Edit one of them: the puller must end with the edited version.
-          const edited = batch[0] as WireDocument;
-          const { rows } = await suite.server.pool.query<{ rev: string }>(
-            'SELECT rev::text FROM messages WHERE id = $1',
-            [edited.id],
-          );
-          const answer = await push(pusher, 'messages', [
-            {
-              assumedMasterState: { ...edited, rev: rows[0]?.rev as string },
-              newDocumentState: resealed(pusher, edited, `edited ${round}`),
-            },
-          ]);
-          assert.deepEqual(answer, { conflicts: [], rejected: [] });
-        }
-      }),
-    ).finally(() => {
-      pushing = false;
-    });
+    const pushed = Promise.all(pushers.map((pusher) => pushAndEditRounds(pusher, group))).finally(
+      () => {
+        pushing = false;
+      },
+    );
 
     const received = pullers.map(async (puller) => {
       const versions = new Set<string>();
@@ -112,26 +117,7 @@ describe('the live stream never skips a row either', () => {
     const replicas = readers.map((reader) => new StreamConsumer(reader, 'messages', 7));
     await Promise.all(replicas.map((replica) => replica.start()));
 
-    await Promise.all(
-      pushers.map(async (pusher) => {
-        for (let round = 0; round < 6; round += 1) {
-          const batch = Array.from({ length: 1 + (round % 3) }, () => messageDoc(pusher, group));
-          await create(pusher, 'messages', batch);
-          const edited = batch[0] as WireDocument;
-          const { rows } = await suite.server.pool.query<{ rev: string }>(
-            'SELECT rev::text FROM messages WHERE id = $1',
-            [edited.id],
-          );
-          const answer = await push(pusher, 'messages', [
-            {
-              assumedMasterState: { ...edited, rev: rows[0]?.rev as string },
-              newDocumentState: resealed(pusher, edited, `edited ${round}`),
-            },
-          ]);
-          assert.deepEqual(answer, { conflicts: [], rejected: [] });
-        }
-      }),
-    );
+    await Promise.all(pushers.map((pusher) => pushAndEditRounds(pusher, group)));
     const { rows } = await suite.server.pool.query<{ id: string; envelope: Buffer; rev: string }>(
       'SELECT id, envelope, rev::text FROM messages WHERE conversation_id = $1',
       [group],
