@@ -24,12 +24,10 @@ import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts'
 import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
 import { createTestDatabase } from '../../sync-server/test/support/database.ts';
+import { percentile, sizeFromEnv } from '../measure.ts';
 import type { BenchResult } from '../report.ts';
 
-const size = (name: string, fallback: number) => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
+const size = sizeFromEnv;
 const DEVICES = size('BENCH_E2E_PUSH_DEVICES', 40);
 const GROUP_SIZE = 5;
 const BATCH = 50;
@@ -41,11 +39,6 @@ interface Sender {
   token: string;
   socket?: Socket;
   conversationId?: string;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
 async function emitPush(socket: Socket, collection: string, documents: WireDocument[]) {

@@ -24,6 +24,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { percentile, sizeFromEnv } from '../../bench/measure.ts';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
 import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
@@ -38,10 +39,7 @@ interface Client extends Device {
 }
 
 /** Sizes, overridable from the environment to scale a run up or down. */
-const size = (name: string, fallback: number) => {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
+const size = sizeFromEnv;
 const PUSH_DEVICES = size('BENCH_PUSH_DEVICES', 20);
 const PUSH_GROUP_SIZE = 5;
 const PUSH_BATCH = 50;
@@ -189,12 +187,6 @@ async function createGroup(admin: Client, others: Device[]): Promise<string> {
 
 function closeAll(clients: Client[]): void {
   for (const client of clients) client.socket.close();
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] as number;
 }
 
 /** User + system CPU seconds of a process so far (clock ticks of 1/100 s). */
