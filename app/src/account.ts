@@ -34,6 +34,7 @@ export function startAccount(deps: {
     database,
     transport,
     identifier: `${deps.serverUrl}/${signedIn.userId}/${signedIn.deviceId}`,
+    deviceId: signedIn.deviceId,
   });
   let lastDeviceResync = 0;
   // The server does not tell contacts about a new device of someone; a message from one asks.

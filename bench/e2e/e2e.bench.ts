@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
 import { encodePacket } from 'engine.io-parser';
 import { Encoder, PacketType } from 'socket.io-parser';
+import { toPushRow } from '../../app/src/replication/wire.ts';
 import { rate } from '../../crypto-native/bench/local-suite.ts';
 import {
   deriveAccountSecrets,
@@ -101,10 +102,26 @@ function rekeyGroup(name: string, nacl: SyncNacl, budgetMs: number): BenchResult
   };
 }
 
+/** One socket.io packet as it leaves in an engine.io message (text, no binary attachments). */
+function socketIoFrame(data: unknown[], ackId?: number): string {
+  const [packet] = new Encoder().encode({
+    type: PacketType.EVENT,
+    nsp: '/',
+    ...(ackId === undefined ? {} : { id: ackId }),
+    data,
+  });
+  let frame = '';
+  encodePacket({ type: 'message', data: String(packet) }, false, (encoded) => {
+    frame = String(encoded);
+  });
+  return frame;
+}
+
 /**
  * Bytes a 20-character text message takes on the wire: the binary envelope, its base64, and the
- * socket.io `push` event that carries the row (engine.io message packet, socket.io event with ack
- * id, the RxDB push row as JSON), plus the WebSocket frame header of a masked client frame.
+ * socket.io `push` event that carries the row as the app sends it (`toPushRow`: engine.io message
+ * packet, socket.io event with ack id, the compact push row as JSON), plus the WebSocket frame
+ * header of a masked client frame. The receiving side's `stream` event is shown beside it.
  */
 function wireSize(nacl: SyncNacl): BenchResult[] {
   const { conversation, sender, seal } = messageScene(nacl);
@@ -117,19 +134,18 @@ function wireSize(nacl: SyncNacl): BenchResult[] {
     envelope: encodeBase64(envelope),
     _deleted: false,
   };
-  const [packet] = new Encoder().encode({
-    type: PacketType.EVENT,
-    nsp: '/',
-    id: 12,
-    data: [
-      'push',
-      { collection: 'messages', rows: [{ assumedMasterState: null, newDocumentState: row }] },
-    ],
-  });
-  let frame = '';
-  encodePacket({ type: 'message', data: String(packet) }, false, (encoded) => {
-    frame = String(encoded);
-  });
+  const pushRow = toPushRow('messages', { newDocumentState: row }, sender.deviceId);
+  const frame = socketIoFrame(['push', { collection: 'messages', rows: [pushRow] }], 12);
+  const streamed = {
+    ...row,
+    createdAt: new Date().toISOString(),
+    editedAt: null,
+    rev: '4294967296123',
+  };
+  const streamFrame = socketIoFrame([
+    'stream',
+    { collection: 'messages', documents: [streamed], checkpoint: { rev: streamed.rev, id } },
+  ]);
   const frameBytes = Buffer.byteLength(frame);
   const webSocketHeader = 2 + (frameBytes > 125 ? 2 : 0) + 4;
   return [
@@ -164,6 +180,13 @@ function wireSize(nacl: SyncNacl): BenchResult[] {
     {
       metric: 'wire.message_20_chars.websocket_frame',
       value: frameBytes + webSocketHeader,
+      unit: 'bytes',
+      target: null,
+      better: 'lower',
+    },
+    {
+      metric: 'wire.message_20_chars.socketio_stream_to_receiver',
+      value: Buffer.byteLength(streamFrame),
       unit: 'bytes',
       target: null,
       better: 'lower',

@@ -43,6 +43,12 @@ const messageEnvelope = fc.record({
   ciphertext: fc.uint8Array({ minLength: 17, maxLength: 2000 }),
 });
 
+const ZERO_ADDRESS = {
+  id: '00000000-0000-0000-0000-000000000000',
+  conversationId: '00000000-0000-0000-0000-000000000000',
+  senderDeviceId: '00000000-0000-0000-0000-000000000000',
+};
+
 const keyEnvelope = fc.record({
   v: fc.constant(1),
   conversationId: id,
@@ -99,12 +105,12 @@ function assertTypedFailureOrValue<T>(result: E2eResult<T>): void {
 }
 
 describe('binary encodings: properties', () => {
-  it('message envelopes: decode(encode(x)) = x and encode(decode(b)) = b', () => {
+  it('message envelopes: decode(encode(x), address of x) = x, and the address is not in the bytes', () => {
     fc.assert(
       fc.property(messageEnvelope, (envelope) => {
         const bytes = encodeMessageEnvelope(envelope);
         assert.equal(bytes.length, MESSAGE_HEADER_BYTES + envelope.ciphertext.length);
-        const decoded = decodeMessageEnvelope(bytes);
+        const decoded = decodeMessageEnvelope(bytes, envelope);
         assert.deepEqual(decoded, { ok: true, value: { ...envelope } });
         assert.deepEqual(encodeMessageEnvelope(envelope), bytes);
       }),
@@ -148,17 +154,13 @@ describe('binary encodings: properties', () => {
   it('random bytes never crash a parser: always a value or a typed failure', () => {
     fc.assert(
       fc.property(junk, (bytes) => {
-        assertTypedFailureOrValue(decodeMessageEnvelope(bytes));
+        assertTypedFailureOrValue(decodeMessageEnvelope(bytes, ZERO_ADDRESS));
         assertTypedFailureOrValue(decodeKeyEnvelope(bytes));
         assertTypedFailureOrValue(decodeDeviceCertificate(bytes));
         assertTypedFailureOrValue(decodeDeviceRevocation(bytes));
         assertTypedFailureOrValue(decodePayload(bytes));
         const text = encodeBase64(bytes);
-        const row = {
-          id: '00000000-0000-0000-0000-000000000000',
-          conversationId: '00000000-0000-0000-0000-000000000000',
-          senderDeviceId: '00000000-0000-0000-0000-000000000000',
-        };
+        const row = ZERO_ADDRESS;
         assertTypedFailureOrValue(checkMessageRow({ ...row, envelope: text }));
         assertTypedFailureOrValue(
           checkKeyEnvelopeRow({ ...row, epoch: 0, recipientDeviceId: row.id, envelope: text }),
@@ -171,12 +173,7 @@ describe('binary encodings: properties', () => {
   it('random text never crashes the row checks', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (text) => {
-        const row = {
-          id: '00000000-0000-0000-0000-000000000000',
-          conversationId: '00000000-0000-0000-0000-000000000000',
-          senderDeviceId: '00000000-0000-0000-0000-000000000000',
-        };
-        assertTypedFailureOrValue(checkMessageRow({ ...row, envelope: text }));
+        assertTypedFailureOrValue(checkMessageRow({ ...ZERO_ADDRESS, envelope: text }));
       }),
     );
   });
@@ -200,22 +197,26 @@ describe('binary encodings: properties', () => {
 });
 
 describe('binary encodings: named refusals', () => {
-  it('message envelopes: empty, unknown version, too short, too large, epoch out of range', () => {
-    const valid = encodeMessageEnvelope({
-      v: 1,
+  it('message envelopes: empty, unknown version, too short, too large, epoch out of range, bad address', () => {
+    const address = {
       id: '6f1c2a34-0d2e-4c55-9a1b-1e2f3a4b5c6d',
       conversationId: '7a1c2a34-0d2e-4c55-9a1b-1e2f3a4b5c6d',
-      epoch: 0,
       senderDeviceId: '8b1c2a34-0d2e-4c55-9a1b-1e2f3a4b5c6d',
+    };
+    const valid = encodeMessageEnvelope({
+      v: 1,
+      ...address,
+      epoch: 0,
       nonce: new Uint8Array(24),
       signature: new Uint8Array(64),
       ciphertext: new Uint8Array(48),
     });
-    const code = (bytes: Uint8Array) => {
-      const result = decodeMessageEnvelope(bytes);
+    const code = (bytes: Uint8Array, at = address) => {
+      const result = decodeMessageEnvelope(bytes, at);
       return result.ok ? 'ok' : result.error.code;
     };
     assert.equal(code(valid), 'ok');
+    assert.equal(code(valid, { ...address, conversationId: 'not-a-uuid' }), 'MALFORMED');
     assert.equal(code(new Uint8Array(0)), 'MALFORMED');
     assert.equal(code(Uint8Array.of(2, ...valid.subarray(1))), 'UNSUPPORTED_VERSION');
     assert.equal(code(valid.subarray(0, MESSAGE_HEADER_BYTES + 16)), 'MALFORMED');
@@ -223,7 +224,7 @@ describe('binary encodings: named refusals', () => {
     huge[0] = 1;
     assert.equal(code(huge), 'TOO_LARGE');
     const farEpoch = valid.slice();
-    farEpoch[33] = 0x80;
+    farEpoch[1] = 0x80;
     assert.equal(code(farEpoch), 'MALFORMED');
   });
 

@@ -20,10 +20,8 @@ export const E2E_ERROR_CODES = [
   'REVOKED_DEVICE',
   /** The sender (or, for key envelopes, the recipient) is not a member of the conversation. */
   'NOT_A_MEMBER',
-  /** Signed for another conversation than the one it is stored in or expected for. */
+  /** A key envelope or archive entry for another conversation than the one it is stored for. */
   'WRONG_CONVERSATION',
-  /** Signed under another message id than the one it is stored under (a replay). */
-  'WRONG_ID',
   /** The stored sender device differs from the signed one. */
   'WRONG_SENDER',
   /** A key envelope addressed to another device. */

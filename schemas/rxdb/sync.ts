@@ -62,6 +62,21 @@ export interface PushRequest {
   collection: CollectionName;
   rows: PushRow[];
 }
+
+/**
+ * A push as sent. Every byte counts on a slow link (docs/protocol.md, "Compact push rows"), so a
+ * row may leave out what the server knows: `assumedMasterState` when null, `_deleted` when false,
+ * and `senderDeviceId` when it names the pushing device. The server restores them (`PushRow`).
+ */
+export type CompactDocument = Omit<WireDocument, '_deleted'> & { _deleted?: true };
+export interface CompactPushRow {
+  assumedMasterState?: CompactDocument;
+  newDocumentState: CompactDocument;
+}
+export interface CompactPushRequest {
+  collection: CollectionName;
+  rows: CompactPushRow[];
+}
 export interface RejectedRow {
   id: string;
   code: RejectionCode;
@@ -122,9 +137,7 @@ export const REJECTION_CODES = [
   'BAD_SIGNATURE',
   /** The sending device has no certificate (a device made before end-to-end encryption). */
   'UNCERTIFIED_DEVICE',
-  /** The row's id differs from the signed one (an envelope replayed under another id). */
-  'WRONG_ID',
-  /** The row's conversation differs from the signed one (an envelope moved to another conversation). */
+  /** A key envelope's row conversation differs from the signed one (moved to another conversation). */
   'WRONG_CONVERSATION',
   /** A key envelope's row epoch differs from the signed one. */
   'WRONG_EPOCH',

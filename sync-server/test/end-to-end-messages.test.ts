@@ -88,10 +88,15 @@ describe('messages: the server refuses forgeries row by row, and so does the rec
       [
         'moved to another conversation',
         { ...fresh(), conversationId: other },
-        'WRONG_CONVERSATION',
-        'WRONG_CONVERSATION',
+        'BAD_SIGNATURE',
+        'BAD_SIGNATURE',
       ],
-      ['replayed under another id', { ...stored, id: randomUUID() }, 'WRONG_ID', 'WRONG_ID'],
+      [
+        'replayed under another id',
+        { ...stored, id: randomUUID() },
+        'BAD_SIGNATURE',
+        'BAD_SIGNATURE',
+      ],
       [
         'signed by a key that is not the device’s',
         sealedRow(
@@ -111,8 +116,8 @@ describe('messages: the server refuses forgeries row by row, and so does the rec
           ...sealedRow(bob, group, { type: 'text', text: 'bob' }),
           senderDeviceId: alice.sync.deviceId,
         },
-        'WRONG_SENDER',
-        'WRONG_SENDER',
+        'BAD_SIGNATURE',
+        'BAD_SIGNATURE',
       ],
       [
         'truncated',

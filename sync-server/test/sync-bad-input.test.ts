@@ -178,13 +178,13 @@ describe('sync bad input: the error ack, and nothing written', () => {
       ],
       [
         'push',
-        '_deleted missing',
+        '_deleted not a boolean',
         {
           collection: 'messages',
           rows: [
             {
               assumedMasterState: null,
-              newDocumentState: { ...messageDoc(alice, group), _deleted: undefined },
+              newDocumentState: { ...messageDoc(alice, group), _deleted: 'no' },
             },
           ],
         },

@@ -9,6 +9,7 @@ import {
   connectSocket,
   create,
   createGroup,
+  emit,
   envelope,
   eventually,
   keyEnvelopeDoc,
@@ -471,5 +472,43 @@ describe('sync idempotence', () => {
     const edit = [{ assumedMasterState: v1, newDocumentState: resealed(alice, v1, 'e') }];
     assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
     assert.deepEqual(await push(alice, 'messages', edit), { conflicts: [], rejected: [] });
+  });
+});
+
+describe('compact push rows', () => {
+  it('a row without assumedMasterState, _deleted and its own senderDeviceId is stored in full', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const { senderDeviceId, _deleted, ...compact } = messageDoc(alice, group, 'compact');
+    assert.equal(senderDeviceId, alice.deviceId);
+    const answer = await emit(alice.socket, 'push', {
+      collection: 'messages',
+      rows: [{ newDocumentState: compact }],
+    });
+    assert.deepEqual(answer, { conflicts: [], rejected: [] });
+    const [stored] = (await pullAll(bob, 'messages')).documents;
+    assert.equal(stored?.id, compact.id);
+    assert.equal(stored?.senderDeviceId, alice.deviceId);
+    assert.equal(stored?._deleted, false);
+    assert.equal(stored?.envelope, compact.envelope);
+  });
+
+  it('a field that is present must still be valid: _deleted null or another sender is refused', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const withNull = await emit<{ error?: { code: string } }>(alice.socket, 'push', {
+      collection: 'messages',
+      rows: [{ newDocumentState: { ...messageDoc(alice, group), _deleted: null } }],
+    });
+    assert.equal(withNull.error?.code, 'VALIDATION_FAILED');
+    const asBob = { ...messageDoc(alice, group), senderDeviceId: bob.deviceId };
+    const answer = await push(alice, 'messages', [
+      { assumedMasterState: null, newDocumentState: asBob },
+    ]);
+    assert.deepEqual(
+      answer.rejected.map((row) => row.code),
+      ['WRONG_SENDER'],
+    );
+    assert.equal((await pullAll(bob, 'messages')).documents.length, 0);
   });
 });

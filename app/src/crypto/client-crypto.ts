@@ -8,7 +8,6 @@ import {
   type DeviceDirectory,
   type DeviceKeys,
   decodeBase64,
-  decodeMessageEnvelope,
   deriveAccountSecrets,
   type E2eFailure,
   encodeBase64,
@@ -23,11 +22,13 @@ import {
   openKeyBackup,
   openKeyEnvelope,
   openMessage,
+  openTitle,
   type PublishedDevice,
   safetyNumber,
   sealArchiveEntry,
   sealKeyBackup,
   sealMessage,
+  sealTitle,
   type TrustedDevice,
   type UserIdentity,
   wrapConversationKey,
@@ -267,6 +268,14 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
     let newest: number | null = null;
     for (const epoch of keys.keys()) if (newest === null || epoch > newest) newest = epoch;
     return newest;
+  }
+
+  /** The key messages and titles are sealed under: the newest epoch's, or null without one. */
+  async function newestKeyOf(conversationId: string): Promise<ConversationKeyRef | null> {
+    const keys = await keysOf(conversationId);
+    const epoch = currentEpoch(keys);
+    const key = epoch === null ? undefined : keys.get(epoch);
+    return epoch === null || key === undefined ? null : { conversationId, epoch, key };
   }
 
   function envelopeRow(
@@ -514,16 +523,9 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       id: string,
       payload: MessagePayload,
     ): Promise<string | null> {
-      const keys = await keysOf(conversationId);
-      const epoch = currentEpoch(keys);
-      const key = epoch === null ? undefined : keys.get(epoch);
-      if (epoch === null || key === undefined) return null;
-      const bytes = sealMessage(
-        nacl,
-        { id, conversationKey: { conversationId, epoch, key }, payload },
-        requireSelf(),
-      );
-      return encodeBase64(bytes);
+      const conversationKey = await newestKeyOf(conversationId);
+      if (conversationKey === null) return null;
+      return encodeBase64(sealMessage(nacl, { id, conversationKey, payload }, requireSelf()));
     },
 
     /** Opens a stored message: every check of the e2e module, then the payload. */
@@ -538,25 +540,20 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       return opened.ok ? { ok: true, message: opened.value } : { ok: false, error: opened.error };
     },
 
-    /** A group title: a text payload signed under the conversation id itself. */
+    /** A group title (`sealTitle`) under the newest epoch key, or null without a key. */
     async sealTitle(conversationId: string, title: string): Promise<string | null> {
-      return this.seal(conversationId, conversationId, { type: 'text', text: title });
+      const conversationKey = await newestKeyOf(conversationId);
+      if (conversationKey === null) return null;
+      return encodeBase64(sealTitle(nacl, conversationKey, title, requireSelf()));
     },
 
     async openTitle(conversationId: string, titleCiphertext: string): Promise<string | null> {
       const bytes = decodeBase64(titleCiphertext);
       if (bytes === null) return null;
-      const decoded = decodeMessageEnvelope(bytes);
-      if (!decoded.ok) return null;
-      const opened = await this.open({
-        id: conversationId,
-        conversationId,
-        senderDeviceId: decoded.value.senderDeviceId,
-        envelope: titleCiphertext,
-      });
-      return opened.ok && opened.message.payload.type === 'text'
-        ? opened.message.payload.text
-        : null;
+      const keys = await keysOf(conversationId);
+      const { opening } = await membershipViews(conversationId);
+      const opened = openTitle(nacl, bytes, conversationId, keys, opening);
+      return opened.ok ? opened.value : null;
     },
   };
 }

@@ -12,7 +12,7 @@ import {
 import type { RxCollection } from 'rxdb';
 import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
 import type { SyncTransport } from './sync-transport.ts';
-import { toWireDocument } from './wire.ts';
+import { type LocalPushRow, toPushRow, toWireDocument } from './wire.ts';
 
 export class SyncRefusedError extends Error {
   override readonly name = 'SyncRefusedError';
@@ -36,6 +36,8 @@ export interface CollectionReplicationOptions {
   transport: SyncTransport;
   /** Distinguishes checkpoints of different servers and accounts in the same database. */
   identifier: string;
+  /** This device: its own id is left out of pushed rows (the server fills it in). */
+  deviceId: string;
   /** Runs before a push batch leaves: pushes what these rows depend on (see sync-engine.ts). */
   beforePush(collection: CollectionName, rows: WireDocument[]): Promise<void>;
   /** Rows the server refused, with the state that was refused. */
@@ -90,21 +92,13 @@ export function replicateCollection(
           push: {
             batchSize: SYNC_LIMITS.maxPushRows,
             handler: async (rows) => {
-              const wireRows = rows.map((row) => ({
-                assumedMasterState:
-                  row.assumedMasterState === undefined
-                    ? null
-                    : toWireDocument(
-                        collectionName,
-                        row.assumedMasterState as Record<string, unknown>,
-                      ),
-                newDocumentState: toWireDocument(
-                  collectionName,
-                  row.newDocumentState as Record<string, unknown>,
-                ),
-              }));
-              const states = wireRows.map((row) => row.newDocumentState);
+              const states = rows.map((row) =>
+                toWireDocument(collectionName, row.newDocumentState as Record<string, unknown>),
+              );
               await options.beforePush(collectionName, states);
+              const wireRows = rows.map((row) =>
+                toPushRow(collectionName, row as LocalPushRow, options.deviceId),
+              );
               const answer = await transport.request<PushResponse | SyncErrorAck>('push', {
                 collection: collectionName,
                 rows: wireRows,

@@ -14,7 +14,7 @@ import {
 import type { AppDatabase } from '../database/app-database.ts';
 import { replicateCollection } from './collection-replication.ts';
 import type { LinkState, SyncTransport } from './sync-transport.ts';
-import { toWireDocument } from './wire.ts';
+import { toPushRow } from './wire.ts';
 
 /** What the connection banner shows. */
 export type ConnectionStatus =
@@ -36,6 +36,8 @@ export interface SyncEngineOptions {
   transport: SyncTransport;
   /** Per server and account, so checkpoints never mix. */
   identifier: string;
+  /** This device (pushed rows leave its id out). */
+  deviceId: string;
 }
 
 /**
@@ -58,10 +60,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
     if (docs.length === 0) return;
     await transport.request('push', {
       collection,
-      rows: docs.map((doc) => ({
-        assumedMasterState: null,
-        newDocumentState: toWireDocument(collection, doc),
-      })),
+      rows: docs.map((doc) => toPushRow(collection, { newDocumentState: doc }, options.deviceId)),
     });
     for (const doc of docs) acknowledged.add(`${collection}/${String(doc.id)}`);
   }
@@ -166,6 +165,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
           collection: database[collectionName],
           transport,
           identifier: options.identifier,
+          deviceId: options.deviceId,
           beforePush,
           onRejected,
           onAccepted,

@@ -67,10 +67,18 @@ export {
   decodeMessageEnvelope,
   encodeMessageEnvelope,
   MESSAGE_HEADER_BYTES,
+  type MessageAddress,
   type MessageEnvelope,
   messageSigningBytes,
 } from './message-envelope.ts';
-export { type EpochKeys, type OpenedMessage, openMessage, sealMessage } from './messages.ts';
+export {
+  type EpochKeys,
+  type OpenedMessage,
+  openMessage,
+  openTitle,
+  sealMessage,
+  sealTitle,
+} from './messages.ts';
 export {
   type AccountSecrets,
   type Argon2idCost,

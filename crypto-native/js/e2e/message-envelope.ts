@@ -3,7 +3,7 @@ import {
   MAX_EPOCH,
   MAX_MESSAGE_ENVELOPE_BYTES,
 } from '@anochat/schemas/e2e/limits';
-import { bytesToUuid, readU32, u32, uuidToBytes } from './bytes.ts';
+import { isUuid, readU32, u32, uuidToBytes } from './bytes.ts';
 import { CONTEXT, canonicalBytes } from './canonical.ts';
 import { type E2eResult, fail, ok } from './result.ts';
 
@@ -11,26 +11,35 @@ import { type E2eResult, fail, ok } from './result.ts';
  * The message envelope and its binary form, with no Nacl: the server decodes envelopes and computes
  * the signed bytes with these functions, then verifies signatures in one VerifyBatch call.
  *
+ * The message's address (id, conversation, sending device) travels once, in the row's columns; the
+ * binary form leaves it out and the signature binds it, so an envelope copied into another row (a
+ * replay under another id, a move to another conversation, another sender) no longer verifies.
+ *
  * Layout (fixed offsets, then the ciphertext to the end):
- *   v (1) | id (16) | conversationId (16) | epoch (4, big-endian) | senderDeviceId (16)
- *   | nonce (24) | signature (64) | ciphertext (secretbox: MAC 16 + padded payload)
+ *   v (1) | epoch (4, big-endian) | nonce (24) | signature (64) | ciphertext (secretbox: MAC 16 +
+ *   padded payload)
  */
 
-export interface MessageEnvelope {
-  v: number;
+/** The row columns a message envelope is signed under. */
+export interface MessageAddress {
   id: string;
   conversationId: string;
-  epoch: number;
   senderDeviceId: string;
+}
+
+export interface MessageEnvelope extends MessageAddress {
+  v: number;
+  epoch: number;
   nonce: Uint8Array;
   ciphertext: Uint8Array;
   signature: Uint8Array;
 }
 
+const EPOCH_AT = 1;
+const NONCE_AT = EPOCH_AT + 4;
 const NONCE = 24;
-const SIGNATURE = 64;
-const NONCE_AT = 1 + 16 + 16 + 4 + 16;
 const SIGNATURE_AT = NONCE_AT + NONCE;
+const SIGNATURE = 64;
 export const MESSAGE_HEADER_BYTES = SIGNATURE_AT + SIGNATURE;
 /** MAC plus the shortest padded payload (one padding bucket). */
 const MIN_CIPHERTEXT = 16 + 1;
@@ -48,23 +57,31 @@ export function messageSigningBytes(envelope: Omit<MessageEnvelope, 'signature'>
   ]);
 }
 
+/** The wire bytes: the address stays out (it is in the row). */
 export function encodeMessageEnvelope(envelope: MessageEnvelope): Uint8Array {
   const out = new Uint8Array(MESSAGE_HEADER_BYTES + envelope.ciphertext.length);
   out[0] = envelope.v;
-  out.set(uuidToBytes(envelope.id, 'id'), 1);
-  out.set(uuidToBytes(envelope.conversationId, 'conversationId'), 17);
-  out.set(u32(envelope.epoch), 33);
-  out.set(uuidToBytes(envelope.senderDeviceId, 'senderDeviceId'), 37);
+  out.set(u32(envelope.epoch), EPOCH_AT);
   out.set(envelope.nonce, NONCE_AT);
   out.set(envelope.signature, SIGNATURE_AT);
   out.set(envelope.ciphertext, MESSAGE_HEADER_BYTES);
   return out;
 }
 
-/** Any bytes in, never a throw: the envelope, or MALFORMED / UNSUPPORTED_VERSION / TOO_LARGE. */
-export function decodeMessageEnvelope(bytes: Uint8Array): E2eResult<MessageEnvelope> {
+/**
+ * Any bytes in, never a throw: the envelope of the message at `address`, or MALFORMED /
+ * UNSUPPORTED_VERSION / TOO_LARGE. Whether it was really signed for that address is the
+ * signature's question.
+ */
+export function decodeMessageEnvelope(
+  bytes: Uint8Array,
+  address: MessageAddress,
+): E2eResult<MessageEnvelope> {
   if (!(bytes instanceof Uint8Array) || bytes.length < 1)
     return fail('MALFORMED', 'empty envelope');
+  for (const field of ['id', 'conversationId', 'senderDeviceId'] as const) {
+    if (!isUuid(address[field])) return fail('MALFORMED', `${field} is not a UUID`);
+  }
   if (bytes[0] !== E2E_FORMAT_VERSION) return fail('UNSUPPORTED_VERSION', `version ${bytes[0]}`);
   if (bytes.length > MAX_MESSAGE_ENVELOPE_BYTES) {
     return fail('TOO_LARGE', `envelope above ${MAX_MESSAGE_ENVELOPE_BYTES} bytes`);
@@ -72,14 +89,14 @@ export function decodeMessageEnvelope(bytes: Uint8Array): E2eResult<MessageEnvel
   if (bytes.length < MESSAGE_HEADER_BYTES + MIN_CIPHERTEXT) {
     return fail('MALFORMED', `envelope of ${bytes.length} bytes is too short`);
   }
-  const epoch = readU32(bytes, 33);
+  const epoch = readU32(bytes, EPOCH_AT);
   if (epoch > MAX_EPOCH) return fail('MALFORMED', 'epoch out of range');
   return ok({
     v: E2E_FORMAT_VERSION,
-    id: bytesToUuid(bytes, 1),
-    conversationId: bytesToUuid(bytes, 17),
+    id: address.id,
+    conversationId: address.conversationId,
     epoch,
-    senderDeviceId: bytesToUuid(bytes, 37),
+    senderDeviceId: address.senderDeviceId,
     nonce: bytes.slice(NONCE_AT, SIGNATURE_AT),
     signature: bytes.slice(SIGNATURE_AT, MESSAGE_HEADER_BYTES),
     ciphertext: bytes.slice(MESSAGE_HEADER_BYTES),

@@ -1,7 +1,7 @@
 import { E2E_FORMAT_VERSION, MAX_MESSAGE_ENVELOPE_BYTES } from '@anochat/schemas/e2e/limits';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import type { SyncNacl } from '../nacl.ts';
-import { requireLength } from './bytes.ts';
+import { bytesToUuid, concatBytes, requireLength, uuidToBytes } from './bytes.ts';
 import {
   type ConversationKeyRef,
   type MembershipView,
@@ -13,6 +13,7 @@ import {
   decodeMessageEnvelope,
   encodeMessageEnvelope,
   MESSAGE_HEADER_BYTES,
+  type MessageAddress,
   messageSigningBytes,
 } from './message-envelope.ts';
 import { decodePayload, encodePayload } from './payload-codec.ts';
@@ -33,8 +34,8 @@ export interface OpenedMessage {
 export type EpochKeys = ReadonlyMap<number, Uint8Array>;
 
 /**
- * The envelope bytes of a new message (store base64 of them as `messages.envelope`, with the same
- * id, conversationId and senderDeviceId in the row). `id` is the client-chosen message id.
+ * The envelope bytes of a new message: store base64 of them as `messages.envelope`, in a row whose
+ * id, conversationId and senderDeviceId are the ones signed here. `id` is the client-chosen id.
  */
 export function sealMessage(
   nacl: SyncNacl,
@@ -66,28 +67,20 @@ export function sealMessage(
 }
 
 /**
- * Opens a stored message after checking, in order: the format, that the signed id, conversation and
- * sender equal the row's (`expected`), that the sender is a trusted device of a member, the
- * signature, that the epoch key is known, decryption, and the payload's schema.
+ * Opens a stored message after checking, in order: the format, that the sender is a trusted device
+ * of a member, the signature over the row's address (`address`: id, conversation, sender device),
+ * that the epoch key is known, decryption, and the payload's schema.
  */
 export function openMessage(
   nacl: SyncNacl,
   bytes: Uint8Array,
-  expected: { id: string; conversationId: string; senderDeviceId: string },
+  address: MessageAddress,
   keys: EpochKeys,
   view: MembershipView,
 ): E2eResult<OpenedMessage> {
-  const decoded = decodeMessageEnvelope(bytes);
+  const decoded = decodeMessageEnvelope(bytes, address);
   if (!decoded.ok) return decoded;
   const envelope = decoded.value;
-  if (envelope.conversationId !== expected.conversationId) {
-    return fail('WRONG_CONVERSATION', 'the message was signed for another conversation');
-  }
-  if (envelope.id !== expected.id)
-    return fail('WRONG_ID', 'the message was signed under another id');
-  if (envelope.senderDeviceId !== expected.senderDeviceId) {
-    return fail('WRONG_SENDER', 'the message was signed by another device than the row names');
-  }
   const sender = memberSender(view, envelope.senderDeviceId);
   if (!sender.ok) return sender;
   if (
@@ -114,4 +107,42 @@ export function openMessage(
     senderUserId: sender.value.userId,
     payload: payload.value,
   });
+}
+
+const DEVICE_ID_BYTES = 16;
+
+/**
+ * A conversation title: a text payload sealed like a message whose id is the conversation id,
+ * behind the sealing device's id (a conversation row has no column naming who set its title).
+ */
+export function sealTitle(
+  nacl: SyncNacl,
+  conversationKey: ConversationKeyRef,
+  title: string,
+  sender: LocalDevice,
+): Uint8Array {
+  const envelope = sealMessage(
+    nacl,
+    { id: conversationKey.conversationId, conversationKey, payload: { type: 'text', text: title } },
+    sender,
+  );
+  return concatBytes(uuidToBytes(sender.deviceId, 'senderDeviceId'), envelope);
+}
+
+/** The title of `sealTitle`, after every check `openMessage` makes. */
+export function openTitle(
+  nacl: SyncNacl,
+  bytes: Uint8Array,
+  conversationId: string,
+  keys: EpochKeys,
+  view: MembershipView,
+): E2eResult<string> {
+  if (!(bytes instanceof Uint8Array) || bytes.length < DEVICE_ID_BYTES) {
+    return fail('MALFORMED', 'title envelope too short');
+  }
+  const address = { id: conversationId, conversationId, senderDeviceId: bytesToUuid(bytes, 0) };
+  const opened = openMessage(nacl, bytes.subarray(DEVICE_ID_BYTES), address, keys, view);
+  if (!opened.ok) return opened;
+  if (opened.value.payload.type !== 'text') return fail('MALFORMED', 'a title is a text payload');
+  return ok(opened.value.payload.text);
 }

@@ -12,8 +12,9 @@ import {
 import { type E2eResult, fail, ok } from './result.ts';
 
 /**
- * What the server checks of a pushed row, without any key: the envelope decodes, and the ids in
- * the row's columns equal the signed ones. The answer carries the exact bytes to verify, so the
+ * What the server checks of a pushed row, without any key: the envelope decodes, and (key
+ * envelopes) the ids in the row's columns equal the signed ones; a message envelope is signed over
+ * its row's columns. The answer carries the exact bytes to verify, so the
  * server verifies a whole push batch in one VerifyBatch call under each sender device's registered
  * signing key (and must also check that the sender device is the authenticated one).
  */
@@ -32,17 +33,9 @@ export function checkMessageRow(row: {
 }): E2eResult<RowToVerify<MessageEnvelope>> {
   const bytes = decodeBase64(row.envelope);
   if (bytes === null) return fail('MALFORMED', 'envelope: not canonical base64');
-  const decoded = decodeMessageEnvelope(bytes);
+  const decoded = decodeMessageEnvelope(bytes, row);
   if (!decoded.ok) return decoded;
-  const envelope = decoded.value;
-  if (envelope.id !== row.id) return fail('WRONG_ID', 'the row id differs from the signed id');
-  if (envelope.conversationId !== row.conversationId) {
-    return fail('WRONG_CONVERSATION', 'the row conversation differs from the signed one');
-  }
-  if (envelope.senderDeviceId !== row.senderDeviceId) {
-    return fail('WRONG_SENDER', 'the row sender device differs from the signed one');
-  }
-  return ok({ envelope, signedBytes: messageSigningBytes(envelope) });
+  return ok({ envelope: decoded.value, signedBytes: messageSigningBytes(decoded.value) });
 }
 
 export function checkKeyEnvelopeRow(row: {

@@ -102,7 +102,7 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     };
     socket.once('disconnect', service.live.attach(subscriber));
     handlePull(socket, subscriber);
-    handle(socket, 'push', (payload) => service.push(author, parsePush(payload)));
+    handle(socket, 'push', (payload) => service.push(author, parsePush(payload, author.deviceId)));
     handle(socket, 'typing', (payload) => ephemeral.typing(socket, author, payload));
     ephemeral.connected(socket, author);
     socket.onAny((event: unknown, ...args: unknown[]) => {

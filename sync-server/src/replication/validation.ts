@@ -46,6 +46,10 @@ const REV = /^(0|[1-9][0-9]{0,19})$/;
 const MAX_XID8 = 2n ** 64n - 1n;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const PAIR_COLLECTIONS: readonly CollectionName[] = ['members', 'receipts'];
+/** Collections whose rows name the device that wrote them. */
+const SENDER_COLLECTIONS = COLLECTIONS.filter(
+  (name) => 'senderDeviceId' in RXDB_SCHEMAS[name].properties,
+);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -119,7 +123,11 @@ function parseCheckpoint(
   return { checkpoint: { rev, id }, from: { rev, key } };
 }
 
-export function parsePush(payload: unknown): PushRequest {
+/**
+ * A push, with what a compact row may leave out restored (schemas/rxdb/sync.ts, `CompactPushRow`):
+ * a missing `_deleted` is false, a missing `senderDeviceId` is the pushing device.
+ */
+export function parsePush(payload: unknown, pushingDeviceId: string): PushRequest {
   if (!isObject(payload)) throw new SyncError('VALIDATION_FAILED', 'payload must be an object');
   checkKeys(payload, ['collection', 'rows'], 'push');
   const collection = collectionOf(payload);
@@ -129,11 +137,22 @@ export function parsePush(payload: unknown): PushRequest {
     throw new SyncError('BATCH_TOO_LARGE', `a push has at most ${SYNC_LIMITS.maxPushRows} rows`);
   }
   const validate = documentValidators[collection];
+  const restore = (document: Record<string, unknown>) => {
+    if (!('_deleted' in document)) document._deleted = false;
+    if (SENDER_COLLECTIONS.includes(collection) && !('senderDeviceId' in document)) {
+      document.senderDeviceId = pushingDeviceId;
+    }
+  };
   const parsed = rows.map((row: unknown, index): PushRow => {
     if (!isObject(row))
       throw new SyncError('VALIDATION_FAILED', `rows[${index}] must be an object`);
     checkKeys(row, ['assumedMasterState', 'newDocumentState'], `rows[${index}]`);
-    const next = documentOf(validate, row.newDocumentState, `rows[${index}].newDocumentState`);
+    const next = documentOf(
+      validate,
+      row.newDocumentState,
+      `rows[${index}].newDocumentState`,
+      restore,
+    );
     if (next === null) {
       throw new SyncError('VALIDATION_FAILED', `rows[${index}].newDocumentState is required`);
     }
@@ -141,6 +160,7 @@ export function parsePush(payload: unknown): PushRequest {
       validate,
       row.assumedMasterState,
       `rows[${index}].assumedMasterState`,
+      restore,
     );
     if (assumed !== null && assumed.id !== next.id) {
       throw new SyncError('VALIDATION_FAILED', `rows[${index}]: the two states have different ids`);
@@ -153,11 +173,17 @@ export function parsePush(payload: unknown): PushRequest {
 /** RxDB's local-only metadata, dropped before validation if a client sends it. */
 const LOCAL_FIELDS = ['_meta', '_rev', '_attachments'];
 
-function documentOf(validate: ValidateFunction, value: unknown, path: string) {
+function documentOf(
+  validate: ValidateFunction,
+  value: unknown,
+  path: string,
+  restore: (document: Record<string, unknown>) => void,
+) {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new SyncError('VALIDATION_FAILED', `${path} must be an object`);
   const document = { ...value };
   for (const field of LOCAL_FIELDS) delete document[field];
+  restore(document);
   if (!validate(document)) {
     const first = validate.errors?.[0];
     const where = first?.instancePath ? `${path}${first.instancePath.replaceAll('/', '.')}` : path;

@@ -13,7 +13,7 @@ import { type Author, type RowOutcome, reject } from './types.ts';
 /**
  * The server's end-to-end checks of pushed messages and key envelopes (docs/crypto.md, "Who checks
  * what"), done before the push transaction opens so that no row lock waits on crypto-native:
- * each envelope decodes and names the row's ids (`checkMessageRow` / `checkKeyEnvelopeRow`), was
+ * each envelope decodes (a key envelope also names the row's ids) (`checkMessageRow` / `checkKeyEnvelopeRow`), was
  * sent by the authenticated device, that device is certified, and every signature of the batch
  * verifies under its registered signing key, in ONE VerifyBatch call.
  *
@@ -34,7 +34,6 @@ export const NO_ENVELOPE_CHECKS: EnvelopeChecks = { refusalOf: () => undefined }
 
 /** Row checks that name a field keep their name; every decoding failure is one code. */
 const REJECTION_OF: Partial<Record<E2eErrorCode, RejectionCode>> = {
-  WRONG_ID: 'WRONG_ID',
   WRONG_CONVERSATION: 'WRONG_CONVERSATION',
   WRONG_SENDER: 'WRONG_SENDER',
   WRONG_EPOCH: 'WRONG_EPOCH',
