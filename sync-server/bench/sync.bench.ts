@@ -53,6 +53,7 @@ const FANOUT_RATE = size('BENCH_FANOUT_RATE', 500);
 /** A lighter load run first, below the saturation the spec's rate reaches on a small machine. */
 const FANOUT_LIGHT_RATE = size('BENCH_FANOUT_LIGHT_RATE', 50);
 const FANOUT_SECONDS = size('BENCH_FANOUT_SECONDS', 8);
+const FANOUT_WARMUP_SECONDS = size('BENCH_FANOUT_WARMUP_SECONDS', 2);
 const IDLE_DEVICES = size('BENCH_IDLE_DEVICES', 5000);
 const PLAN_MESSAGES = size('BENCH_PLAN_MESSAGES', 1_000_000);
 const ENVELOPE_BYTES = 256;
@@ -398,7 +399,9 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[
  * behaves like RxDB's downstream: `stream` events are tasks run in order; a documents event is
  * stored and its checkpoint taken, a RESYNC pulls from the checkpoint until a short page. Measured
  * per (message, member, sender included): push emitted -> the document arrived (by stream or pull);
- * and per message: push emitted -> push ack.
+ * and per message: push emitted -> push ack. Steady state only: every member has finished its
+ * first RESYNC pull (the connect storm is not fan-out) and FANOUT_WARMUP_SECONDS of sending at
+ * `rate` went before the measured FANOUT_SECONDS (first plans, JIT, pool connections).
  */
 async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<BenchResult[]> {
   const total = FANOUT_GROUPS * FANOUT_GROUP_SIZE;
@@ -422,6 +425,7 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
   let stranded = 0;
   let firstError: string | undefined;
   const checks: (() => Promise<void>)[] = [];
+  const caughtUp: (() => Promise<void>)[] = [];
   for (const client of clients) {
     let checkpoint: Checkpoint | null = null;
     let queue: Promise<void> = Promise.resolve();
@@ -463,41 +467,52 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
       if (event.collection === 'messages') enqueue(event);
     });
     enqueue({ collection: 'messages', resync: true });
+    caughtUp.push(() => queue);
     checks.push(async () => {
       await queue;
       const page = await pull(client.socket, 'messages', checkpoint, SYNC_BATCH);
       stranded += page.documents.filter((doc) => sentAt.has(doc.id as string)).length;
     });
   }
-  // Send at `rate`/s: every 10 ms, the messages that are due.
-  measuring = true;
-  let sent = 0;
+  await Promise.all(caughtUp.map((queue) => queue()));
   let pushErrors = 0;
   const inFlight: Promise<unknown>[] = [];
-  const start = performance.now();
-  const end = start + FANOUT_SECONDS * 1000;
   let round = 0;
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    while (sent < due) {
-      const group = groups[round++ % groups.length] as (typeof groups)[number];
-      const sender = group.members[Math.floor(Math.random() * group.members.length)] as Client;
-      const doc = messageDoc(sender, group.id);
-      const at = performance.now();
-      sentAt.set(doc.id as string, at);
-      inFlight.push(
-        push(sender.socket, 'messages', [doc]).then(
-          () => acks.push(performance.now() - at),
-          (error) => {
-            pushErrors++;
-            firstError ??= `push: ${String(error)}`;
-          },
-        ),
-      );
-      sent++;
+  /** Sends at `rate`/s for `seconds` (every 10 ms, the messages that are due); returns the count. */
+  const sendFor = async (seconds: number): Promise<number> => {
+    let count = 0;
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      while (count < due) {
+        const group = groups[round++ % groups.length] as (typeof groups)[number];
+        const sender = group.members[Math.floor(Math.random() * group.members.length)] as Client;
+        const doc = messageDoc(sender, group.id);
+        const at = performance.now();
+        const measured = measuring;
+        if (measured) sentAt.set(doc.id as string, at);
+        inFlight.push(
+          push(sender.socket, 'messages', [doc]).then(
+            () => {
+              if (measured) acks.push(performance.now() - at);
+            },
+            (error) => {
+              pushErrors++;
+              firstError ??= `push: ${String(error)}`;
+            },
+          ),
+        );
+        count++;
+      }
+      await sleep(10);
     }
-    await sleep(10);
-  }
+    return count;
+  };
+  await sendFor(FANOUT_WARMUP_SECONDS);
+  measuring = true;
+  const start = performance.now();
+  const sent = await sendFor(FANOUT_SECONDS);
   const sendSeconds = (performance.now() - start) / 1000;
   await Promise.all(inFlight);
   const expected = sent * FANOUT_GROUP_SIZE;
@@ -716,7 +731,11 @@ async function main(): Promise<void> {
       ['fan-out latency (spec)', () => fanout(baseUrl, pool, FANOUT_RATE)],
       ['idle memory (own server process)', () => idleMemory(database.url, crypto.address, pool)],
     ];
-    for (const [title, phase] of phases) {
+    // BENCH_ONLY=<part of a phase title> runs just that phase (while working on it).
+    const only = process.env.BENCH_ONLY;
+    for (const [title, phase] of phases.filter(
+      ([name]) => only === undefined || name.includes(only),
+    )) {
       const start = performance.now();
       const serverCpu = cpuSeconds(pid);
       const postgresCpu = postgresCpuSeconds();
