@@ -7,6 +7,7 @@ import { type Position, pullPage } from './pull-queries.ts';
 import { decidePush, RowByRowNeeded } from './push/run-push.ts';
 import {
   checkEnvelopes,
+  createSigningKeys,
   type EnvelopeChecks,
   type SignatureVerifier,
 } from './push/signature-checks.ts';
@@ -49,6 +50,7 @@ const signedOut = () => new SyncError('UNAUTHENTICATED', 'this device is signed 
 export function createSyncService(options: SyncServiceOptions): SyncService {
   const { pool, notifier, logger } = options;
   const live = createLiveStream({ pool, logger });
+  const signingKeys = createSigningKeys(pool);
 
   /** One transaction: the device is checked, the batch decided and written, then committed. */
   async function pushOnce(
@@ -60,24 +62,21 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows: active } = await client.query({
+      // The transaction id comes with the device check (one round trip less per push): the live
+      // stream needs it to know when this commit has been served.
+      const { rows: active } = await client.query<{ xid: string }>({
         name: 'push-device-active',
-        text: `SELECT 1 FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+        text: `SELECT pg_current_xact_id()::text AS xid
+                 FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
         values: [author.deviceId, author.userId],
       });
-      if (active.length === 0) throw signedOut();
+      const xid = active[0]?.xid;
+      if (xid === undefined) throw signedOut();
       const outcome = await decidePush(client, author, request, rowByRow, logger, checks);
-      let xid: string | undefined;
-      if (outcome.notifications.length > 0) {
-        if (options.testPushDelayMaxMs > 0) {
-          await client.query('SELECT pg_sleep($1)', [
-            (Math.random() * options.testPushDelayMaxMs) / 1000,
-          ]);
-        }
-        const { rows } = await client.query<{ xid: string }>(
-          'SELECT pg_current_xact_id()::text AS xid',
-        );
-        xid = rows[0]?.xid;
+      if (outcome.notifications.length > 0 && options.testPushDelayMaxMs > 0) {
+        await client.query('SELECT pg_sleep($1)', [
+          (Math.random() * options.testPushDelayMaxMs) / 1000,
+        ]);
       }
       await client.query('COMMIT');
       return { ...outcome, xid };
@@ -114,7 +113,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
     async push(author, request) {
       let rowByRow = false;
-      const checks = await checkEnvelopes(pool, options.verifier, author, request);
+      const checks = await checkEnvelopes(signingKeys, options.verifier, author, request);
       for (let attempt = 1; ; attempt += 1) {
         try {
           const { response, notifications, xid } = await pushOnce(

@@ -30,6 +30,43 @@ export interface SignatureVerifier {
   verifyBatch(items: readonly SignedMessage[]): Promise<boolean[]>;
 }
 
+/** The registered signing key of a certified device, or null for a device without certificate. */
+export interface SigningKeys {
+  of(author: Author): Promise<Uint8Array | null>;
+}
+
+/** Enough for every device pushing to one instance in a busy hour; the oldest entry goes first. */
+const SIGNING_KEYS_CACHED = 50_000;
+
+/**
+ * Signing keys from the devices table, remembered once a device is certified: a device's keys and
+ * certificate never change, so a push need not ask PostgreSQL again (revocation is checked inside
+ * every push transaction, so a cached key never lets a revoked device write).
+ */
+export function createSigningKeys(db: Queryable): SigningKeys {
+  const certified = new Map<string, Uint8Array>();
+  return {
+    async of(author) {
+      const cacheKey = `${author.userId}/${author.deviceId}`;
+      const cached = certified.get(cacheKey);
+      if (cached !== undefined) return cached;
+      const { rows } = await db.query<{ sign_public_key: Buffer; certificate: Buffer | null }>({
+        name: 'push-signing-device',
+        text: 'SELECT sign_public_key, certificate FROM devices WHERE id = $1 AND user_id = $2',
+        values: [author.deviceId, author.userId],
+      });
+      const device = rows[0];
+      if (device === undefined || device.certificate === null) return null;
+      const publicKey = new Uint8Array(device.sign_public_key);
+      if (certified.size >= SIGNING_KEYS_CACHED) {
+        certified.delete(certified.keys().next().value as string);
+      }
+      certified.set(cacheKey, publicKey);
+      return publicKey;
+    },
+  };
+}
+
 export const NO_ENVELOPE_CHECKS: EnvelopeChecks = { refusalOf: () => undefined };
 
 /** Row checks that name a field keep their name; every decoding failure is one code. */
@@ -53,7 +90,7 @@ const ROW_CHECKS: Partial<Record<PushRequest['collection'], RowCheck>> = {
 };
 
 export async function checkEnvelopes(
-  db: Queryable,
+  signingKeys: SigningKeys,
   verifier: SignatureVerifier,
   author: Author,
   request: PushRequest,
@@ -77,20 +114,14 @@ export async function checkEnvelopes(
     }
   }
   if (toVerify.length > 0) {
-    const { rows } = await db.query<{ sign_public_key: Buffer; certificate: Buffer | null }>({
-      name: 'push-signing-device',
-      text: 'SELECT sign_public_key, certificate FROM devices WHERE id = $1 AND user_id = $2',
-      values: [author.deviceId, author.userId],
-    });
-    const device = rows[0];
-    if (device === undefined || device.certificate === null) {
+    const publicKey = await signingKeys.of(author);
+    if (publicKey === null) {
       const uncertified = reject(
         'UNCERTIFIED_DEVICE',
         'this device has no certificate of its user: only certified devices send',
       );
       for (const { row } of toVerify) refusals.set(row, uncertified);
     } else {
-      const publicKey = new Uint8Array(device.sign_public_key);
       const verdicts = await verifier.verifyBatch(
         toVerify.map(({ signedBytes, signature }) => ({
           message: signedBytes,
