@@ -105,6 +105,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
   });
+  fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({
     httpServer: http.server,
     pool,

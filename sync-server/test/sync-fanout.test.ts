@@ -118,6 +118,42 @@ describe('fan-out across two instances through Redis', () => {
     assert.equal(carol.streams.length, carolBefore);
   });
 
+  it('when the Redis subscription drops and comes back, a live device receives a change whose notice was lost', async () => {
+    const alice = await on(a);
+    const bob = await on(a);
+    const group = await createGroup(alice, [bob]);
+    await pullAll(bob, 'messages');
+    await settle();
+    // Committed while the subscription was down: nobody ever hears of it.
+    const lost = messageDoc(alice, group);
+    await a.pool.query(
+      `INSERT INTO messages (id, conversation_id, sender_device_id, envelope, deleted)
+       VALUES ($1, $2, $3, decode($4, 'base64'), false)`,
+      [lost.id, group, alice.deviceId, lost.envelope],
+    );
+    const streamedIds = () =>
+      bob.streams.flatMap((event) =>
+        event.collection === 'messages' && 'documents' in event
+          ? event.documents.map((doc) => doc.id)
+          : [],
+      );
+    await settle();
+    assert.ok(!streamedIds().includes(lost.id), 'no notice, no stream: the change is lost for now');
+
+    const redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+    const clientList = String(await redis.sendCommand(['CLIENT', 'LIST']));
+    const subscribers = clientList
+      .split('\n')
+      .filter((line) => line.includes(` name=${keyPrefix}:subscriber `))
+      .map((line) => /^id=(\d+) /.exec(line)?.[1] as string);
+    assert.equal(subscribers.length, 2, 'one subscriber per instance');
+    for (const id of subscribers) await redis.sendCommand(['CLIENT', 'KILL', 'ID', id]);
+    await redis.close();
+
+    await eventually(() => streamedIds().includes(lost.id));
+  });
+
   it('typing on A reaches the member on B, not a non-member nor the sender', async () => {
     const alice = await on(a);
     const [bob, carol] = [await on(b), await on(b)];

@@ -13,6 +13,12 @@ import { createMemoryPresence, createRedisPresence, type PresenceStore } from '.
 export interface Fanout {
   adapter: ServerOptions['adapter'] | undefined;
   presence: PresenceStore;
+  /**
+   * Runs `listener` whenever the subscription to the other instances comes back after a drop:
+   * what they published meanwhile never arrived. (Publishing loses nothing: the Redis client
+   * queues commands while it reconnects.)
+   */
+  onResubscribed(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -21,10 +27,18 @@ export async function createFanout(
   logger: Logger,
 ): Promise<Fanout> {
   if (redis.url === null) {
-    return { adapter: undefined, presence: createMemoryPresence(), close: async () => {} };
+    return {
+      adapter: undefined,
+      presence: createMemoryPresence(),
+      onResubscribed: () => {},
+      close: async () => {},
+    };
   }
-  const pub: RedisClientType = createClient({ url: redis.url });
-  const sub = pub.duplicate();
+  const pub: RedisClientType = createClient({
+    url: redis.url,
+    name: `${redis.keyPrefix}:publisher`,
+  });
+  const sub = pub.duplicate({ name: `${redis.keyPrefix}:subscriber` });
   for (const [role, client] of [
     ['publisher', pub],
     ['subscriber', sub],
@@ -40,10 +54,17 @@ export async function createFanout(
     throw error;
   }
   logger.info({ keyPrefix: redis.keyPrefix }, 'socket.io fan-out through redis');
+  const resubscribed = new Set<() => void>();
+  // 'ready' comes again after every reconnection; the adapter subscribes again by itself.
+  sub.on('ready', () => {
+    logger.warn('redis subscription restored; connected devices look for missed changes');
+    for (const listener of resubscribed) listener();
+  });
   return {
     adapter: createAdapter(pub, sub, { key: `${redis.keyPrefix}:socket.io` }),
     // The publisher also runs the presence scripts (a subscriber connection cannot).
     presence: createRedisPresence(pub, redis.keyPrefix),
+    onResubscribed: (listener) => resubscribed.add(listener),
     async close() {
       await Promise.allSettled([pub.close(), sub.close()]);
     },

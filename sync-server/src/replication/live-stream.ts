@@ -47,6 +47,11 @@ export interface LiveStream {
     result: PullResult | null,
   ): void;
   notify(notice: ChangeNotice): void;
+  /**
+   * Notices may have been lost (the link to the other instances dropped): every attached device
+   * looks again, as after a notice without transaction id.
+   */
+  noticesMayBeLost(): void;
   close(): void;
 }
 
@@ -314,6 +319,10 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
           }
         }
       }
+    },
+
+    noticesMayBeLost() {
+      this.notify({ userIds: [...byUser.keys()], collections: COLLECTIONS });
     },
 
     close() {
