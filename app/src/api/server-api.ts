@@ -7,6 +7,7 @@ import type {
   SessionResponse,
 } from '@anochat/schemas/api/auth';
 import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import type { UserLookupResponse } from '@anochat/schemas/api/users';
 import type { HttpClient } from './http-client.ts';
 
 /** The sync server's HTTP routes (docs/protocol.md), typed by schemas/api. */
@@ -29,6 +30,8 @@ export function createServerApi(http: HttpClient) {
         token,
         body: { revocation },
       }),
+    findUser: (token: string, username: string) =>
+      http.request<UserLookupResponse>('POST', '/api/users/lookup', { token, body: { username } }),
   };
 }
 
