@@ -1,4 +1,5 @@
 import type {
+  ChangePasswordRequest,
   KeyBackupRequest,
   KeyBackupResponse,
   LoginRequest,
@@ -21,6 +22,8 @@ export function createServerApi(http: HttpClient) {
       http.request<KeyBackupResponse>('POST', '/api/auth/key-backup', { body }),
     refresh: (refreshToken: string) =>
       http.request<RefreshResponse>('POST', '/api/auth/refresh', { body: { refreshToken } }),
+    changePassword: (token: string, body: ChangePasswordRequest) =>
+      http.request<void>('POST', '/api/auth/password', { token, body }),
     logout: (token: string, revocation: string) =>
       http.request<void>('POST', '/api/auth/logout', { token, body: { revocation } }),
     listDevices: (token: string) =>
