@@ -2,6 +2,7 @@ import { createChatActions } from './chat/chat-actions.ts';
 import { createEphemeralState } from './chat/ephemeral.ts';
 import { startMessageProjector } from './chat/message-projector.ts';
 import { startReceipts } from './chat/receipts.ts';
+import { startIdentityKeyWatch } from './contacts/identity-keys.ts';
 import { createConversationActions } from './conversations/conversation-actions.ts';
 import { startKeyDistribution } from './conversations/key-distribution.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
@@ -44,6 +45,7 @@ export function startAccount(deps: {
     engine.resync(['users', 'devices']);
   });
   const receipts = startReceipts(database, signedIn.userId);
+  const identityKeys = startIdentityKeyWatch(database, signedIn.userId);
   const keys = startKeyDistribution(database, crypto, signedIn.userId);
   const ephemeral = createEphemeralState(transport, signedIn.userId);
   engine.start();
@@ -62,6 +64,7 @@ export function startAccount(deps: {
       ephemeral.stop();
       keys.stop();
       receipts.stop();
+      identityKeys.stop();
       projector.stop();
       await engine.stop();
     },

@@ -19,6 +19,7 @@ import { createFanout, type Fanout } from './replication/fanout.ts';
 import { createInProcessNotifier } from './replication/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
 import { attachSyncSocket, type SyncSocketServer } from './replication/sync-socket.ts';
+import { userRoutes } from './users/user-routes.ts';
 
 export interface RunningSyncServer {
   port: number;
@@ -94,6 +95,12 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
       }),
       authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated, onDeviceRevoked }),
       deviceRoutes({ pool, deviceStatements, authenticated, onDeviceRevoked }),
+      userRoutes({
+        pool,
+        rateLimiter,
+        limits: { perIp: config.rateLimit.perIp, perUser: config.rateLimit.perUsername },
+        authenticated,
+      }),
       ...(config.http.webAppDir === null ? [] : [webAppRoutes(config.http.webAppDir)]),
     ],
   });

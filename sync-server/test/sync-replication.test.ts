@@ -341,6 +341,66 @@ describe('sync push authorization: each forbidden row refused alone, with its re
     assert.deepEqual(leave, { conflicts: [], rejected: [] });
   });
 
+  it('an admin makes a member admin, who then renames and adds; unmade, they are refused again', async () => {
+    const [alice, bob, carol, dave] = [await user(), await user(), await user(), await user()];
+    const group = await createGroup(alice, [bob, carol]);
+    const memberRow = async (client: SyncClient, userId: string) =>
+      (await pullAll(client, 'members')).documents.find(
+        (d) => d.conversationId === group && d.userId === userId,
+      ) as WireDocument;
+    const bobRow = await memberRow(alice, bob.userId);
+    const promoted = await push(alice, 'members', [
+      { assumedMasterState: bobRow, newDocumentState: { ...bobRow, role: 'admin' } },
+    ]);
+    assert.deepEqual(promoted, { conflicts: [], rejected: [] });
+    assert.equal((await memberRow(carol, bob.userId)).role, 'admin');
+
+    const conversation = (await pullAll(bob, 'conversations')).documents.find(
+      (d) => d.id === group,
+    ) as WireDocument;
+    const renamed = { ...conversation, titleCiphertext: envelope('renamed by bob') };
+    assert.deepEqual(
+      await push(bob, 'conversations', [
+        { assumedMasterState: conversation, newDocumentState: renamed },
+      ]),
+      { conflicts: [], rejected: [] },
+    );
+    const carolRow = await memberRow(bob, carol.userId);
+    assert.deepEqual(
+      await push(bob, 'members', [
+        { assumedMasterState: null, newDocumentState: memberDoc(group, dave.userId) },
+        { assumedMasterState: carolRow, newDocumentState: { ...carolRow, role: 'admin' } },
+      ]),
+      { conflicts: [], rejected: [] },
+    );
+    const seen = (await pullAll(carol, 'conversations')).documents.find((d) => d.id === group);
+    assert.equal(seen?.titleCiphertext, renamed.titleCiphertext);
+
+    // Carol, now an admin too, unmakes Bob; his next change is refused and changes nothing.
+    const bobAdmin = await memberRow(carol, bob.userId);
+    assert.deepEqual(
+      await push(carol, 'members', [
+        { assumedMasterState: bobAdmin, newDocumentState: { ...bobAdmin, role: 'member' } },
+      ]),
+      { conflicts: [], rejected: [] },
+    );
+    const current = (await pullAll(bob, 'conversations')).documents.find(
+      (d) => d.id === group,
+    ) as WireDocument;
+    const refused = await push(bob, 'conversations', [
+      {
+        assumedMasterState: current,
+        newDocumentState: { ...current, titleCiphertext: envelope('again') },
+      },
+    ]);
+    assert.deepEqual(
+      refused.rejected.map((r) => r.code),
+      ['NOT_ADMIN'],
+    );
+    const after = (await pullAll(alice, 'conversations')).documents.find((d) => d.id === group);
+    assert.equal(after?.titleCiphertext, renamed.titleCiphertext);
+  });
+
   it('returns the real master state on a stale assumedMasterState', async () => {
     const [alice] = [await user()];
     const group = await createGroup(alice, []);

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import type { AppContext } from '../../app/src/app-context.ts';
 import {
   expect,
   messageWithText,
@@ -72,5 +73,61 @@ test.describe('groups', () => {
     await refused.locator('[data-role="discard"]').click();
     await expect(messageWithText(carol.page, 'Shall I bring the tent?')).toHaveCount(0);
     expect(await shownTexts(bob.page)).not.toContain('Shall I bring the tent?');
+  });
+
+  test('an admin renames the group and makes a member admin; the others see both live, and only admins get the controls', async ({
+    person,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const carol = await person('Carol');
+    const groupId = await createGroup(alice.page, 'Book club', [bob, carol]);
+    await send(alice.page, 'First meeting on Monday');
+
+    for (const member of [bob, carol]) {
+      await expect(shown(member.page, `conversation-${groupId}`)).toContainText('Book club');
+      await openConversation(member.page, groupId);
+      await expect(messageWithText(member.page, 'First meeting on Monday')).toBeVisible();
+      await shown(member.page, 'chat-info').click();
+      await expect(shown(member.page, `role-${bob.username}`)).toHaveText('member');
+      // Plain members get no rename or role controls.
+      await expect(shown(member.page, 'rename-form')).toHaveCount(0);
+      await expect(shown(member.page, `promote-${carol.username}`)).toHaveCount(0);
+    }
+
+    await shown(alice.page, 'chat-info').click();
+    const titleField = shown(alice.page, 'group-title-input').locator('input');
+    await expect(titleField).toHaveValue('Book club');
+    await titleField.fill('Book club: autumn');
+    await shown(alice.page, 'rename-group').click();
+    await alice.page
+      .getByRole('button', { name: 'Make Bob an admin' })
+      .filter({ visible: true })
+      .click();
+    await expect(shown(alice.page, `role-${bob.username}`)).toHaveText('admin');
+
+    // Bob, looking at the group's info, sees his new role, the new title and his new controls.
+    await expect(shown(bob.page, `role-${bob.username}`)).toHaveText('admin');
+    await expect(bob.page.locator('ion-title').filter({ visible: true })).toHaveText(
+      'Book club: autumn',
+    );
+    await expect(shown(bob.page, 'rename-form')).toBeVisible();
+    await expect(shown(bob.page, `promote-${carol.username}`)).toBeVisible();
+    // Carol sees them too, and still has no controls.
+    await expect(shown(carol.page, `role-${bob.username}`)).toHaveText('admin');
+    await expect(carol.page.locator('ion-title').filter({ visible: true })).toHaveText(
+      'Book club: autumn',
+    );
+    await expect(shown(carol.page, 'rename-form')).toHaveCount(0);
+    await carol.page.goBack();
+    await expect(shown(carol.page, 'chat-title')).toHaveText('Book club: autumn');
+
+    // The title is sealed: the server holds no plaintext of it.
+    const stored = await alice.page.evaluate(async (id) => {
+      const { database } = (globalThis as unknown as { anochat: AppContext }).anochat;
+      return (await database.conversations.findOne(id).exec())?.titleCiphertext ?? '';
+    }, groupId);
+    expect(stored).not.toContain('autumn');
+    expect(atob(stored)).not.toContain('autumn');
   });
 });

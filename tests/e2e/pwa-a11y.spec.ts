@@ -1,8 +1,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { chromium } from '@playwright/test';
-import { expect, serverUrl, shown, startDirectChat, test } from './support/app.ts';
+import { backToList, expect, serverUrl, shown, startDirectChat, test } from './support/app.ts';
+
+/** The controls of the page a screen reader gets no name for (Chromium's accessibility tree). */
+async function unnamedControls(page: Page): Promise<{ count: number; unnamed: string[] }> {
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+  };
+  await cdp.detach();
+  const controls = nodes.filter(
+    (node) =>
+      !node.ignored && ['button', 'textbox', 'searchbox', 'link'].includes(node.role?.value ?? ''),
+  );
+  const unnamed = controls.filter((node) => (node.name?.value ?? '').trim() === '');
+  return { count: controls.length, unnamed: unnamed.map((node) => node.role?.value ?? '') };
+}
 
 test('Chromium reports the app installable: manifest, icons, service worker', async ({
   browserName,
@@ -47,17 +63,9 @@ test('every control has a name, and the composer is reachable and usable by keyb
   await startDirectChat(alice.page, bob.userId);
 
   // What a screen reader gets: Chromium's accessibility tree (Ionic moves labels into shadow DOM).
-  const cdp = await alice.context.newCDPSession(alice.page);
-  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
-    nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
-  };
-  const controls = nodes.filter(
-    (node) =>
-      !node.ignored && ['button', 'textbox', 'searchbox', 'link'].includes(node.role?.value ?? ''),
-  );
-  expect(controls.length).toBeGreaterThanOrEqual(4);
-  const unnamed = controls.filter((node) => (node.name?.value ?? '').trim() === '');
-  expect(unnamed).toEqual([]);
+  const chat = await unnamedControls(alice.page);
+  expect(chat.count).toBeGreaterThanOrEqual(4);
+  expect(chat.unnamed).toEqual([]);
 
   // From the top of the page, Tab reaches the composer; typing and Enter send.
   await alice.page.locator('body').click({ position: { x: 1, y: 1 } });
@@ -74,4 +82,19 @@ test('every control has a name, and the composer is reachable and usable by keyb
   await expect(
     shown(alice.page, 'messages').getByText('sent with the keyboard only'),
   ).toBeVisible();
+
+  // Settings (password change, safety numbers with the QR code open) and finding someone new.
+  await backToList(alice.page);
+  await shown(alice.page, 'open-settings').click();
+  await shown(alice.page, `toggle-qr-${bob.userId}`).click();
+  await expect(shown(alice.page, `safety-qr-${bob.userId}`)).toBeVisible();
+  const settings = await unnamedControls(alice.page);
+  expect(settings.count).toBeGreaterThanOrEqual(6);
+  expect(settings.unnamed).toEqual([]);
+  await alice.page.goBack();
+  await shown(alice.page, 'new-chat').click();
+  await shown(alice.page, 'contact-search').locator('input').fill('somebody_new');
+  await expect(shown(alice.page, 'lookup-none')).toBeVisible();
+  const newChat = await unnamedControls(alice.page);
+  expect(newChat.unnamed).toEqual([]);
 });

@@ -1,4 +1,5 @@
 import type {
+  ChangePasswordRequest,
   KeyBackupRequest,
   KeyBackupResponse,
   LoginRequest,
@@ -7,6 +8,7 @@ import type {
   SessionResponse,
 } from '@anochat/schemas/api/auth';
 import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import type { UserLookupResponse } from '@anochat/schemas/api/users';
 import type { HttpClient } from './http-client.ts';
 
 /** The sync server's HTTP routes (docs/protocol.md), typed by schemas/api. */
@@ -20,6 +22,8 @@ export function createServerApi(http: HttpClient) {
       http.request<KeyBackupResponse>('POST', '/api/auth/key-backup', { body }),
     refresh: (refreshToken: string) =>
       http.request<RefreshResponse>('POST', '/api/auth/refresh', { body: { refreshToken } }),
+    changePassword: (token: string, body: ChangePasswordRequest) =>
+      http.request<void>('POST', '/api/auth/password', { token, body }),
     logout: (token: string, revocation: string) =>
       http.request<void>('POST', '/api/auth/logout', { token, body: { revocation } }),
     listDevices: (token: string) =>
@@ -29,6 +33,8 @@ export function createServerApi(http: HttpClient) {
         token,
         body: { revocation },
       }),
+    findUser: (token: string, username: string) =>
+      http.request<UserLookupResponse>('POST', '/api/users/lookup', { token, body: { username } }),
   };
 }
 

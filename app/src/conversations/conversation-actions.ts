@@ -4,7 +4,7 @@ import type { AppDatabase } from '../database/app-database.ts';
 export class ConversationError extends Error {
   override readonly name = 'ConversationError';
   constructor(
-    readonly code: 'INVALID_USER_ID' | 'SELF' | 'NOT_FOUND' | 'EMPTY_TITLE',
+    readonly code: 'INVALID_USER_ID' | 'SELF' | 'NOT_FOUND' | 'EMPTY_TITLE' | 'NO_KEY',
     message: string,
   ) {
     super(message);
@@ -93,6 +93,28 @@ export function createConversationActions(
       );
       await database.keyEnvelopes.bulkInsert(envelopes);
       return id;
+    },
+
+    /** A group's new title, sealed like the first one so only members read it. Admins only. */
+    async renameGroup(conversationId: string, title: string): Promise<void> {
+      const trimmed = title.trim();
+      if (trimmed === '') throw new ConversationError('EMPTY_TITLE', 'a group needs a title');
+      const conversation = await database.conversations.findOne(conversationId).exec();
+      if (conversation === null || conversation.kind !== 'group') {
+        throw new ConversationError('NOT_FOUND', 'no such group');
+      }
+      const titleCiphertext = await crypto.sealTitle(conversationId, trimmed);
+      if (titleCiphertext === null) {
+        throw new ConversationError('NO_KEY', 'this device has no key for the group yet');
+      }
+      await conversation.incrementalPatch({ titleCiphertext });
+    },
+
+    /** Makes a member an admin or a plain member again. Admins only (the server checks). */
+    async setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
+      const row = await database.members.findOne(memberId(conversationId, userId)).exec();
+      if (row === null || row.removed) throw new ConversationError('NOT_FOUND', 'not a member');
+      if (row.role !== role) await row.incrementalPatch({ role });
     },
 
     async addMember(conversationId: string, userId: string): Promise<void> {

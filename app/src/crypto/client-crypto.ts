@@ -372,6 +372,27 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       };
     },
 
+    /**
+     * A password change: both passwords derive their secrets (the server checks the current one),
+     * and the identity seed and archive key this device holds are sealed again under the new
+     * password's backup key. Nothing else changes: no key, device or message depends on the password.
+     */
+    async passwordChange(currentPassword: string, newPassword: string) {
+      if (account === null) throw new Error('crypto: no account keys (not signed in)');
+      const current = await deriveAccountSecrets(nacl, account.username, currentPassword);
+      const next = await deriveAccountSecrets(nacl, account.username, newPassword);
+      return {
+        authSecret: encodeBase64(current.authSecret),
+        newAuthSecret: encodeBase64(next.authSecret),
+        keyBackup: encodeBase64(
+          sealKeyBackup(nacl, next.backupKey, {
+            identitySeed: account.identitySeed,
+            archiveKey: account.archiveKey,
+          }),
+        ),
+      };
+    },
+
     async adoptDevice(pending: PendingDevice, ids: { userId: string; deviceId: string }) {
       const secrets: DeviceSecrets = {
         device: { ...pending.keys, ...ids },

@@ -133,6 +133,15 @@ export function createSessionService(options: SessionServiceOptions) {
       return adopt(response);
     },
 
+    /**
+     * Changes the password on the server (which checks the current one) with the key backup sealed
+     * again under the new one. This device stays signed in.
+     */
+    async changePassword(input: { currentPassword: string; newPassword: string }) {
+      const body = await options.crypto.passwordChange(input.currentPassword, input.newPassword);
+      await this.authenticated((token) => options.api.changePassword(token, body));
+    },
+
     /** A valid access token, refreshed first when it is about to expire. */
     async accessToken(): Promise<string> {
       const session = current.value ?? (await options.store.read());

@@ -1,4 +1,5 @@
 import type { UserView } from '@anochat/schemas/api/auth';
+import type { PublicProfile } from '@anochat/schemas/api/users';
 import type { Queryable } from '../database/pool.ts';
 
 interface UserRow {
@@ -97,4 +98,19 @@ export async function replaceCredentials(
     credentials.authHash,
     credentials.keyBackup,
   ]);
+}
+
+/** The profile of the user with exactly this name (any case), or null; deleted users are not found. */
+export async function findPublicProfile(
+  db: Queryable,
+  username: string,
+): Promise<PublicProfile | null> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1) AND NOT deleted`,
+    [username],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  const { id, displayName, identityPublicKey } = toUserView(row);
+  return { id, username: row.username, displayName, identityPublicKey };
 }

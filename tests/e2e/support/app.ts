@@ -6,6 +6,7 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test';
+import pg from 'pg';
 
 /** One person in the test: their own browser context (own IndexedDB, own service worker). */
 export interface Person {
@@ -162,4 +163,22 @@ export async function shownTexts(page: Page): Promise<string[]> {
 export async function openConversation(page: Page, conversationId: string): Promise<void> {
   await shown(page, `conversation-${conversationId}`).click();
   await expect(page).toHaveURL(new RegExp(`/chats/${conversationId}$`));
+}
+
+/**
+ * Runs SQL on the sync server's own database: how a test plays a server that lies (the threat
+ * end-to-end encryption and safety numbers exist for).
+ */
+export async function asDishonestServer(sql: string, values: unknown[]): Promise<void> {
+  const url = process.env.ANOCHAT_DATABASE_URL;
+  if (url === undefined) {
+    throw new Error('ANOCHAT_DATABASE_URL is not set: run through playwright.config.ts');
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql, values);
+  } finally {
+    await client.end();
+  }
 }

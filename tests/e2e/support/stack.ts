@@ -8,6 +8,8 @@ const WEB_APP = fileURLToPath(new URL('../../../app/dist', import.meta.url));
 
 export interface RunningStack {
   url: string;
+  /** The sync server's database, for tests that play a dishonest server. */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startStack(): Promise<RunningStack> {
   });
   return {
     url: server.baseUrl,
+    databaseUrl: database.url,
     async stop() {
       await server.stop();
       await crypto.cleanup();

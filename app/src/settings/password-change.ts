@@ -1,0 +1,34 @@
+import { ClientError, describeError } from '../api/api-error.ts';
+
+/** A new password must be at least this long: it alone protects the key backup on the server. */
+export const MIN_PASSWORD_LENGTH = 8;
+
+export interface PasswordChangeInput {
+  currentPassword: string;
+  newPassword: string;
+  confirmation: string;
+}
+
+/** What is wrong with the form before anything is derived or sent, or null when it may go. */
+export function passwordChangeProblem(input: PasswordChangeInput): string | null {
+  if (input.currentPassword === '') return 'Enter your current password.';
+  if (input.newPassword.length < MIN_PASSWORD_LENGTH) {
+    return `The new password is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`;
+  }
+  if (input.newPassword !== input.confirmation) return 'The two new passwords differ.';
+  if (input.newPassword === input.currentPassword) {
+    return 'The new password is the same as the current one.';
+  }
+  return null;
+}
+
+/** The sentence for a refused or failed change; the server's codes, worded for this form. */
+export function describePasswordChangeError(error: unknown): string {
+  if (error instanceof ClientError && error.code === 'INVALID_CREDENTIALS') {
+    return 'Your current password is wrong. Your password was not changed.';
+  }
+  if (error instanceof ClientError && error.code === 'OFFLINE') {
+    return 'You are offline, or the server cannot be reached. Your password was not changed; try again when you are connected.';
+  }
+  return describeError(error);
+}
