@@ -150,9 +150,18 @@ for (const name of ['wasm', 'tweetnacl'] as const) {
       );
       const [lostPhone] = alice.devices;
       assert.ok(lostPhone);
-      revokeDevice(nacl, alice, lostPhone.deviceId);
+      const revokedAt = Date.UTC(2026, 10, 28, 12);
+      revokeDevice(nacl, alice, lostPhone.deviceId, revokedAt);
       assert.equal(
         codeOf(openKeyEnvelope(nacl, from(lostPhone), bobDevice, view(), conversation)),
+        'REVOKED_DEVICE',
+      );
+      // What the lost phone sent before its revocation still opens: history survives.
+      const at = (storedAt: number) => ({ ...conversation, storedAt });
+      const sent = from(lostPhone);
+      assert.equal(codeOf(openKeyEnvelope(nacl, sent, bobDevice, view(), at(revokedAt - 1))), 'ok');
+      assert.equal(
+        codeOf(openKeyEnvelope(nacl, sent, bobDevice, view(), at(revokedAt))),
         'REVOKED_DEVICE',
       );
     });

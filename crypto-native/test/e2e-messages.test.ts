@@ -179,6 +179,20 @@ for (const name of ['wasm', 'tweetnacl'] as const) {
       assert.equal(codeOf(openMessage(nacl, sent.bytes, sent.row, keys, view)), 'REVOKED_DEVICE');
     });
 
+    it('a revoked device’s message opens when the server stored it before the revocation, and only then', () => {
+      const nacl = providers[name];
+      const { alice, bob, sender, send, row, keys } = scene(nacl);
+      const sent = send({ type: 'text', text: 'sent from the phone before it was lost' });
+      const revokedAt = Date.UTC(2026, 10, 28, 12);
+      revokeDevice(nacl, alice, sender.deviceId, revokedAt);
+      const view = membershipView(nacl, [alice, bob], [alice, bob]);
+      const open = (storedAt?: number) =>
+        codeOf(openMessage(nacl, sent.bytes, row(sent.id), keys, view, storedAt));
+      assert.equal(open(revokedAt - 1), 'ok');
+      assert.equal(open(revokedAt), 'REVOKED_DEVICE');
+      assert.equal(open(), 'REVOKED_DEVICE');
+    });
+
     it('a trusted device of a non-member is refused', () => {
       const nacl = providers[name];
       const { alice, bob, conversation, keys } = scene(nacl);

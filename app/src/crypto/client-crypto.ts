@@ -549,15 +549,20 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       return encodeBase64(sealMessage(nacl, { id, conversationKey, payload }, requireSelf()));
     },
 
-    /** Opens a stored message: every check of the e2e module, then the payload. */
+    /**
+     * Opens a stored message: every check of the e2e module, then the payload. The server's
+     * `createdAt` lets a message sent before its device was revoked still open.
+     */
     async open(
-      message: Pick<MessageDoc, 'id' | 'conversationId' | 'senderDeviceId' | 'envelope'>,
+      message: Pick<MessageDoc, 'id' | 'conversationId' | 'senderDeviceId' | 'envelope'> &
+        Partial<Pick<MessageDoc, 'createdAt'>>,
     ): Promise<OpenResult> {
       const bytes = decodeBase64(message.envelope);
       if (bytes === null) return { ok: false, error: { code: 'MALFORMED', message: 'base64' } };
       const keys = await keysOf(message.conversationId);
       const { opening } = await membershipViews(message.conversationId);
-      const opened = openMessage(nacl, bytes, message, keys, opening);
+      const storedAt = message.createdAt === undefined ? undefined : Date.parse(message.createdAt);
+      const opened = openMessage(nacl, bytes, message, keys, opening, storedAt);
       return opened.ok ? { ok: true, message: opened.value } : { ok: false, error: opened.error };
     },
 

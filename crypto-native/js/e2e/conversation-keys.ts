@@ -165,15 +165,23 @@ export function wrapConversationKeyForMembers(
   return envelopes;
 }
 
-/** The sending device of a message or key envelope, if it may send in this conversation. */
+/**
+ * The sending device of a message or key envelope, if it may send in this conversation. A revoked
+ * device is accepted only for what the server stored before the signed revocation time
+ * (`storedAt`, the row's server time in ms): history survives a logout or a lost phone, and the
+ * server (which refuses revoked devices' pushes) would have to backdate a row to pass a forgery
+ * off as old.
+ */
 export function memberSender(
   view: MembershipView,
   senderDeviceId: string,
+  storedAt?: number,
 ): E2eResult<TrustedDevice> {
-  if (view.directory.revoked.has(senderDeviceId)) {
+  const revoked = view.directory.revoked.get(senderDeviceId);
+  if (revoked !== undefined && (storedAt === undefined || storedAt >= revoked.revokedAt)) {
     return fail('REVOKED_DEVICE', `device ${senderDeviceId} was revoked by its user`);
   }
-  const device = view.directory.trusted.get(senderDeviceId);
+  const device = revoked?.device ?? view.directory.trusted.get(senderDeviceId);
   if (device === undefined) {
     return fail('UNTRUSTED_DEVICE', `device ${senderDeviceId} has no valid certificate`);
   }
@@ -193,7 +201,7 @@ export function openKeyEnvelope(
   bytes: Uint8Array,
   self: LocalDevice,
   view: MembershipView,
-  expected: { conversationId: string; epoch: number },
+  expected: { conversationId: string; epoch: number; storedAt?: number },
 ): E2eResult<OpenedKeyEnvelope> {
   const decoded = decodeKeyEnvelope(bytes);
   if (!decoded.ok) return decoded;
@@ -209,7 +217,7 @@ export function openKeyEnvelope(
   if (!view.members.has(self.userId)) {
     return fail('NOT_A_MEMBER', 'this device belongs to a user who is not a member');
   }
-  const sender = memberSender(view, envelope.senderDeviceId);
+  const sender = memberSender(view, envelope.senderDeviceId, expected.storedAt);
   if (!sender.ok) return sender;
   if (
     !nacl.verifyDetached(

@@ -71,10 +71,19 @@ export interface TrustedDevice {
   certifiedAt: number;
 }
 
-/** Trusted devices by id, and the ids of certified devices revoked since (to name the refusal). */
+/** A device its user revoked at `revokedAt` (ms, signed by the identity key). */
+export interface RevokedDevice {
+  device: TrustedDevice;
+  revokedAt: number;
+}
+
+/**
+ * Trusted devices by id, and the certified devices revoked since: what they sent before their
+ * revocation still opens, nothing else (`memberSender`).
+ */
 export interface DeviceDirectory {
   trusted: ReadonlyMap<string, TrustedDevice>;
-  revoked: ReadonlySet<string>;
+  revoked: ReadonlyMap<string, RevokedDevice>;
 }
 
 /** The canonical form of a username inside signed bytes and derivations. */
@@ -310,7 +319,8 @@ function hasWeakBoxKey(nacl: SyncNacl, boxPublicKey: Uint8Array): boolean {
 
 type DeviceStanding =
   | { status: 'trusted'; device: TrustedDevice }
-  | { status: 'revoked' | 'untrusted' };
+  | { status: 'revoked'; device: TrustedDevice; revokedAt: number }
+  | { status: 'untrusted' };
 
 function standingOf(nacl: SyncNacl, user: UserIdentity, device: PublishedDevice): DeviceStanding {
   if (device.userId !== user.userId || device.certificate === null) return { status: 'untrusted' };
@@ -320,16 +330,19 @@ function standingOf(nacl: SyncNacl, user: UserIdentity, device: PublishedDevice)
     signPublicKey: device.signPublicKey,
   });
   if (!certificate.ok || hasWeakBoxKey(nacl, device.boxPublicKey)) return { status: 'untrusted' };
+  const { id, userId, boxPublicKey, signPublicKey } = device;
+  const certifiedAt = certificate.value.createdAt;
+  const trusted = { id, userId, boxPublicKey, signPublicKey, certifiedAt };
   if (device.revocation !== null) {
     const revocation = verifyDeviceRevocation(nacl, user.identityPublicKey, device.revocation, {
       username: user.username,
       signPublicKey: device.signPublicKey,
     });
-    if (revocation.ok) return { status: 'revoked' };
+    if (revocation.ok) {
+      return { status: 'revoked', device: trusted, revokedAt: revocation.value.revokedAt };
+    }
   }
-  const { id, userId, boxPublicKey, signPublicKey } = device;
-  const certifiedAt = certificate.value.createdAt;
-  return { status: 'trusted', device: { id, userId, boxPublicKey, signPublicKey, certifiedAt } };
+  return { status: 'trusted', device: trusted };
 }
 
 /**
@@ -357,12 +370,14 @@ export function buildDeviceDirectory(
   users: readonly { user: UserIdentity; devices: readonly PublishedDevice[] }[],
 ): DeviceDirectory {
   const trusted = new Map<string, TrustedDevice>();
-  const revoked = new Set<string>();
+  const revoked = new Map<string, RevokedDevice>();
   for (const { user, devices } of users) {
     for (const device of devices) {
       const standing = standingOf(nacl, user, device);
       if (standing.status === 'trusted') trusted.set(device.id, standing.device);
-      if (standing.status === 'revoked') revoked.add(device.id);
+      if (standing.status === 'revoked') {
+        revoked.set(device.id, { device: standing.device, revokedAt: standing.revokedAt });
+      }
     }
   }
   return { trusted, revoked };

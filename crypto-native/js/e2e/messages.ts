@@ -68,7 +68,7 @@ export function sealMessage(
 
 /**
  * Opens a stored message after checking, in order: the format, that the sender is a trusted device
- * of a member, the signature over the row's address (`address`: id, conversation, sender device),
+ * of a member (or was, when the server stored the row at `storedAt`, ms), the signature over the row's address (`address`: id, conversation, sender device),
  * that the epoch key is known, decryption, and the payload's schema.
  */
 export function openMessage(
@@ -77,11 +77,12 @@ export function openMessage(
   address: MessageAddress,
   keys: EpochKeys,
   view: MembershipView,
+  storedAt?: number,
 ): E2eResult<OpenedMessage> {
   const decoded = decodeMessageEnvelope(bytes, address);
   if (!decoded.ok) return decoded;
   const envelope = decoded.value;
-  const sender = memberSender(view, envelope.senderDeviceId);
+  const sender = memberSender(view, envelope.senderDeviceId, storedAt);
   if (!sender.ok) return sender;
   if (
     !nacl.verifyDetached(

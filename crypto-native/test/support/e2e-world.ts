@@ -77,13 +77,18 @@ export function addDevice(
 }
 
 /** The user's identity key revokes one of its devices (the server stores the statement). */
-export function revokeDevice(nacl: SyncNacl, user: TestUser, deviceId: string): void {
+export function revokeDevice(
+  nacl: SyncNacl,
+  user: TestUser,
+  deviceId: string,
+  revokedAt = Date.now(),
+): void {
   const published = user.published.find((device) => device.id === deviceId);
   if (published === undefined) throw new Error(`no device ${deviceId}`);
   published.revocation = createDeviceRevocation(nacl, user.identityKeys.secretKey, {
     username: user.identity.username,
     signPublicKey: published.signPublicKey,
-    revokedAt: Date.now(),
+    revokedAt,
   });
 }
 
