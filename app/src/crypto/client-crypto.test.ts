@@ -56,7 +56,11 @@ function person(username: string) {
 type Person = ReturnType<typeof person>;
 
 let serverRev = 100;
-const stored = () => ({ rev: String((serverRev += 1)), epochStartedAt: new Date().toISOString() });
+/** The server's fields of a row it stored: a new revision, and the start of the row's epoch. */
+function stored() {
+  serverRev += 1;
+  return { rev: String(serverRev), epochStartedAt: new Date().toISOString() };
+}
 
 let database: AppDatabase;
 let crypto: ClientCrypto;
