@@ -1,5 +1,5 @@
 import { type EpochState, needsNewEpoch } from '@anochat/crypto-native/e2e';
-import { debounceTime, exhaustMap, merge, type Subscription, startWith } from 'rxjs';
+import { bufferTime, concatMap, filter, map, merge, type Subscription, startWith } from 'rxjs';
 import type { ClientCrypto, EpochStatus } from '../crypto/client-crypto.ts';
 import type { AppDatabase } from '../database/app-database.ts';
 
@@ -129,28 +129,43 @@ export function createEpochRotation(
     );
   }
 
-  async function scheduleAll(): Promise<void> {
+  /** These conversations, or (null) every conversation this user is a member of. */
+  async function scheduleIn(conversationIds: ReadonlySet<string> | null): Promise<void> {
     const self = crypto.device;
     if (self === null) return;
     const memberships = await database.members
       .find({ selector: { userId: self.userId, removed: false } })
       .exec();
-    for (const { conversationId } of memberships) await schedule(conversationId);
+    for (const { conversationId } of memberships) {
+      if (conversationIds === null || conversationIds.has(conversationId)) {
+        await schedule(conversationId);
+      }
+    }
   }
 
   let subscription: Subscription | null = null;
+  const conversationOf = (event: { documentData: unknown }) =>
+    String((event.documentData as { conversationId: string }).conversationId);
 
   return {
     rotateIfDue,
 
-    /** Watches members and devices for removals and revocations (and checks once at start). */
+    /**
+     * Watches removals (members), revocations (devices: any conversation may be touched) and new
+     * epochs (key envelopes), and checks every conversation once at start.
+     */
     start(): void {
-      subscription = merge(database.members.$, database.devices.$, database.keyEnvelopes.$)
+      subscription = merge(
+        merge(database.members.$, database.keyEnvelopes.$).pipe(map(conversationOf)),
+        database.devices.$.pipe(map(() => null)),
+      )
         .pipe(
-          debounceTime(300),
-          startWith(null),
-          exhaustMap(() =>
-            scheduleAll().catch((error: unknown) =>
+          bufferTime(300),
+          filter((events) => events.length > 0),
+          startWith([null]),
+          map((events) => (events.includes(null) ? null : new Set(events as string[]))),
+          concatMap((conversationIds) =>
+            scheduleIn(conversationIds).catch((error: unknown) =>
               console.error('AnoChat: checking epochs failed', error),
             ),
           ),
