@@ -41,8 +41,9 @@ export function rotationDue(facts: EpochFacts): boolean {
 /**
  * How long this device waits before starting a due epoch nobody is sending in (after a removal or
  * a revocation): every member device sees the same event, and all of them rotating at once would be
- * a storm of refused envelopes. The devices take turns in device id order, `stepMs` apart; one
- * that is not among the members' devices goes last.
+ * a storm of refused envelopes. The devices take turns in device id order, `stepMs` apart (a device
+ * whose turn comes finds the epoch already started and does nothing); one that is not among the
+ * members' devices goes last.
  */
 export function rotationDelayMs(
   selfDeviceId: string,
@@ -117,7 +118,10 @@ export function createEpochRotation(
     const self = crypto.device;
     if (self === null) return;
     const { deviceIds } = await crypto.currentMembers(conversationId);
-    const delay = rotationDelayMs(self.deviceId, deviceIds, turnMs);
+    // An admin's device starts the epoch as it removes someone (conversation-actions.ts): the
+    // others give it a turn first. Someone who leaves cannot, and that costs the same one turn.
+    const headStart = state.membershipChanged ? turnMs : 0;
+    const delay = headStart + rotationDelayMs(self.deviceId, deviceIds, turnMs);
     timers.set(
       conversationId,
       setTimeout(() => {
