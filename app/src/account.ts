@@ -4,6 +4,7 @@ import { startMessageProjector } from './chat/message-projector.ts';
 import { startReceipts } from './chat/receipts.ts';
 import { startIdentityKeyWatch } from './contacts/identity-keys.ts';
 import { createConversationActions } from './conversations/conversation-actions.ts';
+import { createEpochRotation } from './conversations/epoch-rotation.ts';
 import { startKeyDistribution } from './conversations/key-distribution.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
 import type { AppDatabase } from './database/app-database.ts';
@@ -47,6 +48,8 @@ export function startAccount(deps: {
   const receipts = startReceipts(database, signedIn.userId);
   const identityKeys = startIdentityKeyWatch(database, signedIn.userId);
   const keys = startKeyDistribution(database, crypto, signedIn.userId);
+  const rotation = createEpochRotation(database, crypto);
+  rotation.start();
   const ephemeral = createEphemeralState(transport, signedIn.userId);
   engine.start();
 
@@ -58,11 +61,12 @@ export function startAccount(deps: {
     receipts,
     ephemeral,
     projectorReady: projector.ready,
-    chat: createChatActions(database, crypto, signedIn.deviceId),
+    chat: createChatActions(database, crypto, signedIn.deviceId, rotation),
     conversations: createConversationActions(database, crypto, signedIn.userId),
     async stop(): Promise<void> {
       ephemeral.stop();
       keys.stop();
+      rotation.stop();
       receipts.stop();
       identityKeys.stop();
       projector.stop();

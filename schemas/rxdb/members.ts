@@ -1,4 +1,4 @@
-import { pairId, rev, uuid } from './common.ts';
+import { nullableIsoTime, pairId, rev, uuid } from './common.ts';
 
 /**
  * Membership of a user in a conversation; id is `<conversationId>|<userId>`. Removal is
@@ -7,7 +7,7 @@ import { pairId, rev, uuid } from './common.ts';
  */
 export const membersSchema = {
   title: 'members',
-  version: 0,
+  version: 1,
   primaryKey: { key: 'id', fields: ['conversationId', 'userId'], separator: '|' },
   type: 'object',
   additionalProperties: false,
@@ -17,6 +17,8 @@ export const membersSchema = {
     userId: uuid,
     role: { type: 'string', enum: ['admin', 'member'] },
     removed: { type: 'boolean' },
+    /** Set by the server: when the member was removed (a removal starts a new epoch). */
+    removedAt: nullableIsoTime,
     rev,
   },
   required: ['id', 'conversationId', 'userId', 'role', 'removed'],

@@ -143,5 +143,12 @@ export const REJECTION_CODES = [
   'WRONG_EPOCH',
   /** A key envelope's row recipient differs from the signed one. */
   'WRONG_RECIPIENT',
+  /**
+   * Key envelopes of an epoch another device started (docs/crypto.md, "Epochs"): all envelopes of
+   * one epoch come from the device whose envelope for it was stored first.
+   */
+  'EPOCH_TAKEN',
+  /** A key envelope starts an epoch that is not one above the conversation's newest epoch. */
+  'EPOCH_NOT_NEXT',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];

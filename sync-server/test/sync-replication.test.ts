@@ -464,7 +464,7 @@ describe('sync push authorization of receipts and key envelopes', () => {
   it('key envelopes come from the signed-in device, go to a current member device, and never change', async () => {
     const [alice, bob, carol] = [await user(), await user(), await user()];
     const group = await createGroup(alice, [bob]);
-    const keyEnvelope = (sender: SyncClient, recipient: SyncClient, epoch = 1) =>
+    const keyEnvelope = (sender: SyncClient, recipient: SyncClient, epoch = 0) =>
       keyEnvelopeDoc(sender, recipient, group, epoch);
     const delivered = keyEnvelope(alice, bob);
     await create(alice, 'keyEnvelopes', [delivered]);
@@ -473,10 +473,10 @@ describe('sync push authorization of receipts and key envelopes', () => {
       [
         'as another device',
         null,
-        { ...keyEnvelope(alice, bob, 2), senderDeviceId: bob.deviceId },
+        { ...keyEnvelope(alice, bob, 1), senderDeviceId: bob.deviceId },
         'WRONG_SENDER',
       ],
-      ['to a device of a non-member', null, keyEnvelope(alice, carol, 2), 'INVALID_REFERENCE'],
+      ['to a device of a non-member', null, keyEnvelope(alice, carol, 1), 'INVALID_REFERENCE'],
       [
         'changing a delivered envelope',
         delivered,
@@ -495,7 +495,7 @@ describe('sync push authorization of receipts and key envelopes', () => {
       cases.map(([, , , code]) => code),
     );
     const fromOutside = await push(carol, 'keyEnvelopes', [
-      { assumedMasterState: null, newDocumentState: keyEnvelope(carol, bob, 3) },
+      { assumedMasterState: null, newDocumentState: keyEnvelope(carol, bob, 1) },
     ]);
     assert.deepEqual(
       fromOutside.rejected.map((r) => r.code),

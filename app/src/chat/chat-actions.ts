@@ -1,4 +1,5 @@
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import type { EpochRotation } from '../conversations/epoch-rotation.ts';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type { AppDatabase } from '../database/app-database.ts';
 
@@ -14,10 +15,21 @@ export class ChatError extends Error {
 
 /**
  * Everything a person does to messages, as local writes: the UI shows them at once (pending) and
- * replication delivers them. Sealing happens here, through crypto/.
+ * replication delivers them. Sealing happens here, through crypto/, after starting a new epoch if
+ * one is due (the message itself is sealed under the current key until the server stores the new
+ * one's envelopes).
  */
-export function createChatActions(database: AppDatabase, crypto: ClientCrypto, deviceId: string) {
+export function createChatActions(
+  database: AppDatabase,
+  crypto: ClientCrypto,
+  deviceId: string,
+  rotation: EpochRotation,
+) {
   async function sealed(conversationId: string, id: string, payload: MessagePayload) {
+    await rotation.rotateIfDue(conversationId).catch((error: unknown) => {
+      // Sending goes on under the current epoch; the next message tries again.
+      console.error('AnoChat: starting a new epoch failed', error);
+    });
     const envelope = await crypto.seal(conversationId, id, payload);
     if (envelope === null) {
       throw new ChatError('NO_KEY', 'the conversation key has not arrived on this device yet');

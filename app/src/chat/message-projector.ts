@@ -3,6 +3,7 @@ import type { RxChangeEvent } from 'rxdb';
 import { bufferTime, concatMap, filter, merge, type Subscription } from 'rxjs';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type { AppDatabase, MessageDoc, MessageViewDoc } from '../database/app-database.ts';
+import { NO_EPOCH } from '../database/local-schemas.ts';
 
 type StoredMessage = MessageDoc & { _deleted?: boolean; _rev?: string };
 
@@ -93,6 +94,7 @@ export function startMessageProjector(
       editedAt: message.editedAt ?? null,
       synced: message.rev !== undefined,
       sourceRev: message._rev ?? '',
+      epoch: NO_EPOCH,
     };
     if (message._deleted === true) {
       // A deleted reaction is a withdrawn reaction: keep its target so the view can skip it.
@@ -117,6 +119,7 @@ export function startMessageProjector(
     return {
       ...base,
       senderUserId: opened.message.senderUserId,
+      epoch: opened.message.epoch,
       ...contentOf(opened.message.payload),
     };
   }

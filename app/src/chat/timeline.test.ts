@@ -24,6 +24,7 @@ function view(id: string, createdAt: string, patch: Partial<MessageViewDoc> = {}
     emoji: null,
     synced: true,
     sourceRev: '1-a',
+    epoch: 0,
     ...patch,
   };
 }

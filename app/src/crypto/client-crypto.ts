@@ -68,6 +68,59 @@ export interface PendingDevice {
 
 export type OpenResult = { ok: true; message: OpenedMessage } | { ok: false; error: E2eFailure };
 
+/**
+ * The epoch keys of one conversation on this device. A key this device made for a new epoch is
+ * `pending` until the server stores its envelope (then `confirmed`): another device may have
+ * started the same epoch first, and only the first one's key is the epoch's (docs/crypto.md,
+ * "Epochs"). A refused one is dropped.
+ */
+interface Keyring {
+  /** Every key messages may be opened with. */
+  keys: Map<number, Uint8Array>;
+  /** Epochs whose key came through the server (an envelope it stored, or the key archive). */
+  confirmed: Set<number>;
+  /** Epochs this device started whose envelopes the server has neither stored nor refused. */
+  pending: Set<number>;
+  /** Epochs this device tried to start and the server refused (another device was first). */
+  refused: Set<number>;
+  /** Epochs this device started, which only it wraps for newcomers. */
+  owned: Set<number>;
+  /** When each epoch began, as the server tells it (ms since 1970). */
+  startedAt: Map<number, number>;
+}
+
+/** Where a conversation's keys stand, for deciding whether to start a new epoch. */
+export interface EpochStatus {
+  /** The epoch new messages are sealed under. */
+  epoch: number;
+  startedAt: number | null;
+  /** A newer epoch this device started waits for the server, or lost and waits for the winner's. */
+  rotating: boolean;
+}
+
+const emptyKeyring = (): Keyring => ({
+  keys: new Map(),
+  confirmed: new Set(),
+  pending: new Set(),
+  refused: new Set(),
+  owned: new Set(),
+  startedAt: new Map(),
+});
+
+const newestOf = (epochs: Iterable<number>): number | null => {
+  let newest: number | null = null;
+  for (const epoch of epochs) if (newest === null || epoch > newest) newest = epoch;
+  return newest;
+};
+
+/**
+ * The epoch to seal under: the newest one the server confirmed; with none, the newest this device
+ * started (a conversation it just made, which no other device can know yet).
+ */
+function sealingEpoch(keyring: Keyring): number | null {
+  return newestOf(keyring.confirmed) ?? newestOf(keyring.pending);
+}
+
 /** WASM results may be views into a reused pool: keep copies of anything kept. */
 const copy = (bytes: Uint8Array) => bytes.slice();
 
@@ -93,8 +146,8 @@ function asPublished(device: DeviceDoc): PublishedDevice | null {
 export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
   let self: LocalDevice | null = null;
   let account: DeviceSecrets | null = null;
-  /** Opened epoch keys by conversation; dropped when its key envelopes or members change. */
-  const epochKeys = new Map<string, Map<number, Uint8Array>>();
+  /** Keyrings by conversation; dropped when its key envelopes, archive or refusals change. */
+  const epochKeys = new Map<string, Keyring>();
   const views = new Map<string, Promise<{ opening: MembershipView; wrapping: MembershipView }>>();
 
   // Trust decisions and opened keys follow the local database: a new identity key, device,
@@ -103,7 +156,7 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
   database.members.$.subscribe((event) =>
     views.delete(String((event.documentData as { conversationId: string }).conversationId)),
   );
-  merge(database.keyEnvelopes.$, database.keyArchive.$).subscribe((event) =>
+  merge(database.keyEnvelopes.$, database.keyArchive.$, database.failures.$).subscribe((event) =>
     epochKeys.delete(String((event.documentData as { conversationId: string }).conversationId)),
   );
 
@@ -224,7 +277,7 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
     return cached;
   }
 
-  async function keysOf(conversationId: string): Promise<Map<number, Uint8Array>> {
+  async function keyringOf(conversationId: string): Promise<Keyring> {
     const known = epochKeys.get(conversationId);
     if (known !== undefined) return known;
     const device = requireSelf();
@@ -232,18 +285,39 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
     const envelopes = await database.keyEnvelopes
       .find({ selector: { conversationId, recipientDeviceId: device.deviceId } })
       .exec();
-    const keys = new Map<number, Uint8Array>();
+    const refusals = await database.failures
+      .findByIds(envelopes.map((row) => `keyEnvelopes/${row.id}`))
+      .exec();
+    const keyring = emptyKeyring();
+    const ownPending = new Map<number, Uint8Array>();
     let complete = true;
     for (const row of envelopes) {
       const bytes = decodeBase64(row.envelope);
       if (bytes === null) continue;
+      const own = row.senderDeviceId === device.deviceId;
+      if (own && refusals.has(`keyEnvelopes/${row.id}`)) {
+        keyring.refused.add(row.epoch);
+        continue;
+      }
       const opened = openKeyEnvelope(nacl, bytes, device, opening, {
         conversationId,
         epoch: row.epoch,
+        // A key wrapped by a device revoked since still opens if its epoch began before that.
+        ...(row.epochStartedAt ? { storedAt: Date.parse(row.epochStartedAt) } : {}),
       });
-      if (opened.ok) keys.set(opened.value.epoch, opened.value.key);
       // The sender may not be known yet (its device or identity key still to be pulled).
-      else complete = false;
+      if (!opened.ok) {
+        complete = false;
+        continue;
+      }
+      if (row.epochStartedAt) keyring.startedAt.set(row.epoch, Date.parse(row.epochStartedAt));
+      if (own && row.rev === undefined) {
+        ownPending.set(row.epoch, opened.value.key);
+        continue;
+      }
+      keyring.keys.set(row.epoch, opened.value.key);
+      keyring.confirmed.add(row.epoch);
+      if (own) keyring.owned.add(row.epoch);
     }
     if (account !== null) {
       const archived = await database.keyArchive
@@ -251,30 +325,38 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         .exec();
       for (const row of archived) {
         const sealed = decodeBase64(row.sealedKey);
-        if (sealed === null || keys.has(row.epoch)) continue;
+        if (sealed === null || keyring.confirmed.has(row.epoch)) continue;
         const opened = openArchiveEntry(nacl, account.archiveKey, sealed, {
           conversationId,
           epoch: row.epoch,
         });
-        if (opened.ok) keys.set(opened.value.epoch, opened.value.key);
+        if (opened.ok) {
+          keyring.keys.set(opened.value.epoch, opened.value.key);
+          keyring.confirmed.add(opened.value.epoch);
+        }
       }
     }
+    // A key of ours that the server has not stored yet gives way to the epoch's confirmed one.
+    for (const [epoch, key] of ownPending) {
+      if (keyring.confirmed.has(epoch)) continue;
+      keyring.keys.set(epoch, key);
+      keyring.pending.add(epoch);
+    }
+    for (const epoch of keyring.confirmed) keyring.refused.delete(epoch);
     // Only a full answer is kept: what did not open yet is tried again on the next call.
-    if (complete && keys.size > 0) epochKeys.set(conversationId, keys);
-    return keys;
+    if (complete && keyring.keys.size > 0) epochKeys.set(conversationId, keyring);
+    return keyring;
   }
 
-  function currentEpoch(keys: Map<number, Uint8Array>): number | null {
-    let newest: number | null = null;
-    for (const epoch of keys.keys()) if (newest === null || epoch > newest) newest = epoch;
-    return newest;
+  async function keysOf(conversationId: string): Promise<Map<number, Uint8Array>> {
+    return (await keyringOf(conversationId)).keys;
   }
 
-  /** The key messages and titles are sealed under: the newest epoch's, or null without one. */
-  async function newestKeyOf(conversationId: string): Promise<ConversationKeyRef | null> {
-    const keys = await keysOf(conversationId);
-    const epoch = currentEpoch(keys);
-    const key = epoch === null ? undefined : keys.get(epoch);
+  /** The key messages and titles are sealed under (`sealingEpoch`), or null without one. */
+  async function sealingKeyOf(conversationId: string): Promise<ConversationKeyRef | null> {
+    const keyring = await keyringOf(conversationId);
+    const epoch = sealingEpoch(keyring);
+    const key = epoch === null ? undefined : keyring.keys.get(epoch);
     return epoch === null || key === undefined ? null : { conversationId, epoch, key };
   }
 
@@ -461,25 +543,57 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
     },
 
     async hasKey(conversationId: string): Promise<boolean> {
-      return currentEpoch(await keysOf(conversationId)) !== null;
+      return sealingEpoch(await keyringOf(conversationId)) !== null;
+    },
+
+    /** The epoch new messages of this conversation are sealed under, or null without a key. */
+    async epochStatus(conversationId: string): Promise<EpochStatus | null> {
+      const keyring = await keyringOf(conversationId);
+      const epoch = sealingEpoch(keyring);
+      if (epoch === null) return null;
+      const attempted = newestOf([...keyring.pending, ...keyring.refused]);
+      return {
+        epoch,
+        startedAt: keyring.startedAt.get(epoch) ?? null,
+        rotating: attempted !== null && attempted > epoch,
+      };
     },
 
     /**
-     * A new epoch key for the conversation, wrapped for this device and every active device of
-     * every current member known here. Returns the key envelope rows to store (and so push).
+     * The current members of the conversation (as this device knows them) and the ids of their
+     * certified, non-revoked devices: whom a new epoch is wrapped for.
+     */
+    async currentMembers(
+      conversationId: string,
+    ): Promise<{ userIds: string[]; deviceIds: string[] }> {
+      const { wrapping } = await membershipViews(conversationId);
+      return {
+        userIds: [...wrapping.members],
+        deviceIds: [...wrapping.directory.trusted.values()]
+          .filter((device) => wrapping.members.has(device.userId))
+          .map((device) => device.id),
+      };
+    },
+
+    /**
+     * A new epoch key for the conversation (the one after every epoch this device has or tried),
+     * wrapped for this device and every certified, non-revoked device of `memberIds` known here.
+     * Returns the key envelope rows to store (and so push). The key seals messages once the server
+     * stores its envelopes, or at once in a conversation that has no key yet.
      */
     async startEpoch(conversationId: string, memberIds: string[]): Promise<KeyEnvelopeDoc[]> {
       const device = requireSelf();
-      const keys = await keysOf(conversationId);
-      const newest = currentEpoch(keys);
+      const keyring = await keyringOf(conversationId);
+      const newest = newestOf([...keyring.keys.keys(), ...keyring.refused]);
       const ref = {
         conversationId,
         epoch: newest === null ? 0 : newest + 1,
         key: copy(newConversationKey(nacl)),
       };
-      keys.set(ref.epoch, ref.key);
+      keyring.keys.set(ref.epoch, ref.key);
+      keyring.pending.add(ref.epoch);
       // Known here before its envelope is stored (a new group's title is sealed first).
-      epochKeys.set(conversationId, keys);
+      epochKeys.set(conversationId, keyring);
       const members = new Set([...memberIds, device.userId]);
       const directory = await deviceDirectory([...members]);
       const recipients = new Map(directory.trusted);
@@ -490,13 +604,13 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
 
     /**
      * Key envelopes still missing for active devices of current members, for every epoch this
-     * device holds (a member added later reads the whole conversation, as the server grants).
-     * `existing` are the envelopes already stored here (sent by this device or addressed to it).
+     * device started (a member added later reads the whole conversation, as the server grants;
+     * the server takes an epoch's envelopes from the device that started it only).
      */
     async missingKeyEnvelopes(conversationId: string): Promise<KeyEnvelopeDoc[]> {
       const device = requireSelf();
-      const keys = await keysOf(conversationId);
-      if (keys.size === 0) return [];
+      const keyring = await keyringOf(conversationId);
+      if (keyring.owned.size === 0) return [];
       const { wrapping } = await membershipViews(conversationId);
       if (!wrapping.members.has(device.userId)) return [];
       const stored = await database.keyEnvelopes.find({ selector: { conversationId } }).exec();
@@ -504,8 +618,9 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       const rows: KeyEnvelopeDoc[] = [];
       for (const recipient of wrapping.directory.trusted.values()) {
         if (!wrapping.members.has(recipient.userId)) continue;
-        for (const [epoch, key] of keys) {
-          if (have.has(`${epoch}|${recipient.id}`)) continue;
+        for (const epoch of keyring.owned) {
+          const key = keyring.keys.get(epoch);
+          if (key === undefined || have.has(`${epoch}|${recipient.id}`)) continue;
           rows.push(envelopeRow({ conversationId, epoch, key }, recipient, wrapping.members));
         }
       }
@@ -513,20 +628,20 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
     },
 
     /**
-     * Archive entries for epoch keys this device holds but this user's archive lacks, so the
+     * Archive entries for epoch keys the server confirmed but this user's archive lacks, so the
      * user's next device reads this conversation without any other device online.
      */
     async missingArchiveEntries(conversationId: string): Promise<KeyArchiveDoc[]> {
       const device = requireSelf();
       if (account === null) return [];
-      const keys = await keysOf(conversationId);
+      const keyring = await keyringOf(conversationId);
       const archived = await database.keyArchive
         .find({ selector: { conversationId, userId: device.userId } })
         .exec();
       const have = new Set(archived.map((row) => row.epoch));
       const archiveKey = account.archiveKey;
-      return [...keys]
-        .filter(([epoch]) => !have.has(epoch))
+      return [...keyring.keys]
+        .filter(([epoch]) => keyring.confirmed.has(epoch) && !have.has(epoch))
         .map(([epoch, key]) => ({
           id: randomId(),
           userId: device.userId,
@@ -538,13 +653,13 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         }));
     },
 
-    /** The base64 envelope of a message under the newest epoch key, or null without a key. */
+    /** The base64 envelope of a message under the sealing epoch's key, or null without a key. */
     async seal(
       conversationId: string,
       id: string,
       payload: MessagePayload,
     ): Promise<string | null> {
-      const conversationKey = await newestKeyOf(conversationId);
+      const conversationKey = await sealingKeyOf(conversationId);
       if (conversationKey === null) return null;
       return encodeBase64(sealMessage(nacl, { id, conversationKey, payload }, requireSelf()));
     },
@@ -568,7 +683,7 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
 
     /** A group title (`sealTitle`) under the newest epoch key, or null without a key. */
     async sealTitle(conversationId: string, title: string): Promise<string | null> {
-      const conversationKey = await newestKeyOf(conversationId);
+      const conversationKey = await sealingKeyOf(conversationId);
       if (conversationKey === null) return null;
       return encodeBase64(sealTitle(nacl, conversationKey, title, requireSelf()));
     },

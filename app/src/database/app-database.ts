@@ -8,12 +8,21 @@ import {
   type RxStorage,
 } from 'rxdb';
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { localChangeWins } from './conflict-handler.ts';
-import { failuresSchema, messageViewsSchema } from './local-schemas.ts';
+import { failuresSchema, messageViewsSchema, NO_EPOCH } from './local-schemas.ts';
 
 addRxPlugin(RxDBLocalDocumentsPlugin);
+addRxPlugin(RxDBMigrationSchemaPlugin);
+
+/**
+ * Version 1 added server times that only the server sets (a member's `removedAt`, a key
+ * envelope's `epochStartedAt`): stored rows stay as they are. A message view gained the epoch it
+ * was sealed under; views made before are counted in no epoch.
+ */
+const keepAsIs = { 1: (doc: unknown) => doc };
 
 type Doc<Schema> = ExtractDocumentTypeFromTypedRxJsonSchema<Schema>;
 export type UserDoc = Doc<typeof RXDB_SCHEMAS.users>;
@@ -66,12 +75,19 @@ export async function openAppDatabase(
       schema: RXDB_SCHEMAS.conversations,
       conflictHandler: localChangeWins('conversations'),
     },
-    members: { schema: RXDB_SCHEMAS.members, conflictHandler: localChangeWins('members') },
+    members: {
+      schema: RXDB_SCHEMAS.members,
+      conflictHandler: localChangeWins('members'),
+      migrationStrategies: keepAsIs,
+    },
     messages: { schema: RXDB_SCHEMAS.messages, conflictHandler: localChangeWins('messages') },
     receipts: { schema: RXDB_SCHEMAS.receipts, conflictHandler: localChangeWins('receipts') },
-    keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes },
+    keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes, migrationStrategies: keepAsIs },
     keyArchive: { schema: RXDB_SCHEMAS.keyArchive },
-    messageViews: { schema: messageViewsSchema },
+    messageViews: {
+      schema: messageViewsSchema,
+      migrationStrategies: { 1: (doc: MessageViewDoc) => ({ ...doc, epoch: NO_EPOCH }) },
+    },
     failures: { schema: failuresSchema },
   });
   return database;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReceiptDoc } from './app-database.ts';
+import type { MemberDoc, ReceiptDoc } from './app-database.ts';
 import { localChangeWins } from './conflict-handler.ts';
 
 const ID = '00000000-0000-4000-8000-0000000000c0|00000000-0000-4000-8000-00000000000b';
@@ -53,5 +53,29 @@ describe('localChangeWins', () => {
       'test',
     );
     expect(resolved).toEqual(master);
+  });
+
+  it('keeps the server’s time of a removal (a field clients do not write)', async () => {
+    const members = localChangeWins<MemberDoc>('members');
+    const member = { ...base, role: 'member' as const, _deleted: false };
+    const resolved = await members.resolve(
+      {
+        realMasterState: {
+          ...member,
+          removed: true,
+          removedAt: '2026-03-01T10:00:00.000Z',
+          rev: '7',
+        },
+        newDocumentState: { ...member, role: 'admin', removed: true, removedAt: null },
+      },
+      'test',
+    );
+    expect(resolved).toEqual({
+      ...member,
+      role: 'admin',
+      removed: true,
+      removedAt: '2026-03-01T10:00:00.000Z',
+      rev: '7',
+    });
   });
 });

@@ -2,7 +2,7 @@ import { type CollectionName, RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
 
 /** Fields the server sets: the server's values are kept when a local change wins. */
-const SERVER_FIELDS = new Set(['rev', 'createdAt', 'editedAt']);
+const SERVER_FIELDS = new Set(['rev', 'createdAt', 'editedAt', 'removedAt']);
 
 /**
  * How this device settles a push the server answered with a conflict. The server reports a

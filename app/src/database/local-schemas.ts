@@ -10,7 +10,7 @@
  */
 export const messageViewsSchema = {
   title: 'messageViews',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   additionalProperties: false,
@@ -38,6 +38,11 @@ export const messageViewsSchema = {
     /** The server has stored it (it came back with a revision). */
     synced: { type: 'boolean' },
     sourceRev: { type: 'string', maxLength: 64 },
+    /**
+     * The epoch the message was sealed under, once opened (NO_EPOCH if deleted or unreadable):
+     * how many messages an epoch key has sealed decides when to start the next one.
+     */
+    epoch: { type: 'integer', minimum: -1, maximum: 2_147_483_647, multipleOf: 1 },
   },
   required: [
     'id',
@@ -55,12 +60,17 @@ export const messageViewsSchema = {
     'emoji',
     'synced',
     'sourceRev',
+    'epoch',
   ],
   indexes: [
     ['conversationId', 'sortKey'],
     ['conversationId', 'newestFirstKey'],
+    ['conversationId', 'epoch'],
   ],
 } as const;
+
+/** A message view's epoch when the message was not opened (deleted, or unreadable here). */
+export const NO_EPOCH = -1;
 
 /** A pushed row the server refused (docs/protocol.md, push `rejected`): shown, never dropped. */
 export const failuresSchema = {

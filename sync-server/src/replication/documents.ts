@@ -68,13 +68,14 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
   members: {
     columns: (a) =>
       `${a}.conversation_id, ${a}.user_id, ${a}.role, ${a}.removed_at IS NOT NULL AS removed,
-       ${a}.rev::text AS rev_text`,
+       ${isoText(`${a}.removed_at`)} AS removed_at, ${a}.rev::text AS rev_text`,
     toDocument: (row) => ({
       id: `${row.conversation_id}|${row.user_id}`,
       conversationId: row.conversation_id as string,
       userId: row.user_id as string,
       role: row.role as string,
       removed: row.removed as boolean,
+      removedAt: (row.removed_at as string | null) ?? null,
       rev: row.rev_text as string,
       _deleted: false,
     }),
@@ -111,7 +112,10 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
   keyEnvelopes: {
     columns: (a) =>
       `${a}.id, ${a}.conversation_id, ${a}.epoch, ${a}.recipient_device_id, ${a}.sender_device_id,
-       ${a}.envelope, ${a}.deleted, ${a}.rev::text AS rev_text`,
+       ${a}.envelope, ${a}.deleted, ${a}.rev::text AS rev_text,
+       (SELECT ${isoText('epoch_row.started_at')} FROM conversation_epochs epoch_row
+         WHERE epoch_row.conversation_id = ${a}.conversation_id AND epoch_row.epoch = ${a}.epoch
+       ) AS epoch_started_at`,
     toDocument: (row) => ({
       id: row.id as string,
       conversationId: row.conversation_id as string,
@@ -119,6 +123,7 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
       recipientDeviceId: row.recipient_device_id as string,
       senderDeviceId: row.sender_device_id as string,
       envelope: (row.envelope as Buffer).toString('base64'),
+      epochStartedAt: (row.epoch_started_at as string | null) ?? null,
       rev: row.rev_text as string,
       _deleted: row.deleted as boolean,
     }),

@@ -1,6 +1,7 @@
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { DOCUMENT_SHAPES } from '../documents.ts';
 import { compare } from './compare.ts';
+import { claimEpochs, epochKeyOf } from './epoch-owners.ts';
 import { settleInsertsOnce } from './insert-once.ts';
 import { ConversationMembers, lockById } from './lookups.ts';
 import {
@@ -19,7 +20,8 @@ const FIELDS = ['conversationId', 'epoch', 'recipientDeviceId', 'senderDeviceId'
 /**
  * Created once, from the signed-in device, to an active device of a current member; never changed.
  * One envelope per (conversation, epoch, recipient). The envelope must pass `checks` (decodes,
- * names the row's fields, signed by this device).
+ * names the row's fields, signed by this device). All envelopes of one epoch come from the device
+ * that started it, and a new epoch is the conversation's next one (epoch-owners.ts).
  */
 export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) => {
   const stored = await lockById(
@@ -40,8 +42,8 @@ export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) =
   });
   const userOfDevice = new Map(devices.map((row) => [row.id, row.user_id]));
 
-  const inserts: WireDocument[] = [];
-  const outcomes = rows.map((row): RowOutcome => {
+  const candidates: WireDocument[] = [];
+  const decided = rows.map((row): RowOutcome => {
     const next = row.newDocumentState;
     const storedRow = stored.get(next.id);
     if (storedRow !== undefined) {
@@ -68,8 +70,26 @@ export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) =
     }
     const refusal = checks.refusalOf(row);
     if (refusal !== undefined) return refusal;
-    inserts.push(next);
+    candidates.push(next);
     return WRITTEN;
+  });
+
+  const epochRefusals = await claimEpochs(
+    db,
+    author.deviceId,
+    candidates.map((next) => ({
+      conversationId: next.conversationId as string,
+      epoch: next.epoch as number,
+    })),
+  );
+  const epochRefusalOf = (next: WireDocument) =>
+    epochRefusals.get(
+      epochKeyOf({ conversationId: next.conversationId as string, epoch: next.epoch as number }),
+    );
+  const inserts = candidates.filter((next) => epochRefusalOf(next) === undefined);
+  const outcomes = decided.map((outcome, index): RowOutcome => {
+    if (outcome !== WRITTEN) return outcome;
+    return epochRefusalOf(rows[index]?.newDocumentState as WireDocument) ?? outcome;
   });
 
   if (inserts.length === 0) return { outcomes, notifications: [] };
