@@ -23,7 +23,13 @@ import {
 } from './support/sync-client.ts';
 import { TEST_JWT_SECRET } from './support/sync-server.ts';
 
-const suite = useSyncServer({ DATABASE_POOL_MAX: '12', SYNC_TEST_PUSH_DELAY_MAX_MS: '0' });
+// Every test registers its own users, more than the default 30 per minute from one address
+// (rate limits have their own suite).
+const suite = useSyncServer({
+  DATABASE_POOL_MAX: '12',
+  SYNC_TEST_PUSH_DELAY_MAX_MS: '0',
+  RATE_LIMIT_PER_IP: '1000',
+});
 const url = () => suite.server.baseUrl;
 const clients: SyncClient[] = [];
 after(() => {
