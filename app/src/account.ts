@@ -48,7 +48,7 @@ export function startAccount(deps: {
   const receipts = startReceipts(database, signedIn.userId);
   const identityKeys = startIdentityKeyWatch(database, signedIn.userId);
   const keys = startKeyDistribution(database, crypto, signedIn.userId);
-  const rotation = createEpochRotation(database, crypto);
+  const rotation = createEpochRotation(database, crypto, { now: () => deps.session.serverNow() });
   rotation.start();
   const ephemeral = createEphemeralState(transport, signedIn.userId);
   engine.start();

@@ -56,7 +56,10 @@ export function rotationDelayMs(
 }
 
 export interface EpochRotationOptions {
-  /** The clock (ms since 1970); tests move it on. */
+  /**
+   * The server's clock as this device knows it (`SessionService.serverNow`): an epoch's start is a
+   * server time. Tests move it on.
+   */
   now?: () => number;
   /** Between the turns of member devices starting an epoch after a removal or revocation. */
   turnMs?: number;

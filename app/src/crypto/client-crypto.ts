@@ -509,13 +509,16 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       );
     },
 
-    /** The revocation of this device, for logging out. */
-    ownRevocation(): string {
-      return this.revocationFor(encodeBase64(requireSelf().sign.publicKey));
+    /** The revocation of this device, for logging out (`revokedAt`: server time, ms). */
+    ownRevocation(revokedAt: number): string {
+      return this.revocationFor(encodeBase64(requireSelf().sign.publicKey), revokedAt);
     },
 
-    /** The identity key's signed statement that the device with this signing key is revoked. */
-    revocationFor(signPublicKey: string): string {
+    /**
+     * The identity key's signed statement that the device with this signing key is revoked from
+     * `revokedAt` (server time, ms: what it sent before then still opens for everyone).
+     */
+    revocationFor(signPublicKey: string, revokedAt: number): string {
       if (account === null) throw new Error('crypto: no account keys (not signed in)');
       const key = decodeBase64(signPublicKey);
       if (key === null) throw new Error('crypto: signPublicKey is not base64');
@@ -524,7 +527,7 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         createDeviceRevocation(nacl, identity.secretKey, {
           username: account.username,
           signPublicKey: key,
-          revokedAt: Date.now(),
+          revokedAt,
         }),
       );
     },

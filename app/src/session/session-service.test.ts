@@ -109,4 +109,24 @@ describe('the session', () => {
     expect(ended).not.toHaveBeenCalled();
     expect(store.value?.refreshToken).toBe('refresh-1');
   });
+
+  it('knows the server clock from the access token, however wrong this device’s clock is', async () => {
+    const tenDays = 10 * 24 * 3600 * 1000;
+    const jwtWith = (claims: object) =>
+      `e30.${btoa(JSON.stringify(claims)).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '')}.sig`;
+    // The server, ten days ahead of this device, issued a token that expires in 900 s.
+    const serverExp = (NOW + tenDays) / 1000 + 900;
+    const skewed = service(
+      memoryStore(
+        session({ accessToken: jwtWith({ exp: serverExp }), accessTokenExpiresAt: NOW + 900_000 }),
+      ),
+      {},
+    );
+    await skewed.restore();
+    expect(skewed.serverNow()).toBe(NOW + tenDays);
+
+    const opaque = service(memoryStore(session({ accessToken: 'not-a-jwt' })), {});
+    await opaque.restore();
+    expect(opaque.serverNow()).toBe(NOW);
+  });
 });

@@ -26,6 +26,23 @@ export interface SessionServiceOptions {
  * Register, log in, keep the access token fresh with refresh-token rotation, and log out. The
  * password never leaves this module: crypto/ derives the auth secret the server receives.
  */
+/**
+ * How far the server's clock is ahead of this device's, from the access token: its `exp` (server
+ * time, seconds) against when this device computed the same expiry (its own clock). 0 when the
+ * token is not a readable JWT. Good to a second or so, which is all its uses need.
+ */
+function serverClockOffsetMs(session: StoredSession): number {
+  try {
+    const payload = session.accessToken.split('.')[1];
+    if (payload === undefined) return 0;
+    const base64 = payload.replaceAll('-', '+').replaceAll('_', '/');
+    const { exp } = JSON.parse(atob(base64)) as { exp?: unknown };
+    return typeof exp === 'number' ? exp * 1000 - session.accessTokenExpiresAt : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function createSessionService(options: SessionServiceOptions) {
   const now = options.now ?? Date.now;
   const current = ref<StoredSession | null>(null);
@@ -142,6 +159,16 @@ export function createSessionService(options: SessionServiceOptions) {
       await this.authenticated((token) => options.api.changePassword(token, body));
     },
 
+    /**
+     * The server's time as this device knows it. What is compared with server times (an epoch's
+     * start, a revocation against messages' createdAt) uses it, so a device whose clock is days
+     * off neither rotates keys on every message nor dates its revocations wrongly.
+     */
+    serverNow(): number {
+      const session = current.value;
+      return now() + (session === null ? 0 : serverClockOffsetMs(session));
+    },
+
     /** A valid access token, refreshed first when it is about to expire. */
     async accessToken(): Promise<string> {
       const session = current.value ?? (await options.store.read());
@@ -167,7 +194,7 @@ export function createSessionService(options: SessionServiceOptions) {
     async logout(): Promise<void> {
       const session = current.value;
       if (session !== null) {
-        const revocation = options.crypto.ownRevocation();
+        const revocation = options.crypto.ownRevocation(this.serverNow());
         await this.authenticated((token) => options.api.logout(token, revocation)).catch(
           () => undefined,
         );
