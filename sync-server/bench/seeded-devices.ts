@@ -1,10 +1,9 @@
 import type { SyncNacl } from '@anochat/crypto-native';
 import {
-  createDeviceCertificate,
   identityKeyPair,
   type LocalDevice,
   newAccountKeys,
-  newDeviceKeys,
+  newCertifiedDevice,
 } from '@anochat/crypto-native/e2e';
 import jwt from 'jsonwebtoken';
 import type pg from 'pg';
@@ -43,13 +42,7 @@ export async function seedCertifiedDevices(
   const accounts = Array.from({ length: count }, (_, i) => {
     const username = `${prefix}_${i}`;
     const identity = identityKeyPair(nacl, newAccountKeys(nacl).identitySeed);
-    const keys = newDeviceKeys(nacl);
-    const certificate = createDeviceCertificate(nacl, identity.secretKey, {
-      username,
-      boxPublicKey: keys.box.publicKey,
-      signPublicKey: keys.sign.publicKey,
-      createdAt: Date.now(),
-    });
+    const { keys, certificate } = newCertifiedDevice(nacl, identity.secretKey, username);
     return { username, identity, keys, certificate };
   });
   const { rows: users } = await pool.query<{ id: string; username: string }>(

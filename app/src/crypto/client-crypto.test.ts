@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createTweetnaclNacl } from '@anochat/crypto-native';
 import {
   buildDeviceDirectory,
-  createDeviceCertificate,
   decodeBase64,
   decodeMessageEnvelope,
   encodeBase64,
   identityKeyPair,
   type LocalDevice,
+  newCertifiedDevice,
   newConversationKey,
-  newDeviceKeys,
   openMessage,
   sealMessage,
   wrapConversationKey,
@@ -30,13 +29,7 @@ const nacl = createTweetnaclNacl();
 function person(username: string) {
   const identitySeed = nacl.randomBytes(32);
   const identity = identityKeyPair(nacl, identitySeed);
-  const keys = newDeviceKeys(nacl);
-  const certificate = createDeviceCertificate(nacl, identity.secretKey, {
-    username,
-    boxPublicKey: keys.box.publicKey,
-    signPublicKey: keys.sign.publicKey,
-    createdAt: Date.now(),
-  });
+  const { keys, certificate } = newCertifiedDevice(nacl, identity.secretKey, username);
   const device: LocalDevice = { userId: randomUUID(), deviceId: randomUUID(), ...keys };
   return {
     username,

@@ -3,7 +3,6 @@ import {
   buildDeviceDirectory,
   bytesToUuid,
   type ConversationKeyRef,
-  createDeviceCertificate,
   createDeviceRevocation,
   type DeviceDirectory,
   type DeviceKeys,
@@ -15,8 +14,8 @@ import {
   type LocalDevice,
   type MembershipView,
   newAccountKeys,
+  newCertifiedDevice,
   newConversationKey,
-  newDeviceKeys,
   type OpenedMessage,
   openArchiveEntry,
   openKeyBackup,
@@ -185,18 +184,12 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
     identitySeed: Uint8Array,
     archiveKey: Uint8Array,
   ): PendingDevice {
-    const fresh = newDeviceKeys(nacl);
+    const identity = identityKeyPair(nacl, identitySeed);
+    const { keys: fresh, certificate } = newCertifiedDevice(nacl, identity.secretKey, username);
     const keys: DeviceKeys = {
       box: { publicKey: copy(fresh.box.publicKey), secretKey: copy(fresh.box.secretKey) },
       sign: { publicKey: copy(fresh.sign.publicKey), secretKey: copy(fresh.sign.secretKey) },
     };
-    const identity = identityKeyPair(nacl, identitySeed);
-    const certificate = createDeviceCertificate(nacl, identity.secretKey, {
-      username,
-      boxPublicKey: keys.box.publicKey,
-      signPublicKey: keys.sign.publicKey,
-      createdAt: Date.now(),
-    });
     return {
       keys,
       username,

@@ -106,6 +106,23 @@ export function newDeviceKeys(nacl: SyncNacl): DeviceKeys {
   return { box: nacl.boxKeyPair(), sign: nacl.signKeyPair() };
 }
 
+/** A new device's keys and their certificate by the user's identity key, made `createdAt` (ms). */
+export function newCertifiedDevice(
+  nacl: SyncNacl,
+  identitySecretKey: Uint8Array,
+  username: string,
+  createdAt = Date.now(),
+): { keys: DeviceKeys; certificate: Uint8Array } {
+  const keys = newDeviceKeys(nacl);
+  const certificate = createDeviceCertificate(nacl, identitySecretKey, {
+    username,
+    boxPublicKey: keys.box.publicKey,
+    signPublicKey: keys.sign.publicKey,
+    createdAt,
+  });
+  return { keys, certificate };
+}
+
 export function deviceCertificateSigningBytes(
   certificate: Omit<DeviceCertificate, 'signature'>,
 ): Uint8Array {

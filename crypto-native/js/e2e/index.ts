@@ -55,6 +55,7 @@ export {
   encodeDeviceRevocation,
   identityKeyPair,
   type LocalDevice,
+  newCertifiedDevice,
   newDeviceKeys,
   type PublishedDevice,
   type TrustedDevice,

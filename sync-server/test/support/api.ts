@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createTweetnaclNacl, type KeyPair } from '@anochat/crypto-native';
 import {
-  createDeviceCertificate,
   createDeviceRevocation,
   type DeviceKeys,
   encodeBase64,
   identityKeyPair,
   newAccountKeys,
-  newDeviceKeys,
+  newCertifiedDevice,
   sealKeyBackup,
 } from '@anochat/crypto-native/e2e';
 import type { NewDevice, RegisterRequest, SessionResponse } from '@anochat/schemas/api/auth';
@@ -85,15 +84,13 @@ const deviceKeysBySignKey = new Map<string, DeviceKeys>();
 
 /** A new device's keys, certified by `identity`; `deviceKeysOf` finds its secret keys later. */
 export function newDevice(identity: TestIdentity, name = 'laptop'): NewDevice {
-  const keys = newDeviceKeys(nacl);
+  const { keys, certificate } = newCertifiedDevice(
+    nacl,
+    identity.keys.secretKey,
+    identity.username,
+  );
   const signPublicKey = encodeBase64(keys.sign.publicKey);
   deviceKeysBySignKey.set(signPublicKey, keys);
-  const certificate = createDeviceCertificate(nacl, identity.keys.secretKey, {
-    username: identity.username,
-    boxPublicKey: keys.box.publicKey,
-    signPublicKey: keys.sign.publicKey,
-    createdAt: Date.now(),
-  });
   return {
     name,
     boxPublicKey: encodeBase64(keys.box.publicKey),

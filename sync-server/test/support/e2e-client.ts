@@ -5,7 +5,6 @@ import { createWasmNacl, type KeyPair } from '@anochat/crypto-native';
 import {
   type Argon2idCost,
   buildDeviceDirectory,
-  createDeviceCertificate,
   type DeviceKeys,
   decodeBase64,
   deriveAccountSecrets,
@@ -16,8 +15,8 @@ import {
   type LocalDevice,
   type MembershipView,
   newAccountKeys,
+  newCertifiedDevice,
   newConversationKey,
-  newDeviceKeys,
   type OpenedMessage,
   openArchiveEntry,
   openKeyBackup,
@@ -109,13 +108,7 @@ function certifiedDevice(
   identityKeys: KeyPair,
   name: string,
 ): { keys: DeviceKeys; body: NewDevice } {
-  const keys = newDeviceKeys(nacl);
-  const certificate = createDeviceCertificate(nacl, identityKeys.secretKey, {
-    username,
-    boxPublicKey: keys.box.publicKey,
-    signPublicKey: keys.sign.publicKey,
-    createdAt: Date.now(),
-  });
+  const { keys, certificate } = newCertifiedDevice(nacl, identityKeys.secretKey, username);
   return {
     keys,
     body: {
