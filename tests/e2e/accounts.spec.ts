@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
+  aliceWritesToBob,
   backToList,
   expect,
   login,
@@ -46,11 +47,7 @@ test.describe('accounts and devices', () => {
     person,
     freshPage,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'Written on the laptop');
-    await openConversation(bob.page, conversationId);
+    const { alice, bob, conversationId } = await aliceWritesToBob(person, 'Written on the laptop');
     await send(bob.page, 'Answered before the phone existed');
     await expect(messageWithText(alice.page, 'Answered before the phone existed')).toBeVisible();
     // Alice's first device goes away: the new one must not need it.
@@ -97,11 +94,10 @@ test.describe('accounts and devices', () => {
   test('changing the password: its errors, then the old password fails and the new one reads the history', async ({
     person,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'Before the new password');
-    await openConversation(bob.page, conversationId);
+    const { alice, bob, conversationId } = await aliceWritesToBob(
+      person,
+      'Before the new password',
+    );
     await send(bob.page, 'Seen before the change');
     await send(bob.page, 'Still readable after it');
     await expect(messageWithText(alice.page, 'Still readable after it')).toBeVisible();

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
+  aliceWritesToBob,
   backToList,
   composer,
   expect,
@@ -8,7 +9,6 @@ import {
   openConversation,
   send,
   shown,
-  startDirectChat,
   test,
 } from './support/app.ts';
 
@@ -22,12 +22,7 @@ test.describe('chat features', () => {
   test('reply, edit, react, delete for everyone, typing, presence, drafts and search', async ({
     person,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'Dinner at eight?');
-    await openConversation(bob.page, conversationId);
-    await expect(messageWithText(bob.page, 'Dinner at eight?')).toBeVisible();
+    const { alice, bob, conversationId } = await aliceWritesToBob(person, 'Dinner at eight?');
 
     // Presence is announced when a contact's first connection comes up or the last one goes (the
     // server keeps no state to ask for): Bob closes the app, Alice sees when he was last seen; he

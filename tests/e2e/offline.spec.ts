@@ -1,12 +1,11 @@
 import type { Page } from '@playwright/test';
 import {
+  aliceWritesToBob,
   expect,
   messageWithText,
-  openConversation,
   send,
   shown,
   shownTexts,
-  startDirectChat,
   test,
 } from './support/app.ts';
 
@@ -21,12 +20,7 @@ test.describe('offline first', () => {
   test('B is offline while A sends 20; back online, B has all 20 once, in order', async ({
     person,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'before the tunnel');
-    await openConversation(bob.page, conversationId);
-    await expect(messageWithText(bob.page, 'before the tunnel')).toBeVisible();
+    const { alice, bob } = await aliceWritesToBob(person, 'before the tunnel');
 
     await bob.context.setOffline(true);
     await expect(shown(bob.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
@@ -51,12 +45,7 @@ test.describe('offline first', () => {
   test('A sends 5 offline, reloads while still offline, goes online: 5 delivered once, in order', async ({
     person,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'hello from the platform');
-    await openConversation(bob.page, conversationId);
-    await expect(messageWithText(bob.page, 'hello from the platform')).toBeVisible();
+    const { alice, bob } = await aliceWritesToBob(person, 'hello from the platform');
     await waitForOfflineShell(alice.page);
 
     await alice.context.setOffline(true);

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
+  aliceWritesToBob,
   asDishonestServer,
   backToList,
   expect,
   messageWithText,
-  openConversation,
   send,
   shown,
-  startDirectChat,
   test,
 } from './support/app.ts';
 
@@ -15,11 +14,10 @@ test.describe('safety numbers', () => {
   test('a QR code of the number, and a notice in the chat and the safety view when the server swaps a key', async ({
     person,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'Shall we compare numbers?');
-    await openConversation(bob.page, conversationId);
+    const { alice, bob, conversationId } = await aliceWritesToBob(
+      person,
+      'Shall we compare numbers?',
+    );
     await send(bob.page, 'Sure');
     await expect(messageWithText(alice.page, 'Sure')).toBeVisible();
     await expect(shown(alice.page, 'identity-changed')).toHaveCount(0);

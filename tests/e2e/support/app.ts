@@ -166,6 +166,23 @@ export async function openConversation(page: Page, conversationId: string): Prom
 }
 
 /**
+ * Alice and Bob, newly registered: Alice opens a direct chat with `firstMessage`, and Bob opens the
+ * conversation and sees it (so both are live in it).
+ */
+export async function aliceWritesToBob(
+  person: (name: string) => Promise<Person>,
+  firstMessage: string,
+): Promise<{ alice: Person; bob: Person; conversationId: string }> {
+  const alice = await person('Alice');
+  const bob = await person('Bob');
+  const conversationId = await startDirectChat(alice.page, bob.userId);
+  await send(alice.page, firstMessage);
+  await openConversation(bob.page, conversationId);
+  await expect(messageWithText(bob.page, firstMessage)).toBeVisible();
+  return { alice, bob, conversationId };
+}
+
+/**
  * Runs SQL on the sync server's own database: how a test plays a server that lies (the threat
  * end-to-end encryption and safety numbers exist for).
  */
