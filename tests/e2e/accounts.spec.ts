@@ -136,9 +136,11 @@ test.describe('accounts and devices', () => {
     await expect(shown(alice.page, 'login-error')).toHaveText('Wrong username or password.');
     await login(alice.page, { username: alice.username, password: newPassword });
     await expect(alice.page).toHaveURL(/\/chats$/);
-    // The key archive, opened through the new password's backup, holds the conversation's keys.
-    // (What the logged-out device signed no longer opens by design: docs/crypto.md, revocation.)
+    // The key archive, opened through the new password's backup, holds the conversation's keys;
+    // what the logged-out (so revoked) device sent before its revocation still opens, on both sides.
     await openConversation(alice.page, conversationId);
+    await expect(messageWithText(alice.page, 'Before the new password')).toBeVisible();
+    await expect(messageWithText(bob.page, 'Before the new password')).toBeVisible();
     await expect(messageWithText(alice.page, 'Seen before the change')).toBeVisible();
     await expect(messageWithText(alice.page, 'Still readable after it')).toBeVisible();
     await send(alice.page, 'Back with the new password');
