@@ -15,7 +15,10 @@ import {
 } from './support/app.ts';
 
 test.describe('accounts and devices', () => {
-  test('a wrong password and a taken username each say so', async ({ person, freshPage }) => {
+  test('a wrong password, a too short new password and a taken username each say so', async ({
+    person,
+    freshPage,
+  }) => {
     const alice = await person('Alice');
     const { page } = await freshPage();
 
@@ -25,6 +28,11 @@ test.describe('accounts and devices', () => {
 
     await shown(page, 'mode-register').click();
     await shown(page, 'username').locator('input').fill(alice.username.toUpperCase());
+    await shown(page, 'password').locator('input').fill('seven c');
+    await shown(page, 'submit').click();
+    await expect(shown(page, 'login-error')).toHaveText(
+      'The password is too short: use at least 8 characters.',
+    );
     await shown(page, 'password').locator('input').fill('another password');
     await shown(page, 'submit').click();
     await expect(shown(page, 'login-error')).toHaveText(
@@ -114,7 +122,7 @@ test.describe('accounts and devices', () => {
     const newPassword = `${alice.password}-renewed`;
     await fill(alice.password, 'short');
     await expect(form.getByTestId('password-error')).toHaveText(
-      'The new password is too short: use at least 8 characters.',
+      'The password is too short: use at least 8 characters.',
     );
     await fill(alice.password, newPassword, `${newPassword}!`);
     await expect(form.getByTestId('password-error')).toHaveText('The two new passwords differ.');

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientError } from '../api/api-error.ts';
-import {
-  describePasswordChangeError,
-  MIN_PASSWORD_LENGTH,
-  passwordChangeProblem,
-} from './password-change.ts';
+import { MIN_PASSWORD_LENGTH } from '../session/password-policy.ts';
+import { describePasswordChangeError, passwordChangeProblem } from './password-change.ts';
 
 const valid = {
   currentPassword: 'old secret words',
@@ -27,7 +24,7 @@ describe('changing the password', () => {
     );
     const short = 'x'.repeat(MIN_PASSWORD_LENGTH - 1);
     expect(passwordChangeProblem({ ...valid, newPassword: short, confirmation: short })).toBe(
-      'The new password is too short: use at least 8 characters.',
+      'The password is too short: use at least 8 characters.',
     );
     expect(passwordChangeProblem({ ...valid, confirmation: 'new secret word' })).toBe(
       'The two new passwords differ.',

@@ -1,7 +1,5 @@
 import { ClientError, describeError } from '../api/api-error.ts';
-
-/** A new password must be at least this long: it alone protects the key backup on the server. */
-export const MIN_PASSWORD_LENGTH = 8;
+import { newPasswordProblem } from '../session/password-policy.ts';
 
 export interface PasswordChangeInput {
   currentPassword: string;
@@ -12,9 +10,8 @@ export interface PasswordChangeInput {
 /** What is wrong with the form before anything is derived or sent, or null when it may go. */
 export function passwordChangeProblem(input: PasswordChangeInput): string | null {
   if (input.currentPassword === '') return 'Enter your current password.';
-  if (input.newPassword.length < MIN_PASSWORD_LENGTH) {
-    return `The new password is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`;
-  }
+  const weak = newPasswordProblem(input.newPassword);
+  if (weak !== null) return weak;
   if (input.newPassword !== input.confirmation) return 'The two new passwords differ.';
   if (input.newPassword === input.currentPassword) {
     return 'The new password is the same as the current one.';
