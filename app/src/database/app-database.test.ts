@@ -1,6 +1,12 @@
+// @vitest-environment node
+// Node, not happy-dom: RxDB elects the tab that runs a schema migration over a BroadcastChannel, an
+// election that completes in Node (and in browsers) but not under happy-dom.
+import { RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
+import { createRxDatabase } from 'rxdb';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppDatabase, openAppDatabase } from './app-database.ts';
+import { messageViewsSchema, NO_EPOCH } from './local-schemas.ts';
 
 let database: AppDatabase | undefined;
 afterEach(async () => {
@@ -17,6 +23,8 @@ async function open(): Promise<AppDatabase> {
 }
 
 const CONVERSATION = '00000000-0000-4000-8000-0000000000c0';
+const USER = '00000000-0000-4000-8000-0000000000b0';
+const DEVICE = '00000000-0000-4000-8000-0000000000d0';
 
 describe('the local database', () => {
   it('stores a message that matches the server’s schema', async () => {
@@ -61,5 +69,84 @@ describe('the local database', () => {
       .findOne('messages/00000000-0000-4000-8000-000000000001')
       .exec();
     expect(failure?.code).toBe('NOT_MEMBER');
+  });
+});
+
+/** A schema as it was before `fields` were added (version 0): the shape an older app stored. */
+function asVersionZero<Schema extends { properties: object; required: readonly string[] }>(
+  schema: Schema,
+  fields: string[],
+  indexes?: string[][],
+) {
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties).filter(([name]) => !fields.includes(name)),
+  );
+  const required = schema.required.filter((name) => !fields.includes(name));
+  return { ...schema, version: 0, properties, required, ...(indexes ? { indexes } : {}) };
+}
+
+describe('upgrading the local database', () => {
+  it('keeps what an older app stored, with the fields added since at their defaults', async () => {
+    const name = `upgrade${Math.random().toString(16).slice(2)}`;
+    const storage = getRxStorageDexie();
+    const older = await createRxDatabase({ name, storage, multiInstance: false });
+    const stored = await older.addCollections({
+      members: { schema: asVersionZero(RXDB_SCHEMAS.members, ['removedAt']) },
+      keyEnvelopes: { schema: asVersionZero(RXDB_SCHEMAS.keyEnvelopes, ['epochStartedAt']) },
+      messageViews: {
+        schema: asVersionZero(
+          messageViewsSchema,
+          ['epoch'],
+          [
+            ['conversationId', 'sortKey'],
+            ['conversationId', 'newestFirstKey'],
+          ],
+        ),
+      },
+    });
+    const member = {
+      id: `${CONVERSATION}|${USER}`,
+      conversationId: CONVERSATION,
+      userId: USER,
+      role: 'admin',
+      removed: false,
+    };
+    const keyEnvelope = {
+      id: '00000000-0000-4000-8000-0000000000e1',
+      conversationId: CONVERSATION,
+      epoch: 0,
+      recipientDeviceId: DEVICE,
+      senderDeviceId: DEVICE,
+      envelope: 'AAEC',
+    };
+    const view = {
+      id: '00000000-0000-4000-8000-000000000001',
+      conversationId: CONVERSATION,
+      senderUserId: USER,
+      senderDeviceId: DEVICE,
+      sortKey: '2026-01-01T10:00:00.000Z|1',
+      newestFirstKey: 'x',
+      createdAt: '2026-01-01T10:00:00.000Z',
+      editedAt: null,
+      kind: 'text',
+      text: 'written before the upgrade',
+      replyTo: null,
+      target: null,
+      emoji: null,
+      synced: true,
+      sourceRev: '7',
+    };
+    await stored.members.insert(member);
+    await stored.keyEnvelopes.insert(keyEnvelope);
+    await stored.messageViews.insert(view);
+    await older.close();
+
+    database = await openAppDatabase({ name, storage });
+    expect((await database.members.findOne(member.id).exec())?.toJSON()).toMatchObject(member);
+    expect((await database.keyEnvelopes.findOne(keyEnvelope.id).exec())?.toJSON()).toMatchObject(
+      keyEnvelope,
+    );
+    const migrated = (await database.messageViews.findOne(view.id).exec())?.toJSON();
+    expect(migrated).toMatchObject({ ...view, epoch: NO_EPOCH });
   });
 });
