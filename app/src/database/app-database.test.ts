@@ -1,6 +1,6 @@
 // @vitest-environment node
 // Node, not happy-dom: RxDB elects the tab that runs a schema migration over a BroadcastChannel, an
-// election that completes in Node (and in browsers) but not under happy-dom.
+// election that completes in Node but never under happy-dom.
 import { RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
 import { createRxDatabase } from 'rxdb';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
