@@ -294,6 +294,22 @@ describe('fan-out across two instances through Redis', () => {
     assert.equal(erin.seen.presence.filter((e) => e.userId === erin.userId).length, 0);
   });
 
+  it('presence: a device that connects learns which of its contacts are online now, on any instance', async () => {
+    const hana = await on(a);
+    const ivan = await on(b);
+    const stranger = await on(b);
+    await createGroup(hana, [ivan]);
+    await settle();
+    // Hana opens the app again: the socket knows nothing yet, and nobody's presence changes.
+    const reopened = await connectSocket(a.baseUrl, { token: hana.token });
+    sockets.push(reopened);
+    const seen = observe(reopened);
+    await eventually(() => seen.presence.length > 0);
+    await settle();
+    assert.deepEqual(seen.presence, [{ userId: ivan.userId, online: true }]);
+    assert.ok(stranger.socket.connected);
+  });
+
   it('revoking a device on A disconnects its socket on B', async () => {
     const gina = await on(b);
     const disconnected = new Promise<string>((resolve, reject) => {

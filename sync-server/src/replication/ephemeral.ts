@@ -100,11 +100,14 @@ export function createEphemeral(options: {
       const mine = local.get(userId) ?? new Set<string>();
       local.set(userId, mine);
       mine.add(socket.id);
-      // Online, then (on disconnect) offline, in that order for this socket.
+      // Online, then (on disconnect) offline, in that order for this socket. The device also
+      // learns which of its contacts are online now: later changes come as they happen.
       const joined = presence
         .add(userId, socket.id)
         .then(async (first) => {
           if (first) await announce({ userId, online: true });
+          const online = await presence.onlineAmong(await contactsOf(userId));
+          for (const contact of online) socket.emit('presence', { userId: contact, online: true });
         })
         .catch((error: unknown) => logger.warn({ err: error }, 'presence online failed'));
       track(joined);

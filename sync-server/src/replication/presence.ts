@@ -9,6 +9,8 @@ export interface PresenceStore {
   add(userId: string, connectionId: string): Promise<boolean>;
   /** Forgets a connection; true when the user has none left (they just went offline). */
   remove(userId: string, connectionId: string): Promise<boolean>;
+  /** Those of `userIds` with at least one live connection. */
+  onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
   /** Re-asserts this process's live connections (userId -> connection ids) before they expire. */
   refresh(connections: ReadonlyMap<string, ReadonlySet<string>>): Promise<void>;
   /** How often `refresh` should run, in ms (0: never needed). */
@@ -34,6 +36,9 @@ export function createMemoryPresence(): PresenceStore {
       online.delete(userId);
       return true;
     },
+    async onlineAmong(userIds) {
+      return new Set(userIds.filter((userId) => (online.get(userId)?.size ?? 0) > 0));
+    },
     async refresh() {},
   };
 }
@@ -53,6 +58,9 @@ const REMOVE_SCRIPT = `${NOW}
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])`;
+
+const COUNT_SCRIPT = `${NOW}
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
 
 const REFRESH_SCRIPT = `${NOW}
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
@@ -85,6 +93,12 @@ export function createRedisPresence(
         arguments: [connectionId],
       });
       return Number(count) === 0;
+    },
+    async onlineAmong(userIds) {
+      const counts = await Promise.all(
+        userIds.map((userId) => client.eval(COUNT_SCRIPT, { keys: [key(userId)] })),
+      );
+      return new Set(userIds.filter((_, index) => Number(counts[index]) > 0));
     },
     async refresh(connections) {
       await Promise.all(
