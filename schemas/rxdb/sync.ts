@@ -86,6 +86,13 @@ export interface PushResponse {
   /** The real master states of rows whose assumedMasterState was stale. */
   conflicts: WireDocument[];
   rejected: RejectedRow[];
+  /**
+   * Rows this push wrote, with the fields the server set and that differ from the pushed state
+   * (`rev`, `createdAt`, `editedAt`, `epochStartedAt`), by id: the pushed state plus these is the
+   * master state. A client takes it as such, because a pull answered while the push was in flight
+   * may have carried that state before the client knew its own write had gone through.
+   */
+  stored: (Record<string, unknown> & { id: string })[];
 }
 
 /** Server -> client. `resync` asks the client to pull that collection from its checkpoint. */

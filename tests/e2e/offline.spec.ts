@@ -67,6 +67,8 @@ test.describe('offline first', () => {
 
     await alice.context.setOffline(false);
     await expect.poll(() => shownTexts(bob.page)).toEqual(['hello from the platform', ...texts]);
+    // The reloaded page learns on connecting that Bob is online (his presence did not change).
+    await expect(shown(alice.page, 'chat-subtitle')).toHaveText('online');
     for (const text of texts) {
       await expect(messageWithText(alice.page, text)).toHaveAttribute(
         'data-status',

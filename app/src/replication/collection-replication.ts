@@ -105,7 +105,7 @@ export function replicateCollection(
               });
               const error = refusal(answer);
               if (error) throw new SyncRefusedError(error.code, error.message);
-              const { conflicts, rejected } = answer as PushResponse;
+              const { conflicts, rejected, stored = [] } = answer as PushResponse;
               if (rejected.length > 0) await options.onRejected(collectionName, rejected, states);
               const settled = new Set([
                 ...rejected.map((row) => row.id),
@@ -113,7 +113,15 @@ export function replicateCollection(
               ]);
               const accepted = states.filter((doc) => !settled.has(doc.id));
               if (accepted.length > 0) await options.onAccepted(collectionName, accepted);
-              return conflicts as never[];
+              // What the server set on the rows it wrote (rev, createdAt): handed to RxDB as their
+              // master state, because a pull that carried it while this push was in flight was
+              // set aside by RxDB (the rows were still local writes then) and never comes again.
+              const byId = new Map(states.map((doc) => [doc.id, doc]));
+              const masters = stored.flatMap((fields) => {
+                const pushed = byId.get(fields.id);
+                return pushed === undefined ? [] : [{ ...pushed, ...fields }];
+              });
+              return [...conflicts, ...masters] as never[];
             },
           },
         }

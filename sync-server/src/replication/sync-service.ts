@@ -11,6 +11,7 @@ import {
   type EnvelopeChecks,
   type SignatureVerifier,
 } from './push/signature-checks.ts';
+import { serverSetFields } from './push/stored-fields.ts';
 import type { Author } from './push/types.ts';
 import { type ParsedPull, SyncError } from './validation.ts';
 
@@ -73,13 +74,18 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       const xid = active[0]?.xid;
       if (xid === undefined) throw signedOut();
       const outcome = await decidePush(client, author, request, rowByRow, logger, checks);
+      const stored = await serverSetFields(client, request.collection, outcome.written);
       if (outcome.notifications.length > 0 && options.testPushDelayMaxMs > 0) {
         await client.query('SELECT pg_sleep($1)', [
           (Math.random() * options.testPushDelayMaxMs) / 1000,
         ]);
       }
       await client.query('COMMIT');
-      return { ...outcome, xid };
+      return {
+        response: { ...outcome.response, stored },
+        notifications: outcome.notifications,
+        xid,
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -125,6 +125,14 @@ export async function push(
   return answer;
 }
 
+/** The push went through: no conflict, no row refused (`stored` holds what the server set). */
+export function assertAccepted(answer: PushResponse): void {
+  assert.deepEqual(
+    { conflicts: answer.conflicts, rejected: answer.rejected },
+    { conflicts: [], rejected: [] },
+  );
+}
+
 /** Pushes new rows (no assumed master state) and asserts none was refused or in conflict. */
 export async function create(
   client: SyncClient,
@@ -136,7 +144,7 @@ export async function create(
     collection,
     documents.map((newDocumentState) => ({ assumedMasterState: null, newDocumentState })),
   );
-  assert.deepEqual(answer, { conflicts: [], rejected: [] });
+  assertAccepted(answer);
 }
 
 /** Random bytes in base64: an opaque value (a title) or an envelope the server must refuse. */

@@ -1,4 +1,4 @@
-import type { PushRequest, PushResponse, RejectedRow } from '@anochat/schemas/rxdb/sync';
+import type { PushRequest, PushResponse, PushRow, RejectedRow } from '@anochat/schemas/rxdb/sync';
 import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { PUSH_HANDLERS } from './handlers.ts';
@@ -27,8 +27,10 @@ export class RowByRowNeeded extends Error {
 const MAX_ROUNDS = 5;
 
 export interface PushOutcome {
-  response: PushResponse;
+  response: Omit<PushResponse, 'stored'>;
   notifications: Notification[];
+  /** The rows this push wrote. */
+  written: PushRow[];
 }
 
 /**
@@ -75,7 +77,9 @@ export async function decidePush(
   }
   const conflicts: PushResponse['conflicts'] = [];
   const rejected: RejectedRow[] = [];
+  const written: PushRow[] = [];
   outcomes.forEach((outcome, index) => {
+    if (outcome?.kind === 'written') written.push(request.rows[index] as PushRow);
     if (outcome?.kind === 'conflict') conflicts.push(outcome.master);
     if (outcome?.kind === 'rejected') {
       rejected.push({
@@ -85,7 +89,7 @@ export async function decidePush(
       });
     }
   });
-  return { response: { conflicts, rejected }, notifications };
+  return { response: { conflicts, rejected }, notifications, written };
 }
 
 async function eachAlone(
