@@ -87,9 +87,8 @@ export interface PushResponse {
   conflicts: WireDocument[];
   rejected: RejectedRow[];
   /**
-   * Rows this push wrote, with the fields the server set and that differ from the pushed state
-   * (`rev`, `createdAt`, `editedAt`, `epochStartedAt`), by id: the pushed state plus these is the
-   * master state. A client takes it as such, because a pull answered while the push was in flight
+   * Messages this push wrote, with the fields the server set and that differ from the pushed state
+   * (`rev`, `createdAt`, `editedAt`), by id: the pushed state plus these is the master state. A client takes it as such, because a pull answered while the push was in flight
    * may have carried that state before the client knew its own write had gone through.
    */
   stored: (Record<string, unknown> & { id: string })[];

@@ -74,7 +74,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       const xid = active[0]?.xid;
       if (xid === undefined) throw signedOut();
       const outcome = await decidePush(client, author, request, rowByRow, logger, checks);
-      const stored = await serverSetFields(client, request.collection, outcome.written);
       if (outcome.notifications.length > 0 && options.testPushDelayMaxMs > 0) {
         await client.query('SELECT pg_sleep($1)', [
           (Math.random() * options.testPushDelayMaxMs) / 1000,
@@ -82,7 +81,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       }
       await client.query('COMMIT');
       return {
-        response: { ...outcome.response, stored },
+        response: { ...outcome.response, stored: serverSetFields(request, outcome.stored) },
         notifications: outcome.notifications,
         xid,
       };

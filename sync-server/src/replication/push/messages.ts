@@ -75,13 +75,14 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
   });
 
   const written = new Set<string>();
+  const writtenDocuments: WireDocument[] = [];
   if (inserts.length > 0) {
-    const { rows: inserted } = await db.query<{ id: string }>({
+    const { rows: inserted } = await db.query<Record<string, unknown> & { id: string }>({
       name: 'push-insert-messages',
       text: `INSERT INTO messages (id, conversation_id, sender_device_id, envelope, deleted)
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bytea[], $5::boolean[])
               ORDER BY 1
-             ON CONFLICT (id) DO NOTHING RETURNING id`,
+             ON CONFLICT (id) DO NOTHING RETURNING ${DOCUMENT_SHAPES.messages.columns('messages')}`,
       values: [
         inserts.map((next) => next.id),
         inserts.map((next) => next.conversationId),
@@ -90,16 +91,20 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
         inserts.map((next) => next._deleted),
       ],
     });
-    for (const row of inserted) written.add(row.id);
+    for (const row of inserted) {
+      written.add(row.id);
+      writtenDocuments.push(toDocument(row));
+    }
   }
   if (updates.length > 0) {
-    await db.query({
+    const { rows: updated } = await db.query<Record<string, unknown>>({
       name: 'push-update-messages',
       text: `UPDATE messages m
                 SET envelope = u.envelope, deleted = u.deleted,
                     edited_at = CASE WHEN u.deleted THEN m.edited_at ELSE now() END
                FROM unnest($1::uuid[], $2::bytea[], $3::boolean[]) AS u (id, envelope, deleted)
-              WHERE m.id = u.id`,
+              WHERE m.id = u.id
+          RETURNING ${DOCUMENT_SHAPES.messages.columns('m')}`,
       values: [
         updates.map((next) => next.id),
         updates.map((next) => (next._deleted ? ZERO_BYTE : fromBase64(next.envelope))),
@@ -107,6 +112,7 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
       ],
     });
     for (const next of updates) written.add(next.id);
+    for (const row of updated) writtenDocuments.push(toDocument(row));
   }
   // An insert that found the id taken lost a race with another push of it: decide it again.
   const final = outcomes.map((outcome, index) =>
@@ -119,6 +125,7 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
     .map((row) => conversationOf(row.newDocumentState));
   return {
     outcomes: final,
+    stored: writtenDocuments,
     notifications:
       touched.length === 0
         ? []

@@ -1,4 +1,9 @@
-import type { PushRequest, PushResponse, PushRow, RejectedRow } from '@anochat/schemas/rxdb/sync';
+import type {
+  PushRequest,
+  PushResponse,
+  RejectedRow,
+  WireDocument,
+} from '@anochat/schemas/rxdb/sync';
 import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { PUSH_HANDLERS } from './handlers.ts';
@@ -29,8 +34,8 @@ const MAX_ROUNDS = 5;
 export interface PushOutcome {
   response: Omit<PushResponse, 'stored'>;
   notifications: Notification[];
-  /** The rows this push wrote. */
-  written: PushRow[];
+  /** The stored documents of the rows written, where the handler returns them. */
+  stored: WireDocument[];
 }
 
 /**
@@ -51,6 +56,7 @@ export async function decidePush(
   const handler = PUSH_HANDLERS[request.collection];
   const outcomes: (RowOutcome | undefined)[] = request.rows.map(() => undefined);
   const notifications: Notification[] = [];
+  const stored: WireDocument[] = [];
   for (let round = 1; outcomes.includes(undefined); round += 1) {
     if (round > MAX_ROUNDS) throw new Error('push rows kept losing insert races');
     const ids = new Set<string>();
@@ -74,12 +80,11 @@ export async function decidePush(
       if (outcome.kind !== 'retry') outcomes[indexes[position] as number] = outcome;
     });
     notifications.push(...decided.notifications);
+    stored.push(...(decided.stored ?? []));
   }
   const conflicts: PushResponse['conflicts'] = [];
   const rejected: RejectedRow[] = [];
-  const written: PushRow[] = [];
   outcomes.forEach((outcome, index) => {
-    if (outcome?.kind === 'written') written.push(request.rows[index] as PushRow);
     if (outcome?.kind === 'conflict') conflicts.push(outcome.master);
     if (outcome?.kind === 'rejected') {
       rejected.push({
@@ -89,7 +94,7 @@ export async function decidePush(
       });
     }
   });
-  return { response: { conflicts, rejected }, notifications, written };
+  return { response: { conflicts, rejected }, notifications, stored };
 }
 
 async function eachAlone(
@@ -103,6 +108,7 @@ async function eachAlone(
 ) {
   const outcomes: RowOutcome[] = [];
   const notifications: Notification[] = [];
+  const stored: WireDocument[] = [];
   for (const index of indexes) {
     await db.query('SAVEPOINT push_row');
     try {
@@ -115,6 +121,7 @@ async function eachAlone(
       await db.query('RELEASE SAVEPOINT push_row');
       outcomes.push(decided.outcomes[0] as RowOutcome);
       notifications.push(...decided.notifications);
+      stored.push(...(decided.stored ?? []));
     } catch (error) {
       if (!isRowError(error)) throw error;
       await db.query('ROLLBACK TO SAVEPOINT push_row');
@@ -125,5 +132,5 @@ async function eachAlone(
       outcomes.push(reject('INVALID_ROW', 'the row breaks a constraint'));
     }
   }
-  return { outcomes, notifications };
+  return { outcomes, notifications, stored };
 }

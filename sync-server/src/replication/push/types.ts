@@ -31,6 +31,8 @@ export interface BatchResult {
   /** One per row, in the order of the rows. */
   outcomes: RowOutcome[];
   notifications: Notification[];
+  /** The stored documents of written rows, where the write returns them (server-set fields). */
+  stored?: WireDocument[];
 }
 
 /**
