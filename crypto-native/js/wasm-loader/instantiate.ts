@@ -3,7 +3,7 @@
  * compiled by scripts/build-wasm.sh. Browser-safe: no Node imports; node.ts reads the file in Node.
  *
  * The module is standalone (no emscripten JS glue). Its only import is
- * `env.anochat_fill_random(ptr, len)`, served here by crypto.getRandomValues().
+ * `env.anochat_fill_random(ptr, len)`, served here by crypto.getRandomValues() (pooled).
  *
  * Pointers and sizes are plain numbers (wasm32, memory capped at 2 GiB, so always non-negative).
  * `memory.buffer` is replaced whenever the memory grows (inside malloc, pwhash or secretstream):
@@ -313,7 +313,7 @@ void listIsComplete;
 /** crypto.getRandomValues() fills at most 65536 bytes per call. */
 const RANDOM_SLICE_BYTES = 65536;
 
-interface RandomSource {
+export interface RandomSource {
   getRandomValues(array: Uint8Array): unknown;
 }
 
@@ -325,6 +325,35 @@ function secureRandomSource(): RandomSource {
     );
   }
   return candidate as RandomSource;
+}
+
+/** Randomness drawn ahead, in one getRandomValues call per this many bytes. */
+const RANDOM_POOL_BYTES = 4096;
+
+/**
+ * Fills buffers from a pool refilled in 4 KiB draws: getRandomValues costs microseconds per call,
+ * a sixth of sealing a short message (its 24-byte nonce) when called for each. Every byte is
+ * handed out once and wiped from the pool; requests larger than a quarter pool go straight to the
+ * source.
+ */
+export function pooledRandomFill(source: RandomSource): (target: Uint8Array) => void {
+  const pool = new Uint8Array(RANDOM_POOL_BYTES);
+  let used = RANDOM_POOL_BYTES;
+  return (target) => {
+    if (target.length > RANDOM_POOL_BYTES / 4) {
+      for (let offset = 0; offset < target.length; offset += RANDOM_SLICE_BYTES) {
+        source.getRandomValues(target.subarray(offset, offset + RANDOM_SLICE_BYTES));
+      }
+      return;
+    }
+    if (used + target.length > RANDOM_POOL_BYTES) {
+      source.getRandomValues(pool);
+      used = 0;
+    }
+    target.set(pool.subarray(used, used + target.length));
+    pool.fill(0, used, used + target.length);
+    used += target.length;
+  };
 }
 
 /** Reads a NUL-terminated UTF-8 string from the module's memory. */
@@ -341,7 +370,7 @@ export function readCString(memory: WebAssembly.Memory, pointer: Pointer): strin
  * when any of that fails.
  */
 export async function instantiateNaclWasm(bytes: BufferSource): Promise<NaclWasm> {
-  const random = secureRandomSource();
+  const fillRandom = pooledRandomFill(secureRandomSource());
   // The memory is the module's own export, known only after instantiation.
   let memory: WebAssembly.Memory | undefined;
 
@@ -356,9 +385,7 @@ export async function instantiateNaclWasm(bytes: BufferSource): Promise<NaclWasm
         const heap = new Uint8Array(memory.buffer);
         if (end > heap.length)
           throw new RangeError('anochat-nacl.wasm: random buffer out of bounds');
-        for (let offset = start; offset < end; offset += RANDOM_SLICE_BYTES) {
-          random.getRandomValues(heap.subarray(offset, Math.min(end, offset + RANDOM_SLICE_BYTES)));
-        }
+        fillRandom(heap.subarray(start, end));
       },
     },
   } satisfies WebAssembly.Imports;
