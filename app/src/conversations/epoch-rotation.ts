@@ -80,7 +80,8 @@ export function createEpochRotation(
   const turnMs = options.turnMs ?? 20_000;
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  async function factsOf(conversationId: string): Promise<EpochFacts | null> {
+  /** What is known of the conversation's epoch, and its current members (whom it is wrapped for). */
+  async function factsOf(conversationId: string) {
     const status = await crypto.epochStatus(conversationId);
     if (status === null) return null;
     const members = await database.members.find({ selector: { conversationId } }).exec();
@@ -88,7 +89,7 @@ export function createEpochRotation(
     const devices = await database.devices
       .find({ selector: { userId: { $in: current.userIds } } })
       .exec();
-    return {
+    const facts: EpochFacts = {
       status,
       messagesInEpoch: await database.messageViews
         .count({ selector: { conversationId, epoch: status.epoch } })
@@ -97,13 +98,14 @@ export function createEpochRotation(
       revocations: devices.map((row) => row.revokedAt),
       now: now(),
     };
+    return { facts, current };
   }
 
   /** Starts the next epoch if one is due; true if it did. */
   async function rotateIfDue(conversationId: string): Promise<boolean> {
-    const facts = await factsOf(conversationId);
-    if (facts === null || !rotationDue(facts)) return false;
-    const { userIds } = await crypto.currentMembers(conversationId);
+    const known = await factsOf(conversationId);
+    if (known === null || !rotationDue(known.facts)) return false;
+    const { userIds } = known.current;
     const self = crypto.device;
     if (self === null || !userIds.includes(self.userId)) return false;
     const envelopes = await crypto.startEpoch(conversationId, userIds);
@@ -114,13 +116,13 @@ export function createEpochRotation(
   /** After a removal or revocation: this device's turn, unless another device was quicker. */
   async function schedule(conversationId: string): Promise<void> {
     if (timers.has(conversationId)) return;
-    const facts = await factsOf(conversationId);
-    if (facts === null || !rotationDue(facts)) return;
-    const state = epochStateOf(facts);
+    const known = await factsOf(conversationId);
+    if (known === null || !rotationDue(known.facts)) return;
+    const state = epochStateOf(known.facts);
     if (!state.membershipChanged && !state.deviceRevoked) return;
     const self = crypto.device;
     if (self === null) return;
-    const { deviceIds } = await crypto.currentMembers(conversationId);
+    const { deviceIds } = known.current;
     // An admin's device starts the epoch as it removes someone (conversation-actions.ts): the
     // others give it a turn first. Someone who leaves cannot, and that costs the same one turn.
     const headStart = state.membershipChanged ? turnMs : 0;

@@ -292,18 +292,19 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         keyring.refused.add(row.epoch);
         continue;
       }
+      const startedAt = row.epochStartedAt ? Date.parse(row.epochStartedAt) : undefined;
       const opened = openKeyEnvelope(nacl, bytes, device, opening, {
         conversationId,
         epoch: row.epoch,
         // A key wrapped by a device revoked since still opens if its epoch began before that.
-        ...(row.epochStartedAt ? { storedAt: Date.parse(row.epochStartedAt) } : {}),
+        ...(startedAt === undefined ? {} : { storedAt: startedAt }),
       });
       // The sender may not be known yet (its device or identity key still to be pulled).
       if (!opened.ok) {
         complete = false;
         continue;
       }
-      if (row.epochStartedAt) keyring.startedAt.set(row.epoch, Date.parse(row.epochStartedAt));
+      if (startedAt !== undefined) keyring.startedAt.set(row.epoch, startedAt);
       if (own && row.rev === undefined) {
         ownPending.set(row.epoch, opened.value.key);
         continue;
