@@ -1,7 +1,7 @@
-import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openAppDatabase } from '../database/app-database.ts';
+import type { AppDatabase } from '../database/app-database.ts';
+import { openTestDatabase } from '../database/test-database.ts';
 import { acceptIdentityKey, changedIdentityKeys$, startIdentityKeyWatch } from './identity-keys.ts';
 
 const SELF = '00000000-0000-4000-8000-00000000000a';
@@ -17,10 +17,7 @@ afterEach(async () => {
 });
 
 async function open(): Promise<AppDatabase> {
-  database = await openAppDatabase({
-    name: `test${Math.random().toString(16).slice(2)}`,
-    storage: getRxStorageDexie(),
-  });
+  database = await openTestDatabase();
   watch = startIdentityKeyWatch(database, SELF);
   return database;
 }

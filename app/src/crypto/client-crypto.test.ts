@@ -15,7 +15,8 @@ import {
 } from '@anochat/crypto-native/e2e';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppDatabase, openAppDatabase } from '../database/app-database.ts';
+import type { AppDatabase } from '../database/app-database.ts';
+import { openTestDatabase } from '../database/test-database.ts';
 import { type ClientCrypto, createClientCrypto } from './client-crypto.ts';
 
 /**
@@ -152,10 +153,7 @@ async function sealedBy(key?: Uint8Array) {
 }
 
 beforeEach(async () => {
-  database = await openAppDatabase({
-    name: `keyring${randomUUID().slice(0, 8)}`,
-    storage: getRxStorageMemory(),
-  });
+  database = await openTestDatabase(getRxStorageMemory());
   for (const user of [alice, bob, carol]) await publish(user);
   await database.conversations.insert({
     id: group,

@@ -7,6 +7,7 @@ import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppDatabase, openAppDatabase } from './app-database.ts';
 import { messageViewsSchema, NO_EPOCH } from './local-schemas.ts';
+import { openTestDatabase } from './test-database.ts';
 
 let database: AppDatabase | undefined;
 afterEach(async () => {
@@ -15,10 +16,7 @@ afterEach(async () => {
 });
 
 async function open(): Promise<AppDatabase> {
-  database = await openAppDatabase({
-    name: `test${Math.random().toString(16).slice(2)}`,
-    storage: getRxStorageDexie(),
-  });
+  database = await openTestDatabase();
   return database;
 }
 
