@@ -89,8 +89,7 @@ export function createEphemeral(options: {
     return rows.map((row) => row.user_id);
   }
 
-  async function announce(event: PresenceEvent): Promise<void> {
-    const contacts = await contactsOf(event.userId);
+  function announce(event: PresenceEvent, contacts: readonly string[]): void {
     if (contacts.length > 0) io.to(contacts.map(userRoom)).emit('presence', event);
   }
 
@@ -105,8 +104,9 @@ export function createEphemeral(options: {
       const joined = presence
         .add(userId, socket.id)
         .then(async (first) => {
-          if (first) await announce({ userId, online: true });
-          const online = await presence.onlineAmong(await contactsOf(userId));
+          const contacts = await contactsOf(userId);
+          if (first) announce({ userId, online: true }, contacts);
+          const online = await presence.onlineAmong(contacts);
           for (const contact of online) socket.emit('presence', { userId: contact, online: true });
         })
         .catch((error: unknown) => logger.warn({ err: error }, 'presence online failed'));
@@ -118,7 +118,12 @@ export function createEphemeral(options: {
           .then(() => presence.remove(userId, socket.id))
           .then(async (last) => {
             if (last) {
-              await announce({ userId, online: false, lastSeen: new Date().toISOString() });
+              const offline = {
+                userId,
+                online: false,
+                lastSeen: new Date().toISOString(),
+              } as const;
+              announce(offline, await contactsOf(userId));
             }
           })
           .catch((error: unknown) => logger.warn({ err: error }, 'presence offline failed'));
