@@ -111,6 +111,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     logger,
     verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
+    resyncRepeatMs: config.sync.resyncRepeatMs,
   });
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({

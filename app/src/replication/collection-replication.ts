@@ -11,6 +11,7 @@ import {
 } from '@anochat/schemas/rxdb/sync';
 import type { RxCollection } from 'rxdb';
 import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
+import { createResyncGuard } from './resync-guard.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { type LocalPushRow, toPushRow, toWireDocument } from './wire.ts';
 
@@ -53,7 +54,8 @@ export interface CollectionReplicationOptions {
 /**
  * RxDB replication of one collection over the shared socket (docs/protocol.md): `pull` from the
  * checkpoint, `push` with conflicts handed back to RxDB and refused rows reported, and the
- * server's live `stream` (documents, or `'RESYNC'`). Errors (a dropped connection, a timeout) make RxDB retry
+ * server's live `stream` (documents, or `'RESYNC'`, each followed by a pull even where RxDB would
+ * drop it: resync-guard.ts). Errors (a dropped connection, a timeout) make RxDB retry
  * the same batch; nothing is lost because nothing is removed from the outbox before the server
  * acknowledged it.
  */
@@ -62,7 +64,11 @@ export function replicateCollection(
 ): RxReplicationState<unknown, Checkpoint> {
   const { collectionName, transport } = options;
   const writable = !READ_ONLY_COLLECTIONS.includes(collectionName);
-  return replicateRxCollection<unknown, Checkpoint>({
+  const resyncs = createResyncGuard({
+    server$: transport.stream$(collectionName),
+    connected$: transport.connected$,
+  });
+  const replication = replicateRxCollection<unknown, Checkpoint>({
     collection: options.collection,
     replicationIdentifier: `${options.identifier}/${collectionName}`,
     live: true,
@@ -71,8 +77,9 @@ export function replicateCollection(
     autoStart: true,
     pull: {
       batchSize: SYNC_LIMITS.maxPullBatchSize,
-      stream$: transport.stream$(collectionName) as never,
+      stream$: resyncs.stream$ as never,
       handler: async (checkpoint, batchSize) => {
+        resyncs.pullStarted();
         const answer = await transport.request<PullResponse | SyncErrorAck>('pull', {
           collection: collectionName,
           checkpoint: checkpoint ?? null,
@@ -127,4 +134,7 @@ export function replicateCollection(
         }
       : {}),
   });
+  resyncs.follow(replication.active$);
+  replication.onCancel.push(() => resyncs.stop());
+  return replication;
 }

@@ -47,6 +47,11 @@ const environment = z.object({
   SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
+  /**
+   * First wait before RESYNC is sent again to a device that did not pull after one (it doubles up
+   * to 30 s). 0 turns the repeat off: only for tests of the client's own recovery.
+   */
+  SYNC_RESYNC_REPEAT_MS: integer(0, 60_000).default(2_000),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
   REDIS_URL: z
     .string()
@@ -81,7 +86,7 @@ export interface Config {
   };
   refreshTokenTtlDays: number;
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
-  sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
+  sync: { maxPayloadBytes: number; testPushDelayMaxMs: number; resyncRepeatMs: number };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
   logLevel: (typeof LOG_LEVELS)[number];
@@ -141,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
+      resyncRepeatMs: e.SYNC_RESYNC_REPEAT_MS,
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     logLevel: e.LOG_LEVEL,
