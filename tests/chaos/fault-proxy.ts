@@ -65,6 +65,8 @@ export interface FaultProxy {
   /** No network: connections are refused and open ones reset, until online(). */
   offline(): void;
   online(): void;
+  /** Back to a perfect link: online, nothing armed (connections already blackholed stay dead). */
+  heal(): void;
   /** Test hook: called with every WebSocket frame's first characters; return true to cut there. */
   cutWhen(predicate: ((direction: 'up' | 'down', text: string) => boolean) | null): void;
   readonly faults: Record<FaultKind, number>;
@@ -320,6 +322,14 @@ export async function startFaultProxy(options: {
     },
     cutWhen(predicate) {
       cutPredicate = predicate;
+    },
+    heal() {
+      link = { ...PERFECT_LINK };
+      isOffline = false;
+      blackholeUntil = 0;
+      armedCut = null;
+      armedLostAnswer = false;
+      cutPredicate = null;
     },
     async close() {
       for (const pipe of [...pipes]) destroyPipe(pipe, 'end');
