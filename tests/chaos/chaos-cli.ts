@@ -50,7 +50,12 @@ function summary(result: RunResult): string {
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${kind} ${count}`)
     .join(', ');
-  return `seed ${result.seed} [${result.profile}] ${result.clients} clients, ${f.messages} messages, faults: ${faults || 'none'}; settled in ${(result.settledInMs / 1000).toFixed(1)} s; ${problems.length === 0 ? 'OK' : `FAILED: ${problems.join(', ')}`}`;
+  const sorted = [...f.latencies].sort((a, b) => a - b);
+  const latency =
+    sorted.length === 0
+      ? ''
+      : `; latency p50 ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, p99 ${percentile(sorted, 99)} ms`;
+  return `seed ${result.seed} [${result.profile}] ${result.clients} clients, ${f.messages} messages, faults: ${faults || 'none'}; settled in ${(result.settledInMs / 1000).toFixed(1)} s; ${problems.length === 0 ? 'OK' : `FAILED: ${problems.join(', ')}`}${latency}`;
 }
 
 function details(result: RunResult) {

@@ -31,6 +31,8 @@ export interface ClientSnapshot {
   readable: [string, number][];
   /** The connection banner's state. */
   status: string;
+  /** How often the sync connection came and went, and how long it was down in all. */
+  link: { connects: number; disconnects: number; connectErrors: number; downMs: number };
   /** Warnings the app logged since the last snapshot (sync errors and the like). */
   warnings: string[];
 }

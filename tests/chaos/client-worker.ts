@@ -31,6 +31,14 @@ function post(message: WorkerMessage) {
   port?.postMessage(message);
 }
 
+const trace = process.env.CHAOS_TRACE === '1';
+function traceLine(line: string) {
+  if (trace)
+    process.stdout.write(
+      `${new Date().toISOString().slice(11, 23)} client ${setup.index} ${line}\n`,
+    );
+}
+
 const warnings: string[] = [];
 console.warn = (...args: unknown[]) => {
   if (warnings.length < 200) warnings.push(args.map(String).join(' ').slice(0, 300));
@@ -83,6 +91,7 @@ database.messageViews.$.subscribe((event) => {
   const view = event.documentData as { kind?: string };
   if (view.kind === 'text' && !readable.has(event.documentId)) {
     readable.set(event.documentId, Date.now());
+    traceLine(`readable ${(view as { text?: string }).text}`);
   }
 });
 
@@ -94,6 +103,31 @@ const account = startAccount({
   serverUrl: setup.serverUrl,
   onUnauthorized: () => post({ kind: 'signed-out', reason: 'sync refused the device' }),
 });
+
+// The connection's history: how often it came and went, and for how long it was down.
+const link = { connects: 0, disconnects: 0, connectErrors: 0, downSince: Date.now(), downMs: 0 };
+account.transport.socket.on('connect', () => {
+  link.connects += 1;
+  link.downMs += Date.now() - link.downSince;
+  traceLine(`connect (down ${Date.now() - link.downSince} ms)`);
+});
+account.transport.socket.on('disconnect', (reason) => {
+  link.disconnects += 1;
+  link.downSince = Date.now();
+  traceLine(`disconnect: ${reason}`);
+});
+account.transport.socket.on('connect_error', (error) => {
+  link.connectErrors += 1;
+  traceLine(`connect_error: ${error.message}`);
+});
+account.transport.socket.on(
+  'stream',
+  (event: { collection: string; resync?: boolean; documents?: unknown[] }) => {
+    traceLine(
+      `stream ${event.collection} ${event.resync ? 'RESYNC' : `${event.documents?.length} documents`}`,
+    );
+  },
+);
 
 async function snapshot(): Promise<ClientSnapshot> {
   const [messages, views, failures, status] = await Promise.all([
@@ -124,6 +158,12 @@ async function snapshot(): Promise<ClientSnapshot> {
     stored: [...stored],
     readable: [...readable],
     status,
+    link: {
+      connects: link.connects,
+      disconnects: link.disconnects,
+      connectErrors: link.connectErrors,
+      downMs: link.downMs + (account.transport.socket.connected ? 0 : Date.now() - link.downSince),
+    },
     warnings: warnings.splice(0),
   };
 }
@@ -141,6 +181,7 @@ async function handle(request: ClientRequest): Promise<unknown> {
     case 'send': {
       const at = Date.now();
       const id = await account.chat.send(request.conversationId, request.text);
+      traceLine(`sent ${request.text} as ${id}`);
       return { id, at };
     }
     case 'snapshot':

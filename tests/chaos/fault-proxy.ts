@@ -70,6 +70,8 @@ export interface FaultProxy {
   /** Test hook: called with every WebSocket frame's first characters; return true to cut there. */
   cutWhen(predicate: ((direction: 'up' | 'down', text: string) => boolean) | null): void;
   readonly faults: Record<FaultKind, number>;
+  /** WebSocket frames delivered, by direction and what they carry (`up 42 push`, `down 2 ping`...). */
+  readonly census: Map<string, number>;
   readonly connections: number;
   close(): Promise<void>;
 }
@@ -120,6 +122,12 @@ export async function startFaultProxy(options: {
   let armedCut: Direction | 'any' | null = null;
   let armedLostAnswer = false;
   let cutPredicate: ((direction: Direction, text: string) => boolean) | null = null;
+  const census = new Map<string, number>();
+  const count = (direction: Direction, text: string) => {
+    const event = /^4[23]\d*\["([A-Za-z]+)"/.exec(text)?.[1] ?? '';
+    const label = `${direction} ${text.startsWith('43') ? '43 ack' : `${text.slice(0, 2)} ${event}`}`;
+    census.set(label, (census.get(label) ?? 0) + 1);
+  };
 
   function delayOf(): number {
     const jitter = link.jitterMs === 0 ? 0 : prng.between(-link.jitterMs, link.jitterMs);
@@ -156,6 +164,7 @@ export async function startFaultProxy(options: {
     }
     if (unit.kind === 'frame') {
       const text = unit.peek(48);
+      count(leg.direction, text);
       if (leg.direction === 'up') {
         const push = /^42(\d+)\["push"/.exec(text);
         if (push?.[1] !== undefined) pipe.pushAckIds.add(push[1]);
@@ -283,6 +292,7 @@ export async function startFaultProxy(options: {
     port: address.port,
     url: `http://127.0.0.1:${address.port}`,
     faults,
+    census,
     get connections() {
       return pipes.size;
     },

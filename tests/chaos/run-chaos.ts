@@ -310,6 +310,18 @@ export async function runChaos(
       verdict = await judge();
     }
     const settledInMs = Date.now() - healed;
+    if (process.env.CHAOS_TRACE === '1') {
+      const census = new Map<string, number>();
+      for (const proxy of proxies) {
+        for (const [label, n] of proxy.census) census.set(label, (census.get(label) ?? 0) + n);
+      }
+      log(
+        `frames: ${[...census]
+          .sort((a, b) => b[1] - a[1])
+          .map(([label, n]) => `${label}: ${n}`)
+          .join(', ')}`,
+      );
+    }
     for (const proxy of proxies) {
       for (const [kind, count] of Object.entries(proxy.faults)) {
         faults[kind] = (faults[kind] ?? 0) + count;

@@ -7,8 +7,11 @@ import { filter, merge, type Observable, Subject, type Subscription } from 'rxjs
  * (replication-protocol/downstream.js, `addNewTask`); both wait there while a push runs, so on a
  * slow link it happens often, and the server keeps the collection out of live mode until the pull
  * it asked for arrives. So a RESYNC stays owed until a pull starts after it, and each time the
- * replication falls idle with one owed, it is asked again. Every (re)connection asks for one too:
- * whatever was streamed on the old connection and lost with it is pulled again.
+ * replication falls idle with one owed, it is asked again. Every (re)connection gets a pull too
+ * (whatever was streamed on the old connection and lost with it is pulled again): the server's
+ * RESYNC of a new connection usually brings it; if no pull has started `reconnectGraceMs` after
+ * connecting, the guard asks for one itself (asking at once would pull everything twice per
+ * reconnect, on links where each frame counts).
  */
 export interface ResyncGuard<Event> {
   /** The server's stream with the RESYNCs this guard adds: RxDB's `stream$`. */
@@ -25,11 +28,15 @@ export function createResyncGuard<Event>(options: {
   server$: Observable<Event | 'RESYNC'>;
   /** true on each (re)connection. */
   connected$: Observable<boolean>;
+  reconnectGraceMs?: number;
 }): ResyncGuard<Event> {
+  const reconnectGraceMs = options.reconnectGraceMs ?? 3_000;
   const asked = new Subject<'RESYNC'>();
   const subscriptions: Subscription[] = [];
   let owed = false;
   let reaskScheduled = false;
+  let pulledSinceConnect = true;
+  let graceTimer: ReturnType<typeof setTimeout> | null = null;
 
   function ask(): void {
     owed = true;
@@ -44,7 +51,12 @@ export function createResyncGuard<Event>(options: {
   );
   subscriptions.push(
     options.connected$.pipe(filter(Boolean)).subscribe(() => {
-      ask();
+      pulledSinceConnect = false;
+      if (graceTimer !== null) clearTimeout(graceTimer);
+      graceTimer = setTimeout(() => {
+        graceTimer = null;
+        if (!pulledSinceConnect) ask();
+      }, reconnectGraceMs);
     }),
   );
 
@@ -53,6 +65,7 @@ export function createResyncGuard<Event>(options: {
 
     pullStarted() {
       owed = false;
+      pulledSinceConnect = true;
     },
 
     follow(active$) {
@@ -70,6 +83,7 @@ export function createResyncGuard<Event>(options: {
     },
 
     stop() {
+      if (graceTimer !== null) clearTimeout(graceTimer);
       for (const subscription of subscriptions) subscription.unsubscribe();
       asked.complete();
     },

@@ -27,6 +27,8 @@ import type { PullResult } from './sync-service.ts';
  *   this instance at once (batched on their positions); a device stays pending until the horizon
  *   of a query has passed its newest notice, so commits held back by older open transactions are
  *   streamed as soon as they become visible.
+ * - A new connection gets RESYNC for `messages` first, and for the other collections once messages
+ *   were pulled (or after DEFERRED_RESYNC_MS).
  * - A collection is out of live mode from a RESYNC until the pull it asks for. A RESYNC can be lost
  *   on the device (RxDB 17.6 drops one queued behind a documents event), so while a collection is
  *   not live and no pull of it is running, the RESYNC is sent again: first after `resyncRepeatMs`,
@@ -83,6 +85,9 @@ interface Device {
   subscriber: StreamSubscriber;
   states: Map<CollectionName, CollectionState>;
   attached: boolean;
+  /** Collections whose connection RESYNC waits until messages were pulled (or a moment). */
+  deferred: CollectionName[];
+  deferTimer: NodeJS.Timeout | null;
 }
 
 interface CollectionRunner {
@@ -114,6 +119,13 @@ export interface LiveStreamOptions {
 export const RESYNC_REPEAT_MAX_MS = 30_000;
 /** How often the watchdog looks (it serves waits of at least this much). */
 const WATCHDOG_TICK_MS = 500;
+/**
+ * A new connection pulls messages first: on a link that drops often, every frame before the
+ * messages arrive is one more chance to lose the connection again, so the other collections'
+ * RESYNCs follow once messages were pulled, or after this long.
+ */
+const FIRST_AT_CONNECT: CollectionName = 'messages';
+const DEFERRED_RESYNC_MS = 1_000;
 
 const resync = (collection: CollectionName): StreamEvent => ({ collection, resync: true });
 const max = (a: bigint | null, b: bigint) => (a === null || b > a ? b : a);
@@ -161,6 +173,21 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     state.mode = 'resync';
     state.quietSince = Date.now();
     device.subscriber.send(resync(collection));
+  }
+
+  function sendDeferred(device: Device) {
+    if (device.deferTimer !== null) clearTimeout(device.deferTimer);
+    device.deferTimer = null;
+    const deferred = device.deferred;
+    device.deferred = [];
+    if (!device.attached) return;
+    for (const collection of deferred) {
+      const state = stateOf(device, collection);
+      // A pull of it already came: that pull serves what the RESYNC would have asked for.
+      if (state.mode === 'resync' && state.pullsInFlight === 0 && state.generation === 0) {
+        sendResync(device, collection, state);
+      }
+    }
   }
 
   function watchdog() {
@@ -296,17 +323,25 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
 
   return {
     attach(subscriber) {
-      const device: Device = { subscriber, states: new Map(), attached: true };
+      const device: Device = {
+        subscriber,
+        states: new Map(),
+        attached: true,
+        deferred: COLLECTIONS.filter((collection) => collection !== FIRST_AT_CONNECT),
+        deferTimer: null,
+      };
       bySubscriber.set(subscriber, device);
       const devices = byUser.get(subscriber.userId) ?? new Set<Device>();
       byUser.set(subscriber.userId, devices);
       devices.add(device);
       // Whatever happened while disconnected: every collection pulls from its checkpoint.
-      for (const collection of COLLECTIONS) {
-        sendResync(device, collection, stateOf(device, collection));
-      }
+      for (const collection of COLLECTIONS) stateOf(device, collection);
+      sendResync(device, FIRST_AT_CONNECT, stateOf(device, FIRST_AT_CONNECT));
+      device.deferTimer = setTimeout(() => sendDeferred(device), DEFERRED_RESYNC_MS);
+      device.deferTimer.unref();
       return () => {
         device.attached = false;
+        if (device.deferTimer !== null) clearTimeout(device.deferTimer);
         bySubscriber.delete(subscriber);
         devices.delete(device);
         if (devices.size === 0 && byUser.get(subscriber.userId) === devices) {
@@ -333,6 +368,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       const state = stateOf(device, collection);
       state.pullsInFlight -= 1;
       state.quietSince = Date.now();
+      if (collection === FIRST_AT_CONNECT && device.deferred.length > 0) sendDeferred(device);
       // A failed or full page: the device pulls again.
       if (result === null || result.response.documents.length >= batchSize) return;
       if (state.pullsInFlight > 0 || state.mode === 'live') return;

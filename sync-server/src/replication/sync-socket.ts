@@ -37,6 +37,9 @@ const deviceRoom = (deviceId: string) => `device:${deviceId}`;
 /** The inter-instance event carrying a ChangeNotice (socket.io serverSideEmit, Redis adapter). */
 const NOTICE_EVENT = 'anochat:change-notice';
 
+/** socket.io's heartbeat (docs/protocol.md, "Connection"). */
+export const HEARTBEAT = { intervalMs: 10_000, timeoutMs: 8_000 };
+
 /** setTimeout's ceiling (about 24.8 days); access tokens live minutes, but the config allows a day. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -54,6 +57,10 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
   const { pool, accessTokens, service, notifier, logger } = options;
   const io = new Server(options.httpServer, {
     serveClient: false,
+    // A route that dies silently (a mobile network switch, a lost NAT mapping) is noticed by the
+    // heartbeat alone: both ends give up after pingInterval + pingTimeout (18 s, not socket.io's 45 s).
+    pingInterval: HEARTBEAT.intervalMs,
+    pingTimeout: HEARTBEAT.timeoutMs,
     maxHttpBufferSize: options.maxPayloadBytes,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
