@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,17 @@ export interface PostgresCluster {
   destroy(): Promise<void>;
 }
 
-const BIN = process.env.CHAOS_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+/** The newest installed PostgreSQL's programs (Debian keeps them out of PATH). */
+function postgresBin(): string {
+  if (process.env.CHAOS_POSTGRES_BIN) return process.env.CHAOS_POSTGRES_BIN;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => /^\d+$/.test(name))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return join(root, versions[0] ?? '15', 'bin');
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -47,6 +57,7 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
 }
 
 export async function createPostgresCluster(): Promise<PostgresCluster> {
+  const BIN = postgresBin();
   if (!existsSync(join(BIN, 'initdb'))) {
     throw new Error(`PostgreSQL binaries not found in ${BIN} (set CHAOS_POSTGRES_BIN)`);
   }
