@@ -111,6 +111,11 @@ export const SYNC_ERROR_CODES = [
   'BAD_CHECKPOINT',
   'UNAUTHENTICATED',
   'INTERNAL',
+  /**
+   * A backing service (the database, crypto-native) is unavailable: nothing was written; the same
+   * request may be sent again (RxDB retries it). Never a reason to sign out.
+   */
+  'NOT_READY',
   /** `typing`: the device's user is not a current member of the conversation (or it does not exist). */
   'NOT_MEMBER',
   /** `typing`: more than EPHEMERAL_LIMITS.typingPerSecond events in a second from one socket. */
@@ -118,8 +123,14 @@ export const SYNC_ERROR_CODES = [
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
-/** Codes of `connect_error` (in `error.message` and `error.data.code`). */
-export const CONNECT_ERROR_CODES = ['UNAUTHORIZED', 'TOKEN_EXPIRED'] as const;
+/**
+ * Codes of `connect_error` (in `error.message` and `error.data.code`). UNAUTHORIZED: the token was
+ * refused or the device is signed out (refresh the token; only a refused refresh ends the
+ * session). TOKEN_EXPIRED: refresh and reconnect. NOT_READY: the server could not check the
+ * handshake now (its database or crypto-native is unavailable): reconnect with backoff.
+ */
+export const CONNECT_ERROR_CODES = ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'NOT_READY'] as const;
+export type ConnectErrorCode = (typeof CONNECT_ERROR_CODES)[number];
 
 /** Why one pushed row was refused; the other rows of the batch are unaffected. */
 export const REJECTION_CODES = [

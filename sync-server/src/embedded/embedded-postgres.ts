@@ -66,6 +66,14 @@ export async function startEmbeddedPostgres(
   };
 }
 
+/** Another server answers on this data folder's socket. */
+export class DataFolderInUseError extends Error {
+  override readonly name = 'DataFolderInUseError';
+  constructor(socketPath: string) {
+    super(`${socketPath} is in use: another server is running on this data folder`);
+  }
+}
+
 /**
  * A socket file left by a process that died is removed; one that still answers means another
  * server owns this data folder, and two PGlite instances on the same files would corrupt them.
@@ -79,9 +87,7 @@ async function claimSocketPath(socketPath: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (answers) {
-    throw new Error(`${socketPath} is in use: another server is running on this data folder`);
-  }
+  if (answers) throw new DataFolderInUseError(socketPath);
   await unlink(socketPath).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
