@@ -87,8 +87,10 @@ export interface PushResponse {
   conflicts: WireDocument[];
   rejected: RejectedRow[];
   /**
-   * Messages this push wrote, with the fields the server set and that differ from the pushed state
-   * (`rev`, `createdAt`, `editedAt`), by id: the pushed state plus these is the master state. A client takes it as such, because a pull answered while the push was in flight
+   * Every row of this push that is stored as pushed, whether this push wrote it or an earlier one
+   * did (a retried push whose answer was lost), with the fields the server set that differ from the
+   * pushed state (`rev`, `createdAt`, `editedAt`, ...), by id: the pushed state plus these is the
+   * master state. A client takes it as such, because a pull answered while the push was in flight
    * may have carried that state before the client knew its own write had gone through.
    */
   stored: (Record<string, unknown> & { id: string })[];
