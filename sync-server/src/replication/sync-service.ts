@@ -1,5 +1,6 @@
 import type { PullResponse, PushRequest, PushResponse } from '@anochat/schemas/rxdb/sync';
 import type { Pool } from '../database/pool.ts';
+import { inTransaction } from '../database/transaction.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createLiveStream, type LiveStream } from './live-stream.ts';
 import type { SyncNotifier } from './notifier.ts';
@@ -56,15 +57,13 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const signingKeys = createSigningKeys(pool);
 
   /** One transaction: the device is checked, the batch decided and written, then committed. */
-  async function pushOnce(
+  function pushOnce(
     author: Author,
     request: PushRequest,
     rowByRow: boolean,
     checks: EnvelopeChecks,
   ) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(pool, async (client) => {
       // The transaction id comes with the device check (one round trip less per push): the live
       // stream needs it to know when this commit has been served.
       const { rows: active } = await client.query<{ xid: string }>({
@@ -81,18 +80,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           (Math.random() * options.testPushDelayMaxMs) / 1000,
         ]);
       }
-      await client.query('COMMIT');
       return {
         response: { ...outcome.response, stored: serverSetFields(request, outcome.stored) },
         notifications: outcome.notifications,
         xid,
       };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   return {

@@ -1,9 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
-import { type StreamEvent, SYNC_LIMITS, type SyncErrorAck } from '@anochat/schemas/rxdb/sync';
+import {
+  type ConnectErrorCode,
+  type StreamEvent,
+  SYNC_LIMITS,
+  type SyncErrorAck,
+} from '@anochat/schemas/rxdb/sync';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { ACCESS_TOKEN_EXPIRED_MESSAGE, type AccessTokens } from '../auth/access-tokens.ts';
 import type { Pool } from '../database/pool.ts';
 import { isDeviceActive } from '../devices/device-repository.ts';
+import { isBackingServiceDown } from '../errors/unavailable.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createEphemeral, userRoom } from './ephemeral.ts';
 import type { StreamSubscriber } from './live-stream.ts';
@@ -44,7 +50,7 @@ export const HEARTBEAT = { intervalMs: 10_000, timeoutMs: 8_000 };
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** An Error whose `message` and `data.code` a socket.io client sees in `connect_error`. */
-function connectError(code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED', message: string): Error {
+function connectError(code: ConnectErrorCode, message: string): Error {
   return Object.assign(new Error(code), { data: { code, message } });
 }
 
@@ -93,8 +99,10 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
         next();
       },
       (error: unknown) => {
-        logger.error({ err: error }, 'socket authentication failed');
-        next(connectError('UNAUTHORIZED', 'authentication is unavailable, retry later'));
+        // The device could not be checked: that says nothing about the device. A sign-out answer
+        // here would end the session of every device that connects during a database outage.
+        logger.warn({ err: error }, 'socket handshake could not check the device');
+        next(connectError('NOT_READY', 'the server cannot check this device now; reconnect later'));
       },
     );
   });
@@ -166,6 +174,14 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       const body: SyncErrorAck = { error: { code: error.code, message: error.message } };
       ack(body);
       if (error.code === 'UNAUTHENTICATED') socket.disconnect(true);
+      return;
+    }
+    if (isBackingServiceDown(error)) {
+      logger.warn({ err: error, event }, 'sync event failed: a backing service is unavailable');
+      const body: SyncErrorAck = {
+        error: { code: 'NOT_READY', message: 'a backing service is unavailable; retry later' },
+      };
+      ack(body);
       return;
     }
     logger.error({ err: error, event }, 'sync event failed');
