@@ -53,6 +53,17 @@ export interface PullResponse {
   documents: WireDocument[];
   checkpoint: Checkpoint | null;
 }
+/**
+ * Several collections' pulls in one round trip (`pulls`), each answered as if pulled alone: what a
+ * device sends as it (re)connects, when a frame more is a chance more to lose the connection.
+ */
+export interface PullsRequest {
+  pulls: PullRequest[];
+}
+export interface PullsResponse {
+  /** In the order of the request: each a page, or why that collection's pull failed. */
+  results: (PullResponse | SyncErrorAck)[];
+}
 
 export interface PushRow {
   assumedMasterState: WireDocument | null;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { StreamEvent } from '@anochat/schemas/rxdb/sync';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { io } from 'socket.io-client';
 import {
   type AppDatabase,
   type MessageDoc,
@@ -13,6 +14,7 @@ import {
   createSyncTransport,
   type SyncTransport,
 } from '../../app/src/replication/sync-transport.ts';
+import { register } from '../../sync-server/test/support/api.ts';
 import { useSyncServer } from '../../sync-server/test/support/suite.ts';
 import {
   create,
@@ -151,19 +153,27 @@ describe('a plain RxDB 17.6 client that drops a RESYNC catches up through the se
   });
 
   it('repeats RESYNC to a collection that never pulls, each time waiting twice as long', async () => {
-    const silent = await syncUser(suite.server.baseUrl);
+    const { session } = await register(suite.server.baseUrl);
+    const silent = io(suite.server.baseUrl, {
+      auth: { token: session.accessToken },
+      transports: ['websocket'],
+      reconnection: false,
+      autoConnect: false,
+    });
     const times: number[] = [];
-    silent.socket.on('stream', (event: StreamEvent) => {
+    silent.on('stream', (event: StreamEvent) => {
       if (event.collection === 'messages' && 'resync' in event) times.push(Date.now());
     });
+    silent.connect();
     try {
-      // The RESYNC of the connection itself came before this listener: count the repeats.
-      await until('three repeats', () => times.length >= 3);
-      const [first, second, third] = times as [number, number, number];
+      // The connection's own RESYNC, then the repeats (the suite's first wait is 250 ms).
+      await until('three repeats', () => times.length >= 4);
+      const [attached, first, second, third] = times as [number, number, number, number];
+      assert.ok(first - attached >= 250, `first wait ${first - attached} ms`);
       assert.ok(second - first >= 500, `second wait ${second - first} ms`);
       assert.ok(third - second >= 1_000, `third wait ${third - second} ms`);
     } finally {
-      silent.socket.close();
+      silent.close();
     }
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@anochat/schemas/rxdb/sync';
 import type { RxCollection } from 'rxdb';
 import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
+import type { PullBatcher } from './pull-batcher.ts';
 import { createResyncGuard } from './resync-guard.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { type LocalPushRow, toPushRow, toWireDocument } from './wire.ts';
@@ -35,6 +36,8 @@ export interface CollectionReplicationOptions {
   // biome-ignore lint/suspicious/noExplicitAny: one replication helper for every document type
   collection: RxCollection<any>;
   transport: SyncTransport;
+  /** Pulls leave through it (several collections' together as one event). */
+  pulls: PullBatcher;
   /** Distinguishes checkpoints of different servers and accounts in the same database. */
   identifier: string;
   /** This device: its own id is left out of pushed rows (the server fills it in). */
@@ -67,6 +70,8 @@ export function replicateCollection(
   const resyncs = createResyncGuard({
     server$: transport.stream$(collectionName),
     connected$: transport.connected$,
+    // The transport tells the server it pulls on connecting (no RESYNC comes): at once, then.
+    reconnectGraceMs: 0,
   });
   const replication = replicateRxCollection<unknown, Checkpoint>({
     collection: options.collection,
@@ -80,7 +85,7 @@ export function replicateCollection(
       stream$: resyncs.stream$ as never,
       handler: async (checkpoint, batchSize) => {
         resyncs.pullStarted();
-        const answer = await transport.request<PullResponse | SyncErrorAck>('pull', {
+        const answer = await options.pulls.pull({
           collection: collectionName,
           checkpoint: checkpoint ?? null,
           batchSize,

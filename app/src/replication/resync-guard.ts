@@ -8,10 +8,10 @@ import { filter, merge, type Observable, Subject, type Subscription } from 'rxjs
  * slow link it happens often, and the server keeps the collection out of live mode until the pull
  * it asked for arrives. So a RESYNC stays owed until a pull starts after it, and each time the
  * replication falls idle with one owed, it is asked again. Every (re)connection gets a pull too
- * (whatever was streamed on the old connection and lost with it is pulled again): the server's
- * RESYNC of a new connection usually brings it; if no pull has started `reconnectGraceMs` after
- * connecting, the guard asks for one itself (asking at once would pull everything twice per
- * reconnect, on links where each frame counts).
+ * (whatever was streamed on the old connection and lost with it is pulled again): if none has
+ * started `reconnectGraceMs` after connecting, the guard asks for one. The app's transport tells
+ * the server it pulls on connecting, so no RESYNC comes then and the app asks at once (0); with a
+ * server RESYNC on the way, a grace keeps every collection from being pulled twice per reconnect.
  */
 export interface ResyncGuard<Event> {
   /** The server's stream with the RESYNCs this guard adds: RxDB's `stream$`. */

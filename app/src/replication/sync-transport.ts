@@ -66,14 +66,16 @@ export function createSyncTransport(options: SyncTransportOptions) {
     reconnectionDelay: 250,
     reconnectionDelayMax: 15_000,
     randomizationFactor: 0.5,
-    auth: (deliver: (auth: { token: string }) => void) => {
+    // pullsOnConnect: the sync engine pulls every collection on each (re)connection (resync-guard.ts),
+    // so the server sends no RESYNC to start with: fewer frames on a link that drops often.
+    auth: (deliver: (auth: { token: string; pullsOnConnect: true }) => void) => {
       options
         .accessToken()
         .then((token) => {
           lastToken = token;
-          deliver({ token });
+          deliver({ token, pullsOnConnect: true });
         })
-        .catch(() => deliver({ token: lastToken }));
+        .catch(() => deliver({ token: lastToken, pullsOnConnect: true }));
     },
   });
 

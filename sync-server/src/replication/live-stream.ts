@@ -41,8 +41,12 @@ export interface StreamSubscriber {
 }
 
 export interface LiveStream {
-  /** Starts serving a connected device: RESYNC for every collection. Returns the detach. */
-  attach(subscriber: StreamSubscriber): () => void;
+  /**
+   * Starts serving a connected device: RESYNC for every collection, unless `resync` is false (the
+   * device pulls every collection as it connects; the watchdog still asks if it does not).
+   * Returns the detach.
+   */
+  attach(subscriber: StreamSubscriber, options?: { resync: boolean }): () => void;
   /** A pull of `collection` arrived from this device. */
   pullStarted(subscriber: StreamSubscriber, collection: CollectionName): void;
   /** The pull was answered (`result`), or failed (null), after its answer was sent. */
@@ -322,12 +326,14 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   }
 
   return {
-    attach(subscriber) {
+    attach(subscriber, options = { resync: true }) {
       const device: Device = {
         subscriber,
         states: new Map(),
         attached: true,
-        deferred: COLLECTIONS.filter((collection) => collection !== FIRST_AT_CONNECT),
+        deferred: options.resync
+          ? COLLECTIONS.filter((collection) => collection !== FIRST_AT_CONNECT)
+          : [],
         deferTimer: null,
       };
       bySubscriber.set(subscriber, device);
@@ -336,9 +342,11 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       devices.add(device);
       // Whatever happened while disconnected: every collection pulls from its checkpoint.
       for (const collection of COLLECTIONS) stateOf(device, collection);
-      sendResync(device, FIRST_AT_CONNECT, stateOf(device, FIRST_AT_CONNECT));
-      device.deferTimer = setTimeout(() => sendDeferred(device), DEFERRED_RESYNC_MS);
-      device.deferTimer.unref();
+      if (options.resync) {
+        sendResync(device, FIRST_AT_CONNECT, stateOf(device, FIRST_AT_CONNECT));
+        device.deferTimer = setTimeout(() => sendDeferred(device), DEFERRED_RESYNC_MS);
+        device.deferTimer.unref();
+      }
       return () => {
         device.attached = false;
         if (device.deferTimer !== null) clearTimeout(device.deferTimer);
