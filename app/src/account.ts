@@ -23,14 +23,12 @@ export function startAccount(deps: {
   session: SessionService;
   signedIn: StoredSession;
   serverUrl: string;
-  onUnauthorized(): void;
 }) {
   const { database, crypto, signedIn } = deps;
   const transport = createSyncTransport({
     url: deps.serverUrl,
     accessToken: () => deps.session.accessToken(),
     refreshAccessToken: (expired) => deps.session.refresh(expired),
-    onUnauthorized: deps.onUnauthorized,
   });
   const engine = createSyncEngine({
     database,

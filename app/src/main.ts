@@ -9,6 +9,7 @@ import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
 import { openAppDatabase } from './database/app-database.ts';
 import { createAppRouter } from './router.ts';
+import { readEndedSession, signOutOf } from './session/session-end.ts';
 import { createSessionService } from './session/session-service.ts';
 import { createSessionStore } from './session/session-store.ts';
 import { deviceName } from './settings/device-name.ts';
@@ -33,6 +34,7 @@ async function boot(): Promise<void> {
   const crypto = createClientCrypto(loaded.nacl, database);
   const api = createServerApi(createHttpClient(SERVER_URL));
   const account = shallowRef<Account | null>(null);
+  let signingOut: Promise<void> | undefined;
 
   const context: AppContext = {
     database,
@@ -55,24 +57,38 @@ async function boot(): Promise<void> {
         session: context.session,
         signedIn,
         serverUrl: SERVER_URL,
-        onUnauthorized: () => void context.signOut('session-ended'),
       });
     },
-    async signOut(reason) {
-      await account.value?.stop();
-      account.value = null;
-      if (reason === 'logged-out') await context.session.logout();
-      // Nothing of this account stays in the browser: messages, keys, tokens.
-      await database.remove();
-      sessionStorage.setItem(SIGNED_OUT_REASON, reason);
-      globalThis.location.assign('/login');
+    signOut(reason) {
+      signingOut ??= (async () => {
+        // Nothing of this account stays in the browser (messages, keys, tokens), unless messages
+        // never reached the server: then they are shown first, and nothing goes unasked.
+        const next = await signOutOf(
+          {
+            database,
+            session: context.session,
+            stopAccount: async () => {
+              await account.value?.stop();
+              account.value = null;
+            },
+          },
+          reason,
+        );
+        sessionStorage.setItem(SIGNED_OUT_REASON, reason);
+        globalThis.location.assign(next);
+      })();
+      return signingOut;
     },
   };
 
-  const restored = await context.session.restore();
+  const ended = await readEndedSession(database);
+  const restored = ended === null ? await context.session.restore() : null;
   if (restored !== null && (await crypto.restoreDevice()) !== null) context.signedIn(restored);
 
-  const router = createAppRouter(() => account.value !== null);
+  const router = createAppRouter({
+    isSignedIn: () => account.value !== null,
+    hasEndedSession: () => ended !== null,
+  });
   const app = createApp(App)
     // Page transitions only get in the way of automated runs (and of screenshots).
     .use(IonicVue, { animated: !navigator.webdriver })

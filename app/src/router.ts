@@ -4,6 +4,11 @@ import type { RouteRecordRaw } from 'vue-router';
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/chats' },
   { path: '/login', component: () => import('./ui/pages/LoginPage.vue'), meta: { public: true } },
+  {
+    path: '/session-ended',
+    component: () => import('./ui/pages/SessionEndedPage.vue'),
+    meta: { public: true },
+  },
   { path: '/chats', component: () => import('./ui/pages/HomePage.vue') },
   { path: '/chats/:id', component: () => import('./ui/pages/HomePage.vue'), props: true },
   { path: '/chats/:id/info', component: () => import('./ui/pages/GroupInfoPage.vue'), props: true },
@@ -13,9 +18,16 @@ const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 
-export function createAppRouter(isSignedIn: () => boolean) {
+export function createAppRouter(state: {
+  isSignedIn: () => boolean;
+  /** A session ended with unsent messages: nothing else until the person has decided. */
+  hasEndedSession: () => boolean;
+}) {
+  const { isSignedIn } = state;
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach((to) => {
+    if (state.hasEndedSession()) return to.path === '/session-ended' ? true : '/session-ended';
+    if (to.path === '/session-ended') return isSignedIn() ? '/chats' : '/login';
     if (to.meta.public !== true && !isSignedIn()) return '/login';
     if (to.path === '/login' && isSignedIn()) return '/chats';
     return true;

@@ -101,7 +101,6 @@ const account = startAccount({
   session,
   signedIn,
   serverUrl: setup.serverUrl,
-  onUnauthorized: () => post({ kind: 'signed-out', reason: 'sync refused the device' }),
 });
 
 // The connection's history: how often it came and went, and for how long it was down.

@@ -77,7 +77,6 @@ async function appOn(user: E2eUser) {
     url: suite.server.baseUrl,
     accessToken: async () => user.session.accessToken,
     refreshAccessToken: async () => user.session.accessToken,
-    onUnauthorized: () => undefined,
   });
   const engine = createSyncEngine({
     database,
