@@ -3,6 +3,10 @@
 // queue and dropped, so the pull it asks for never happens. Both events wait there while a push
 // is running, which is how they end up queued together.
 //
+// In addNewTask's loop, a RESYNC found after other tasks is shifted off `openTasks` and the loop
+// breaks without putting it back (`} else { break; }`). Putting it back fixes it (checked with this
+// script): `} else { openTasks.unshift(innerTaskWithTime); break; }`.
+//
 // Only rxdb and rxjs; no server. Run: node tests/replication/rxdb-resync-drop.repro.mjs
 // Exit code 1 and "DEFECT REPRODUCED" when the RESYNC is dropped, 0 when it is honoured.
 import { createRxDatabase } from 'rxdb';
