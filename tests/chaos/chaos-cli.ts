@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { percentile } from '../../bench/measure.ts';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
+import { exitOnSignals } from './interrupt.ts';
 import { newSeed } from './prng.ts';
 import { LATENCY_PROFILE, PROFILES } from './profiles.ts';
 import { type RunResult, runChaos, startHarness } from './run-chaos.ts';
@@ -66,6 +67,7 @@ function details(result: RunResult) {
   for (const line of result.clientWarnings.slice(0, 5)) console.log(`    app: ${line}`);
 }
 
+exitOnSignals();
 const harness = await startHarness();
 const results: RunResult[] = [];
 const latencyResults: RunResult[] = [];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { onInterrupt } from './interrupt.ts';
 
 const run = promisify(execFile);
 
@@ -115,6 +116,10 @@ export async function createPostgresCluster(): Promise<PostgresCluster> {
   }
 
   await start();
+  const forget = onInterrupt(async () => {
+    await stop('immediate').catch(() => undefined);
+    rmSync(folder, { recursive: true, force: true });
+  });
   return {
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
@@ -126,6 +131,7 @@ export async function createPostgresCluster(): Promise<PostgresCluster> {
       return running;
     },
     async destroy() {
+      forget();
       await stop('immediate').catch(() => undefined);
       rmSync(folder, { recursive: true, force: true });
     },

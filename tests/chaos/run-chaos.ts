@@ -6,6 +6,7 @@ import { type ChaosClient, startChaosClient } from './chaos-client.ts';
 import { checkRun, type RunFindings, type SentMessage, type ServerRow } from './checks.ts';
 import type { ClientSnapshot } from './client-protocol.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
+import { onInterrupt } from './interrupt.ts';
 import { createPostgresCluster, type PostgresCluster } from './postgres-cluster.ts';
 import { createPrng } from './prng.ts';
 import { type ChaosEvent, type ChaosPlan, messageText } from './schedule.ts';
@@ -31,11 +32,13 @@ export async function startHarness(): Promise<Harness> {
     await postgres.destroy();
     throw error;
   });
+  const forget = onInterrupt(() => crypto.cleanup());
   return {
     postgres,
     cryptoAddress: crypto.address,
     redisUrl: process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379',
     async close() {
+      forget();
       await crypto.cleanup().catch(() => undefined);
       await postgres.destroy();
     },

@@ -3,6 +3,7 @@ import {
   type ChildSyncServer,
   spawnSyncServer,
 } from '../../sync-server/test/support/child-sync-server.ts';
+import { onInterrupt } from './interrupt.ts';
 import type { Prng } from './prng.ts';
 
 /**
@@ -72,6 +73,10 @@ export async function startFleet(options: {
         }
         servers[index] = server;
         spawned.push({ index, server });
+        const forget = onInterrupt(() => {
+          server.process.kill('SIGKILL');
+        });
+        server.process.once('exit', forget);
         lastPorts[index] = Number(new URL(server.baseUrl).port);
         watch(index, server);
         return;
