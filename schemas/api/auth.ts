@@ -18,14 +18,29 @@ export const username = z
     'must be 3 to 32 characters: letters, digits, dot, dash, underscore',
   );
 
-export const displayName = z.string().trim().min(1).max(64);
+/**
+ * A name people read (a display name, a device name): trimmed, 1 to 64 characters counted as the
+ * database counts them (code points, `char_length`), and no control character or lone surrogate
+ * (PostgreSQL cannot store NUL at all, and a line break or escape would garble lists and logs).
+ * The database checks the same rules (migrations 0001 and 0020).
+ */
+export const shownName = z
+  .string()
+  .trim()
+  .refine((value) => !/[\p{Cc}\p{Cs}]/u.test(value), 'must not contain control characters')
+  .refine((value) => {
+    const characters = [...value].length;
+    return characters >= 1 && characters <= 64;
+  }, 'must be 1 to 64 characters');
+
+export const displayName = shownName;
 
 /**
  * The public keys a device publishes (its secret keys never leave it) and the certificate by which
  * the user's identity key vouches for them (docs/crypto.md, "Identity").
  */
 export const newDevice = z.strictObject({
-  name: z.string().trim().min(1).max(64),
+  name: shownName,
   boxPublicKey: base64OfLength(32),
   signPublicKey: base64OfLength(32),
   certificate: deviceCertificate,
