@@ -15,6 +15,7 @@ import { listen } from './http/http-server.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { Logger } from './logging/logger.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
 import { createFanout, type Fanout } from './replication/fanout.ts';
 import { createInProcessNotifier } from './replication/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
@@ -52,6 +53,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
   const accessTokens = createAccessTokens(config.jwt);
   const authenticated = requireAuth(accessTokens, pool);
   const rateLimiter = createRateLimiter(pool, config.rateLimit.windowSeconds);
+  const signInThrottle = createSignInThrottle(pool, config.signIn, logger);
   const deviceStatements = createDeviceStatements(nacl);
   const auth = createAuthService({
     pool,
@@ -93,7 +95,14 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
         cryptoHealth: () => nacl.health(),
         isShuttingDown: () => shuttingDown,
       }),
-      authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated, onDeviceRevoked }),
+      authRoutes({
+        auth,
+        rateLimiter,
+        registrationsPerAddress: config.rateLimit.perIp,
+        signInThrottle,
+        authenticated,
+        onDeviceRevoked,
+      }),
       deviceRoutes({ pool, deviceStatements, authenticated, onDeviceRevoked }),
       userRoutes({
         pool,
@@ -127,9 +136,9 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
   logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
 
   const pruner = setInterval(() => {
-    rateLimiter
-      .prune()
-      .catch((error: unknown) => logger.warn({ err: error }, 'rate-limit prune failed'));
+    Promise.all([rateLimiter.prune(), signInThrottle.prune()]).catch((error: unknown) =>
+      logger.warn({ err: error }, 'rate-limit prune failed'),
+    );
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
 

@@ -47,6 +47,24 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('keeps failed sign-ins per account within ASVS 2.2.1 (no more than 100 an hour)', () => {
+    assert.deepEqual(loadConfig(minimal).signIn, {
+      failuresPerAccountHour: 50,
+      failuresPerAddressHour: 100,
+      freeFailures: 5,
+      maxBackoffSeconds: 900,
+    });
+    assert.equal(
+      loadConfig({ ...minimal, LOGIN_FAILURES_PER_ACCOUNT_HOUR: '100' }).signIn
+        .failuresPerAccountHour,
+      100,
+    );
+    assert.throws(
+      () => loadConfig({ ...minimal, LOGIN_FAILURES_PER_ACCOUNT_HOUR: '101' }),
+      /LOGIN_FAILURES_PER_ACCOUNT_HOUR/,
+    );
+  });
+
   it('reads previous JWT secrets as a list and checks each', () => {
     const ok = loadConfig({
       ...minimal,

@@ -1,5 +1,6 @@
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
 import { z } from 'zod';
+import type { SignInLimits } from '../rate-limit/sign-in-throttle.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -43,6 +44,13 @@ const environment = z.object({
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
   RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
+  /** Wrong secrets per account in any 60 minutes; ASVS 2.2.1 allows no more than 100. */
+  LOGIN_FAILURES_PER_ACCOUNT_HOUR: integer(1, 100).default(50),
+  /** Wrong secrets per client address in any 60 minutes, over every account. */
+  LOGIN_FAILURES_PER_ADDRESS_HOUR: integer(1, 1_000_000).default(100),
+  /** Wrong secrets per address and account before each next attempt waits (1 s, doubling). */
+  LOGIN_FREE_FAILURES: integer(0, 1_000_000).default(5),
+  LOGIN_BACKOFF_MAX_SECONDS: integer(1, 3_600).default(900),
   /** socket.io maxHttpBufferSize: a larger frame closes the sync connection. */
   SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
@@ -80,7 +88,10 @@ export interface Config {
     accessTokenTtlSeconds: number;
   };
   refreshTokenTtlDays: number;
+  /** Fixed windows: registrations per address; user lookups per address and per user. */
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
+  /** Failed sign-ins (src/rate-limit/sign-in-throttle.ts). */
+  signIn: SignInLimits;
   sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
@@ -137,6 +148,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       perIp: e.RATE_LIMIT_PER_IP,
       perUsername: e.RATE_LIMIT_PER_USERNAME,
+    },
+    signIn: {
+      failuresPerAccountHour: e.LOGIN_FAILURES_PER_ACCOUNT_HOUR,
+      failuresPerAddressHour: e.LOGIN_FAILURES_PER_ADDRESS_HOUR,
+      freeFailures: e.LOGIN_FREE_FAILURES,
+      maxBackoffSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
     },
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
