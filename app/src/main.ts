@@ -1,3 +1,5 @@
+// First: configures what every later module's schemas are built with.
+import './no-eval.ts';
 import { IonicVue } from '@ionic/vue';
 import { createApp, shallowRef } from 'vue';
 import App from './App.vue';

@@ -10,9 +10,9 @@ import {
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { localChangeWins } from './conflict-handler.ts';
 import { failuresSchema, messageViewsSchema, NO_EPOCH } from './local-schemas.ts';
+import { wrappedValidateJsonSchemaStorage } from './schema-validation.ts';
 
 addRxPlugin(RxDBLocalDocumentsPlugin);
 addRxPlugin(RxDBMigrationSchemaPlugin);
@@ -64,7 +64,7 @@ export async function openAppDatabase(
 ): Promise<AppDatabase> {
   const database = await createRxDatabase<AppCollections>({
     name: options.name ?? DATABASE_NAME,
-    storage: wrappedValidateAjvStorage({ storage: options.storage ?? getRxStorageDexie() }),
+    storage: wrappedValidateJsonSchemaStorage({ storage: options.storage ?? getRxStorageDexie() }),
     localDocuments: true,
     multiInstance: true,
   });

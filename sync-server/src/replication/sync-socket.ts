@@ -57,6 +57,10 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     maxHttpBufferSize: options.maxPayloadBytes,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
+  // Long-polling answers (engine.io already makes them no-store) are never to be sniffed.
+  io.engine.on('headers', (headers: Record<string, string>) => {
+    headers['X-Content-Type-Options'] = 'nosniff';
+  });
   const ephemeral = createEphemeral({ io, pool, presence: options.presence, logger });
 
   io.use((socket, next) => {
