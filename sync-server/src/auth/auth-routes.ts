@@ -21,7 +21,7 @@ export function authRoutes(deps: {
   /** Wrong secrets at login, key-backup fetch and password change. */
   signInThrottle: SignInThrottle;
   authenticated: RequestHandler;
-  /** Called after a device signed out, e.g. to close its sync connections. */
+  /** Called after a device signed out or was revoked by a refresh-token reuse, to close its connections. */
   onDeviceRevoked?: (userId: string, deviceId: string) => void;
 }): Router {
   const { auth, rateLimiter, signInThrottle, authenticated } = deps;
@@ -59,7 +59,7 @@ export function authRoutes(deps: {
 
   router.post('/api/auth/refresh', async (request, response) => {
     const { refreshToken } = parseBody(refreshRequest, request);
-    response.json(await auth.refresh(refreshToken));
+    response.json(await auth.refresh(refreshToken, deps.onDeviceRevoked));
   });
 
   router.post('/api/auth/logout', authenticated, async (request, response) => {

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import type { Queryable } from '../database/pool.ts';
 import { inTransaction, isUniqueViolation } from '../database/transaction.ts';
-import { insertDevice } from '../devices/device-repository.ts';
+import { insertDevice, revokeDeviceOfUser } from '../devices/device-repository.ts';
 import type { DeviceStatements } from '../devices/device-statements.ts';
 import { revokeDeviceAndTokens } from '../devices/revoke-device.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -32,6 +32,7 @@ import {
   lockRefreshTokenByHash,
   markRefreshTokenUsed,
   revokeRefreshTokenFamily,
+  revokeRefreshTokensOfDevice,
 } from './refresh-token-repository.ts';
 import { hashRefreshToken, newRefreshTokenSecret } from './refresh-token-secret.ts';
 
@@ -42,7 +43,14 @@ export interface AuthService {
   keyBackup(request: KeyBackupRequest): Promise<KeyBackupResponse>;
   /** Replaces the secret (the old one stops working at once) and the backup sealed under it. */
   changePassword(userId: string, request: ChangePasswordRequest): Promise<void>;
-  refresh(refreshToken: string): Promise<RefreshResponse>;
+  /**
+   * Rotates the refresh token. A spent token presented again is taken as stolen: its device is
+   * signed out for good (`onReuse` then closes its connections), as by a logout without statement.
+   */
+  refresh(
+    refreshToken: string,
+    onReuse?: (userId: string, deviceId: string) => void,
+  ): Promise<RefreshResponse>;
   /**
    * Signs the device out for good: the device is revoked with all its refresh tokens, keeping the
    * signed revocation when one is given.
@@ -180,16 +188,21 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       });
     },
 
-    async refresh(presented) {
-      // The reuse verdict must commit (the family stays revoked), so it is returned, then thrown.
+    async refresh(presented, onReuse) {
+      // The reuse verdict must commit (the family and the device stay revoked), so it is
+      // returned, then thrown.
       const outcome = await inTransaction(pool, async (db) => {
         const stored = await lockRefreshTokenByHash(db, hashRefreshToken(presented));
         if (stored === null || stored.revoked || stored.expired || stored.ownerGone) {
           return { kind: 'invalid' } as const;
         }
         if (stored.used) {
+          // Whoever holds the newer token (the thief, or the owner) could go on until the access
+          // token expires: the device itself is revoked, so its access tokens and sockets end now.
           await revokeRefreshTokenFamily(db, stored.familyId);
-          return { kind: 'reused' } as const;
+          await revokeRefreshTokensOfDevice(db, stored.deviceId);
+          await revokeDeviceOfUser(db, stored.userId, stored.deviceId, null);
+          return { kind: 'reused', stored } as const;
         }
         await markRefreshTokenUsed(db, stored.id);
         const refreshToken = await storeRefreshToken(db, stored.deviceId, stored.familyId);
@@ -199,6 +212,7 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
         throw new AppError('REFRESH_TOKEN_INVALID', 'refresh token is unknown, expired or revoked');
       }
       if (outcome.kind === 'reused') {
+        onReuse?.(outcome.stored.userId, outcome.stored.deviceId);
         throw new AppError(
           'REFRESH_TOKEN_REUSED',
           'refresh token was already used; every token of this session is now revoked',
