@@ -51,10 +51,13 @@ export function authRoutes(deps: {
 
   router.post('/api/auth/password', authenticated, async (request, response) => {
     const body = parseBody(changePasswordRequest, request);
-    const { userId } = authOf(response);
+    const { userId, deviceId } = authOf(response);
     const subject = { address: address(request), account: `id:${userId}` };
-    await signInThrottle.guard(subject, () => auth.changePassword(userId, body));
-    response.status(204).end();
+    const changed = await signInThrottle.guard(subject, () =>
+      auth.changePassword(userId, deviceId, body),
+    );
+    for (const signedOut of changed.signedOutDevices) deps.onDeviceRevoked?.(userId, signedOut);
+    response.json(changed);
   });
 
   router.post('/api/auth/refresh', async (request, response) => {

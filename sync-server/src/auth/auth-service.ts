@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ChangePasswordRequest,
+  ChangePasswordResponse,
   DeviceView,
   KeyBackupRequest,
   KeyBackupResponse,
@@ -14,7 +15,12 @@ import type pg from 'pg';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import type { Queryable } from '../database/pool.ts';
 import { inTransaction, isUniqueViolation } from '../database/transaction.ts';
-import { insertDevice, revokeDeviceOfUser } from '../devices/device-repository.ts';
+import {
+  findDeviceForRevocation,
+  insertDevice,
+  revokeDeviceOfUser,
+  revokeOtherDevicesOfUser,
+} from '../devices/device-repository.ts';
 import type { DeviceStatements } from '../devices/device-statements.ts';
 import { revokeDeviceAndTokens } from '../devices/revoke-device.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -33,6 +39,7 @@ import {
   markRefreshTokenUsed,
   revokeRefreshTokenFamily,
   revokeRefreshTokensOfDevice,
+  revokeRefreshTokensOfUser,
 } from './refresh-token-repository.ts';
 import { hashRefreshToken, newRefreshTokenSecret } from './refresh-token-secret.ts';
 
@@ -41,8 +48,16 @@ export interface AuthService {
   login(request: LoginRequest): Promise<SessionResponse>;
   /** The encrypted key backup, for a new device to restore the identity key that certifies it. */
   keyBackup(request: KeyBackupRequest): Promise<KeyBackupResponse>;
-  /** Replaces the secret (the old one stops working at once) and the backup sealed under it. */
-  changePassword(userId: string, request: ChangePasswordRequest): Promise<void>;
+  /**
+   * Replaces the secret (the old one stops working at once) and the backup sealed under it, and
+   * revokes every refresh token issued before; with `signOutOtherDevices`, every other device too.
+   * Returns this device's new tokens and the devices signed out.
+   */
+  changePassword(
+    userId: string,
+    deviceId: string,
+    request: ChangePasswordRequest,
+  ): Promise<ChangePasswordResponse>;
   /**
    * Rotates the refresh token. A spent token presented again is taken as stolen: its device is
    * signed out for good (`onReuse` then closes its connections), as by a logout without statement.
@@ -117,6 +132,29 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
     return { device: created, refreshToken };
   }
 
+  /** Each signed revocation must name another device of this user and verify under its identity key. */
+  async function checkedRevocations(
+    userId: string,
+    currentDeviceId: string,
+    revocations: readonly { deviceId: string; revocation: string }[],
+  ): Promise<Map<string, Buffer>> {
+    const checked = new Map<string, Buffer>();
+    for (const { deviceId, revocation } of revocations) {
+      const device =
+        deviceId === currentDeviceId ? null : await findDeviceForRevocation(pool, userId, deviceId);
+      if (device === null || device.identityPublicKey === null) {
+        throw new AppError(
+          'INVALID_CERTIFICATE',
+          `revocations: ${deviceId} is not another device of yours`,
+        );
+      }
+      const bytes = decodeBase64(revocation);
+      await deviceStatements.checkRevocation(device.identityPublicKey, bytes, device);
+      checked.set(deviceId, bytes);
+    }
+    return checked;
+  }
+
   function accessTokenFor(userId: string, deviceId: string) {
     const { token, expiresIn } = accessTokens.issue({ userId, deviceId });
     return { accessToken: token, accessTokenExpiresIn: expiresIn };
@@ -169,10 +207,11 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       };
     },
 
-    async changePassword(userId, request) {
+    async changePassword(userId, deviceId, request) {
+      const revocations = await checkedRevocations(userId, deviceId, request.revocations ?? []);
       const newHash = await passwordHasher.hash(decodeBase64(request.newAuthSecret));
       // The check and the swap share one lock, so two changes in a race cannot both pass the check.
-      await inTransaction(pool, async (db) => {
+      const { refreshToken, signedOutDevices } = await inTransaction(pool, async (db) => {
         const current = await lockUserCredentials(db, userId);
         const valid = await passwordHasher.verify(
           current?.authHash ?? null,
@@ -185,7 +224,16 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
           authHash: newHash,
           keyBackup: decodeBase64(request.keyBackup),
         });
+        // Whoever copied a refresh token (or the old password's session) keeps nothing.
+        await revokeRefreshTokensOfUser(db, userId);
+        const signedOutDevices =
+          request.signOutOtherDevices === true
+            ? await revokeOtherDevicesOfUser(db, userId, deviceId, revocations)
+            : [];
+        const refreshToken = await storeRefreshToken(db, deviceId, randomUUID());
+        return { refreshToken, signedOutDevices };
       });
+      return { ...accessTokenFor(userId, deviceId), refreshToken, signedOutDevices };
     },
 
     async refresh(presented, onReuse) {
