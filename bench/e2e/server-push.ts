@@ -24,6 +24,7 @@ import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts'
 import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
 import { createTestDatabase } from '../../sync-server/test/support/database.ts';
+import { uuidv7 } from '../../sync-server/test/support/ids.ts';
 import { percentile, sizeFromEnv } from '../measure.ts';
 import type { BenchResult } from '../report.ts';
 
@@ -102,7 +103,7 @@ function sealBatches(nacl: SyncNacl, sender: Sender, key: Uint8Array, batches: n
   const conversationId = sender.conversationId as string;
   return Array.from({ length: batches }, () =>
     Array.from({ length: BATCH }, (): WireDocument => {
-      const id = randomUUID();
+      const id = uuidv7();
       const envelope = sealMessage(
         nacl,
         {

@@ -34,6 +34,11 @@ export const SYNC_LIMITS = {
   maxPushRows: 100,
   /** Default socket.io maxHttpBufferSize: a larger frame closes the connection. */
   maxPayloadBytes: 1024 * 1024,
+  /** Default: unanswered `pull`s and `push`es one socket may have (more: TOO_MANY_IN_FLIGHT). */
+  maxInFlightPerSocket: 16,
+  /** Default: live sockets per device, and per user, on one server instance. */
+  maxConnectionsPerDevice: 8,
+  maxConnectionsPerUser: 32,
 } as const;
 
 /** A position in one collection's ordered stream of (rev, id); null means "from the start". */
@@ -115,11 +120,25 @@ export const SYNC_ERROR_CODES = [
   'NOT_MEMBER',
   /** `typing`: more than EPHEMERAL_LIMITS.typingPerSecond events in a second from one socket. */
   'RATE_LIMITED',
+  /**
+   * `pull`: the checkpoint's revision is at or above the server's horizon, so the server never
+   * returned it (a forged checkpoint, or a database restored from a backup): pull from null.
+   */
+  'CHECKPOINT_AHEAD',
+  /**
+   * `pull` or `push` while this socket already has SYNC_LIMITS.maxInFlightPerSocket of them
+   * unanswered: wait for answers, then send again.
+   */
+  'TOO_MANY_IN_FLIGHT',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
 /** Codes of `connect_error` (in `error.message` and `error.data.code`). */
-export const CONNECT_ERROR_CODES = ['UNAUTHORIZED', 'TOKEN_EXPIRED'] as const;
+export const CONNECT_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'TOO_MANY_CONNECTIONS',
+] as const;
 
 /** Why one pushed row was refused; the other rows of the batch are unaffected. */
 export const REJECTION_CODES = [
@@ -156,5 +175,9 @@ export const REJECTION_CODES = [
   'EPOCH_TAKEN',
   /** A key envelope starts an epoch that is not one above the conversation's newest epoch. */
   'EPOCH_NOT_NEXT',
+  /** A new message whose id is not a UUID version 7 (time-ordered). */
+  'ID_NOT_UUID_V7',
+  /** A write into a deleted conversation (messages, members, receipts, key envelopes), or undeleting it. */
+  'CONVERSATION_DELETED',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];

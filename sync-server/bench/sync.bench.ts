@@ -30,6 +30,7 @@ import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../test/support/crypto-server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
+import { uuidv7 } from '../test/support/ids.ts';
 import { benchAccessToken, type SeededDevice, seedCertifiedDevices } from './seeded-devices.ts';
 
 type Device = SeededDevice;
@@ -110,7 +111,7 @@ async function pull(
 
 /** A real message row: sealed under the conversation's key and signed by the sender's device. */
 function messageDoc(sender: Device, conversationId: string): WireDocument {
-  const id = randomUUID();
+  const id = uuidv7();
   const sealed = sealMessage(
     nacl,
     { id, conversationKey: keyOf(conversationId), payload: { type: 'text', text: TEXT } },

@@ -103,6 +103,14 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         limit: request.batchSize,
       });
       if (page === null) throw signedOut();
+      // Every checkpoint the server hands out is below the horizon of its page's snapshot, and the
+      // horizon never moves back: one at or above today's horizon was never handed out.
+      if (request.checkpoint !== null && BigInt(request.from.rev) >= page.horizon) {
+        throw new SyncError(
+          'CHECKPOINT_AHEAD',
+          'this checkpoint is ahead of the server (never returned by it): pull from null',
+        );
+      }
       const last = page.rows.at(-1);
       return {
         response: {

@@ -39,6 +39,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import type { Queryable } from '../../src/database/pool.ts';
 import { request } from './api.ts';
+import { uuidv7 } from './ids.ts';
 import { assertAccepted, connectSocket, pullAll, push, type SyncClient } from './sync-client.ts';
 
 /**
@@ -460,7 +461,7 @@ export function sealedRow(
   payload: MessagePayload,
   options: { id?: string; epoch?: number } = {},
 ): WireDocument {
-  const { id = randomUUID(), epoch = currentEpoch(user, conversationId) } = options;
+  const { id = uuidv7(), epoch = currentEpoch(user, conversationId) } = options;
   const key = user.keys.get(conversationId)?.get(epoch);
   assert.ok(key, `no key for epoch ${epoch}`);
   const envelope = sealMessage(

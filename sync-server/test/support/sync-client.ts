@@ -19,6 +19,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import { io, type Socket } from 'socket.io-client';
 import { deviceKeysOf, register, type TestIdentity } from './api.ts';
+import { uuidv7 } from './ids.ts';
 
 export interface SyncClient {
   userId: string;
@@ -251,7 +252,7 @@ export function messageDoc(
   conversationId: string,
   text?: string,
 ): WireDocument {
-  const id = randomUUID();
+  const id = uuidv7();
   return {
     id,
     conversationId,

@@ -4,6 +4,7 @@ import { compare } from './compare.ts';
 import { ConversationMembers, existingUsers, lockById } from './lookups.ts';
 import {
   type BatchHandler,
+  CONVERSATION_DELETED,
   CONVERSATION_SCOPED,
   fromBase64,
   NOT_MEMBER,
@@ -19,7 +20,8 @@ const toDocument = DOCUMENT_SHAPES.conversations.toDocument;
 
 /**
  * Anyone creates a conversation as its creator (a direct one with its peer; both become admins);
- * only admins change the title or delete it; kind, creator and peer never change.
+ * only admins change the title or delete it; kind, creator and peer never change; a deleted
+ * conversation stays deleted and keeps its last title.
  */
 export const pushConversations: BatchHandler = async (db, author, rows) => {
   const ids = rows.map((row) => row.newDocumentState.id);
@@ -47,6 +49,7 @@ export const pushConversations: BatchHandler = async (db, author, rows) => {
       if (mine?.active !== true) return NOT_MEMBER;
       if (action === 'same') return UNCHANGED;
       if (action === 'conflict') return { kind: 'conflict', master: current };
+      if (current._deleted) return CONVERSATION_DELETED;
       for (const field of ['kind', 'createdBy', 'directPeerId']) {
         if (current[field] !== next[field]) {
           return reject('IMMUTABLE_FIELD', `${field} never changes`);

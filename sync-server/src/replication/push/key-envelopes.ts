@@ -6,6 +6,7 @@ import { settleInsertsOnce } from './insert-once.ts';
 import { ConversationMembers, lockById } from './lookups.ts';
 import {
   type BatchHandler,
+  CONVERSATION_DELETED,
   fromBase64,
   NOT_MEMBER,
   type RowOutcome,
@@ -64,6 +65,7 @@ export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) =
     if (next._deleted) return reject('INVALID_ROW', 'a key envelope cannot be created deleted');
     const conversationId = next.conversationId as string;
     if (!members.isActive(conversationId, author.userId)) return NOT_MEMBER;
+    if (members.isDeleted(conversationId)) return CONVERSATION_DELETED;
     const recipientUser = userOfDevice.get(next.recipientDeviceId as string);
     if (recipientUser === undefined || !members.isActive(conversationId, recipientUser)) {
       return reject('INVALID_REFERENCE', 'recipient is not an active device of a current member');

@@ -7,14 +7,17 @@ export interface Membership {
   active: boolean;
 }
 
-type MemberRow = { conversation_id: string; user_id: string } & Membership;
+type MemberRow = { conversation_id: string; user_id: string; deleted?: boolean } & Membership;
 
 /**
  * Everyone who is or was a member of these conversations, in one read: the author's rights and
  * the users to notify come from the same rows.
  */
 export class ConversationMembers {
-  private constructor(private readonly byConversation: Map<string, Map<string, Membership>>) {}
+  private constructor(
+    private readonly byConversation: Map<string, Map<string, Membership>>,
+    private readonly deletedConversations: Set<string>,
+  ) {}
 
   static async load(
     db: pg.PoolClient,
@@ -23,24 +26,32 @@ export class ConversationMembers {
     const unique = [...new Set(conversationIds)];
     if (unique.length === 0) return ConversationMembers.fromRows([]);
     const { rows } = await db.query<MemberRow>({
-      name: 'push-conversation-members',
-      text: `SELECT conversation_id, user_id, role, removed_at IS NULL AS active FROM members
-              WHERE conversation_id = ANY($1::uuid[])`,
+      name: 'push-conversation-members-and-deletion',
+      text: `SELECT m.conversation_id, m.user_id, m.role, m.removed_at IS NULL AS active, c.deleted
+               FROM members m JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.conversation_id = ANY($1::uuid[])`,
       values: [unique],
     });
     return ConversationMembers.fromRows(rows);
   }
 
+  /** `deleted`, when the rows carry it, marks their conversation deleted. */
   static fromRows(rows: readonly MemberRow[]): ConversationMembers {
-    const members = new ConversationMembers(new Map());
+    const members = new ConversationMembers(new Map(), new Set());
     for (const row of rows) {
       members.set(row.conversation_id, row.user_id, { role: row.role, active: row.active });
+      if (row.deleted === true) members.deletedConversations.add(row.conversation_id);
     }
     return members;
   }
 
   of(conversationId: string, userId: string): Membership | undefined {
     return this.byConversation.get(conversationId)?.get(userId);
+  }
+
+  /** The conversation was deleted: nothing more is written into it. */
+  isDeleted(conversationId: string): boolean {
+    return this.deletedConversations.has(conversationId);
   }
 
   isActive(conversationId: string, userId: string): boolean {

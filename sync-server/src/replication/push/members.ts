@@ -4,6 +4,7 @@ import { compare } from './compare.ts';
 import { ConversationMembers, existingUsers } from './lookups.ts';
 import {
   type BatchHandler,
+  CONVERSATION_DELETED,
   CONVERSATION_SCOPED,
   NOT_MEMBER,
   type RowOutcome,
@@ -33,12 +34,13 @@ export const pushMembers: BatchHandler = async (db, author, rows) => {
   const conversationIds = [
     ...new Set(normalized.map((row) => row.newDocumentState.conversationId as string)),
   ];
-  const { rows: conversations } = await db.query<{ id: string; kind: string }>({
-    name: 'push-lock-member-conversations',
-    text: `SELECT id, kind FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+  const { rows: conversations } = await db.query<{ id: string; kind: string; deleted: boolean }>({
+    name: 'push-lock-member-conversations-deleted',
+    text: `SELECT id, kind, deleted FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
     values: [conversationIds],
   });
   const kindOf = new Map(conversations.map((row) => [row.id, row.kind]));
+  const deleted = new Set(conversations.filter((row) => row.deleted).map((row) => row.id));
   const { rows: memberRows } = await db.query<Row>({
     name: 'push-lock-members',
     text: `SELECT ${DOCUMENT_SHAPES.members.columns('t')}, t.removed_at IS NULL AS active FROM members t
@@ -68,6 +70,7 @@ export const pushMembers: BatchHandler = async (db, author, rows) => {
     const userId = next.userId as string;
     const mine = kindOf.has(conversationId) ? members.of(conversationId, author.userId) : undefined;
     if (mine?.active !== true) return NOT_MEMBER;
+    if (deleted.has(conversationId)) return CONVERSATION_DELETED;
     const storedRow = stored.get(next.id);
     const current = storedRow === undefined ? null : toDocument(storedRow);
     const action = compare(current, row, ['role', 'removed']);

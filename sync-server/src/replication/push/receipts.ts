@@ -4,6 +4,7 @@ import { compare } from './compare.ts';
 import { ConversationMembers } from './lookups.ts';
 import {
   type BatchHandler,
+  CONVERSATION_DELETED,
   NOT_MEMBER,
   type RowOutcome,
   reject,
@@ -48,6 +49,7 @@ export const pushReceipts: BatchHandler = async (db, author, rows) => {
     if (next._deleted) return reject('INVALID_ROW', 'receipts are not deleted');
     const conversationId = next.conversationId as string;
     if (!members.isActive(conversationId, author.userId)) return NOT_MEMBER;
+    if (members.isDeleted(conversationId)) return CONVERSATION_DELETED;
     const storedRow = stored.get(conversationId);
     const current = storedRow === undefined ? null : toDocument(storedRow);
     const action = compare(current, row, ['deliveredUpTo', 'readUpTo']);

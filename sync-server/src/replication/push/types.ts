@@ -58,6 +58,10 @@ export const UNCHANGED: RowOutcome = { kind: 'unchanged' };
 export const WRITTEN: RowOutcome = { kind: 'written' };
 export const RETRY: RowOutcome = { kind: 'retry' };
 export const NOT_MEMBER = reject('NOT_MEMBER', 'you are not a current member of this conversation');
+export const CONVERSATION_DELETED = reject(
+  'CONVERSATION_DELETED',
+  'this conversation was deleted: nothing more is written into it',
+);
 
 /** Collections a change of membership or a new conversation can move into a device's view. */
 export const CONVERSATION_SCOPED: readonly CollectionName[] = [
