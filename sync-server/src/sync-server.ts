@@ -16,6 +16,7 @@ import { webAppRoutes } from './http/web-app-routes.ts';
 import type { Logger } from './logging/logger.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
+import { createFairScheduler } from './replication/fair-scheduler.ts';
 import { createFanout, type Fanout } from './replication/fanout.ts';
 import { createInProcessNotifier } from './replication/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
@@ -132,6 +133,9 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     adapter: fanout.adapter,
     presence: fanout.presence,
     service: syncService,
+    limits: config.sync,
+    // As many at once as the pool has connections: the rest wait here, in turns per user.
+    scheduler: createFairScheduler(config.database.poolMax),
   });
   logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
 

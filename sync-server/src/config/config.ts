@@ -1,4 +1,5 @@
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
+import { SYNC_LIMITS } from '@anochat/schemas/rxdb/sync';
 import { z } from 'zod';
 import type { SignInLimits } from '../rate-limit/sign-in-throttle.ts';
 
@@ -53,6 +54,11 @@ const environment = z.object({
   LOGIN_BACKOFF_MAX_SECONDS: integer(1, 3_600).default(900),
   /** socket.io maxHttpBufferSize: a larger frame closes the sync connection. */
   SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Unanswered pull/push events per socket; more are refused with TOO_MANY_IN_FLIGHT. */
+  SYNC_MAX_IN_FLIGHT_PER_SOCKET: integer(1, 10_000).default(SYNC_LIMITS.maxInFlightPerSocket),
+  /** Live sockets per device and per user on one instance; more are refused at the handshake. */
+  SYNC_MAX_CONNECTIONS_PER_DEVICE: integer(1, 10_000).default(SYNC_LIMITS.maxConnectionsPerDevice),
+  SYNC_MAX_CONNECTIONS_PER_USER: integer(1, 100_000).default(SYNC_LIMITS.maxConnectionsPerUser),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
@@ -92,7 +98,13 @@ export interface Config {
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
   /** Failed sign-ins (src/rate-limit/sign-in-throttle.ts). */
   signIn: SignInLimits;
-  sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
+  sync: {
+    maxPayloadBytes: number;
+    testPushDelayMaxMs: number;
+    maxInFlightPerSocket: number;
+    maxConnectionsPerDevice: number;
+    maxConnectionsPerUser: number;
+  };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
   logLevel: (typeof LOG_LEVELS)[number];
@@ -158,6 +170,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
+      maxInFlightPerSocket: e.SYNC_MAX_IN_FLIGHT_PER_SOCKET,
+      maxConnectionsPerDevice: e.SYNC_MAX_CONNECTIONS_PER_DEVICE,
+      maxConnectionsPerUser: e.SYNC_MAX_CONNECTIONS_PER_USER,
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     logLevel: e.LOG_LEVEL,
