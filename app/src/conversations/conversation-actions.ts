@@ -89,6 +89,8 @@ export function createConversationActions(
           userId,
           role: 'member' as const,
           removed: false,
+          // The server decides: accepted if they know you, else a request.
+          accepted: false,
         })),
       );
       await database.keyEnvelopes.bulkInsert(envelopes);
@@ -126,6 +128,7 @@ export function createConversationActions(
         userId: user,
         role: 'member',
         removed: false,
+        accepted: false,
       });
     },
 

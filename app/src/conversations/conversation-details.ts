@@ -58,7 +58,12 @@ export function conversationDetails$(
           ? of(people.get(peer)?.displayName ?? 'Unknown user')
           : conversation.titleCiphertext === null
             ? of('Group')
-            : from(crypto.openTitle(conversationId, conversation.titleCiphertext)).pipe(
+            : from(
+                crypto.openTitle({
+                  ...conversation,
+                  titleCiphertext: conversation.titleCiphertext,
+                }),
+              ).pipe(
                 map((title) => title ?? 'Encrypted group'),
                 startWith('Group'),
               );

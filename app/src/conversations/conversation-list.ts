@@ -56,11 +56,12 @@ export function conversationList$(
 ): Observable<ConversationSummary[]> {
   const titles = new Map<string, Promise<string | null>>();
   const titleOf = (conversation: ConversationDoc): Observable<string> => {
-    if (conversation.titleCiphertext === null) return of('Group');
-    const key = `${conversation.id}:${conversation.titleCiphertext}`;
+    const { titleCiphertext } = conversation;
+    if (titleCiphertext === null) return of('Group');
+    const key = `${conversation.id}:${titleCiphertext}:${conversation.titleChangedAt ?? ''}`;
     let opened = titles.get(key);
     if (opened === undefined) {
-      opened = crypto.openTitle(conversation.id, conversation.titleCiphertext);
+      opened = crypto.openTitle({ ...conversation, titleCiphertext });
       titles.set(key, opened);
     }
     return from(opened).pipe(
