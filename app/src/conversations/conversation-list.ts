@@ -90,6 +90,10 @@ export function conversationList$(
       const removed = new Set(
         memberships.filter((row) => row.removed).map((row) => row.conversationId),
       );
+      // Requests (unanswered or declined) live in the message requests list, not here.
+      const requests = new Set(
+        memberships.filter((row) => !row.accepted).map((row) => row.conversationId),
+      );
       const readUpTo = new Map(
         receipts.map((receipt) => [
           receipt.conversationId,
@@ -97,8 +101,10 @@ export function conversationList$(
         ]),
       );
       titles.clear();
+      const chats = conversations.filter((doc) => !requests.has(doc.id));
+      if (chats.length === 0) return of([]);
       return combineLatest(
-        conversations.map((doc) => {
+        chats.map((doc) => {
           const conversation = doc.toJSON() as ConversationDoc;
           const peer =
             conversation.kind === 'direct'

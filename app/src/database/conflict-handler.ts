@@ -45,9 +45,10 @@ export function localChangeWins<T>(collection: CollectionName): RxConflictHandle
       const local = newDocumentState as Record<string, unknown>;
       const merged: Record<string, unknown> = { ...master };
       for (const field of clientFields) {
-        if (ONE_WAY_FLAGS.has(field))
-          merged[field] = master[field] === true || local[field] === true;
-        else if (local[field] !== undefined) merged[field] = local[field];
+        if (local[field] === undefined) continue;
+        merged[field] = ONE_WAY_FLAGS.has(field)
+          ? master[field] === true || local[field] === true
+          : local[field];
       }
       merged._deleted = local._deleted === true;
       return merged as WithDeleted<T>;
