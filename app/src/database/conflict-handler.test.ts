@@ -57,7 +57,7 @@ describe('localChangeWins', () => {
 
   it('keeps the server’s time of a removal (a field clients do not write)', async () => {
     const members = localChangeWins<MemberDoc>('members');
-    const member = { ...base, role: 'member' as const, _deleted: false };
+    const member = { ...base, role: 'member' as const, accepted: true, _deleted: false };
     const resolved = await members.resolve(
       {
         realMasterState: {
