@@ -105,5 +105,16 @@ test.describe('contact with consent', () => {
     await shown(bob.page, 'chat-info').click();
     await shown(bob.page, 'unblock-peer').click();
     await expect(shown(bob.page, 'block-peer')).toBeVisible();
+
+    // The old conversation ended with the block; Bob writes to Alice in a new one, which reaches
+    // her at once (she started the first, so she knows him).
+    await bob.page.goBack();
+    await backToList(bob.page);
+    const again = await startDirectChat(bob.page, alice.userId);
+    expect(again).not.toBe(conversationId);
+    await send(bob.page, 'Sorry, wrong button');
+    await backToList(alice.page);
+    await expect(shown(alice.page, `conversation-${again}`)).toContainText('Sorry, wrong button');
+    await expect(shown(alice.page, 'message-requests')).toHaveCount(0);
   });
 });

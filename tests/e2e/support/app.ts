@@ -166,11 +166,10 @@ export async function openConversation(page: Page, conversationId: string): Prom
 }
 
 /**
- * The person accepts the message request of this conversation from the requests list (someone who
- * does not know them started it, or invited them), which opens the conversation.
+ * From the conversation list, the person accepts the message request of this conversation in the
+ * requests list (someone who does not know them started it, or invited them), which opens it.
  */
 export async function acceptRequest(page: Page, conversationId: string): Promise<void> {
-  await backToList(page);
   await shown(page, 'message-requests').click();
   await expect(page).toHaveURL(/\/requests$/);
   await shown(page, `accept-${conversationId}`).click();
