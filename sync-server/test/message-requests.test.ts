@@ -263,6 +263,37 @@ describe('message requests', () => {
     );
   });
 
+  it('one open request per person: another direct conversation waits until the first is answered', async () => {
+    const [alice, bob, carol] = [await user(), await user(), await user()];
+    const first = directDoc(alice, bob);
+    await create(alice, 'conversations', [first]);
+    const again = await push(alice, 'conversations', [
+      { assumedMasterState: null, newDocumentState: directDoc(alice, bob) },
+    ]);
+    assert.deepEqual(codes(again), ['QUOTA_EXCEEDED']);
+    assert.match(again.rejected[0]?.message ?? '', /still waits for their answer/);
+    const twice = await push(alice, 'conversations', [
+      { assumedMasterState: null, newDocumentState: directDoc(alice, carol) },
+      { assumedMasterState: null, newDocumentState: directDoc(alice, carol) },
+    ]);
+    assert.deepEqual(codes(twice), ['QUOTA_EXCEEDED']);
+    assert.equal((await everything(carol, 'conversations')).length, 1);
+
+    // Bob declines; Alice may ask once more, and once he accepts she is known to him.
+    const own = (await membershipOf(bob, first.id, bob.userId)) as WireDocument;
+    assertAccepted(
+      await push(bob, 'members', [
+        { assumedMasterState: own, newDocumentState: { ...own, removed: true } },
+      ]),
+    );
+    const third = directDoc(alice, bob);
+    await create(alice, 'conversations', [third]);
+    await acceptRequest(bob, third.id);
+    const fourth = directDoc(alice, bob);
+    await create(alice, 'conversations', [fourth]);
+    assert.equal((await membershipOf(bob, fourth.id, bob.userId))?.accepted, true);
+  });
+
   it('a member accepts only their own request, and cannot take an acceptance back', async () => {
     const [alice, bob, carol] = [await user(), await user(), await user()];
     const group = await createGroup(alice, [carol]);

@@ -13,6 +13,8 @@ const QUOTA_LOCK_NAMESPACE = 4_207_010;
 export interface Consent {
   blocksAuthor: ReadonlySet<string>;
   knowsAuthor: ReadonlySet<string>;
+  /** Those with a direct conversation from the author that they have not answered yet. */
+  askedByAuthor: ReadonlySet<string>;
 }
 
 export async function loadConsent(
@@ -21,8 +23,15 @@ export async function loadConsent(
   userIds: readonly string[],
 ): Promise<Consent> {
   const unique = [...new Set(userIds)];
-  if (unique.length === 0) return { blocksAuthor: new Set(), knowsAuthor: new Set() };
-  const { rows } = await db.query<{ user_id: string; blocks: boolean; knows: boolean }>({
+  if (unique.length === 0) {
+    return { blocksAuthor: new Set(), knowsAuthor: new Set(), askedByAuthor: new Set() };
+  }
+  const { rows } = await db.query<{
+    user_id: string;
+    blocks: boolean;
+    knows: boolean;
+    asked: boolean;
+  }>({
     name: 'push-consent-of-users',
     text: `SELECT u.id AS user_id,
                   EXISTS (SELECT 1 FROM blocks b
@@ -31,13 +40,18 @@ export async function loadConsent(
                             JOIN conversations c ON c.id = theirs.conversation_id
                             JOIN members mine ON mine.conversation_id = c.id AND mine.user_id = $1
                            WHERE theirs.user_id = u.id AND c.kind = 'direct' AND NOT c.deleted
-                             AND theirs.accepted_at IS NOT NULL AND theirs.removed_at IS NULL) AS knows
+                             AND theirs.accepted_at IS NOT NULL AND theirs.removed_at IS NULL) AS knows,
+                  EXISTS (SELECT 1 FROM conversations c
+                            JOIN members theirs ON theirs.conversation_id = c.id AND theirs.user_id = u.id
+                           WHERE c.created_by = $1 AND c.direct_peer_id = u.id AND NOT c.deleted
+                             AND theirs.accepted_at IS NULL AND theirs.removed_at IS NULL) AS asked
              FROM unnest($2::uuid[]) AS u (id)`,
     values: [authorId, unique],
   });
   return {
     blocksAuthor: new Set(rows.filter((row) => row.blocks).map((row) => row.user_id)),
     knowsAuthor: new Set(rows.filter((row) => row.knows).map((row) => row.user_id)),
+    askedByAuthor: new Set(rows.filter((row) => row.asked).map((row) => row.user_id)),
   };
 }
 

@@ -17,12 +17,17 @@ import {
 } from './types.ts';
 
 const toDocument = DOCUMENT_SHAPES.conversations.toDocument;
+const ALREADY_ASKED = reject(
+  'QUOTA_EXCEEDED',
+  'your direct conversation with this person still waits for their answer: write there',
+);
 
 /**
  * Anyone creates a conversation as its creator (a direct one with its peer; both become admins);
  * only admins who accepted change the title or delete it; kind, creator and peer never change.
  * A direct conversation with someone who does not know the creator is a message request to them
- * (their membership waits for their acceptance); with someone who blocks the creator it is refused.
+ * (their membership waits for their acceptance), one open request per person; with someone who
+ * blocks the creator it is refused.
  * New conversations and requests count against the creator's hourly quotas.
  */
 export const pushConversations: BatchHandler = async (db, author, rows, _checks, quotas) => {
@@ -93,6 +98,7 @@ export const pushConversations: BatchHandler = async (db, author, rows, _checks,
       ),
     );
     const quota = await remainingQuota(db, author.userId, quotas);
+    const asked = new Set(consent.askedByAuthor);
     for (const next of candidates) {
       const peer = next.directPeerId as string | null;
       if (peer !== null && consent.blocksAuthor.has(peer)) {
@@ -100,6 +106,12 @@ export const pushConversations: BatchHandler = async (db, author, rows, _checks,
         continue;
       }
       const request = peer !== null && !consent.knowsAuthor.has(peer);
+      // One open request per person: write on in it until they answer.
+      if (request && asked.has(peer)) {
+        refusedInserts.set(next.id, ALREADY_ASKED);
+        continue;
+      }
+      if (request) asked.add(peer);
       const overQuota = quota.spend(1, request ? 1 : 0);
       if (overQuota !== null) {
         refusedInserts.set(next.id, overQuota);
