@@ -495,3 +495,52 @@ describe('quotas on new conversations and requests', () => {
     );
   });
 });
+
+describe('the reported abuse, under the default quotas', () => {
+  const defaults = useSyncServer({ DATABASE_POOL_MAX: '8', RATE_LIMIT_PER_IP: '1000' });
+  const sockets: SyncClient[] = [];
+  after(() => {
+    for (const client of sockets) client.socket.close();
+  });
+  const someone = async () => {
+    const client = await syncUser(defaults.server.baseUrl);
+    sockets.push(client);
+    return client;
+  };
+  const conversationsOf = async (client: SyncClient) => {
+    await horizonPassed(defaults.server.pool);
+    return (await pullAll(client, 'conversations')).documents.length;
+  };
+
+  it('300 chats opened at one person reach them as one request; 25 people reached by one sender get 20', async () => {
+    const [spammer, victim] = [await someone(), await someone()];
+    let stored = 0;
+    for (let batch = 0; batch < 3; batch += 1) {
+      const answer = await push(
+        spammer,
+        'conversations',
+        Array.from({ length: 100 }, () => ({
+          assumedMasterState: null,
+          newDocumentState: directDoc(spammer, victim),
+        })),
+      );
+      stored += 100 - answer.rejected.length;
+    }
+    assert.equal(stored, 1);
+    assert.equal(await conversationsOf(victim), 1);
+
+    const sender = await someone();
+    const people = await Promise.all(Array.from({ length: 25 }, () => someone()));
+    const answer = await push(
+      sender,
+      'conversations',
+      people.map((person) => ({
+        assumedMasterState: null,
+        newDocumentState: directDoc(sender, person),
+      })),
+    );
+    assert.deepEqual(codes(answer), Array(5).fill('QUOTA_EXCEEDED'));
+    const reached = await Promise.all(people.map(conversationsOf));
+    assert.equal(reached.filter((count) => count === 1).length, 20);
+  });
+});
