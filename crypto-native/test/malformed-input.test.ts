@@ -55,11 +55,6 @@ const BAD_CALLS: BadCall[] = [
     args: [Array.from({ length: CRYPTO_LIMITS.maxVerifyBatchItems + 1 }, () => ({}))],
     code: 'TOO_LARGE',
   },
-  {
-    operation: 'verifyBatch',
-    args: [[{ message: 'text', signature: b(64), publicKey: b(32) }]],
-    code: 'INVALID_ARGUMENT',
-  },
   { operation: 'secretstreamInitPush', args: [b(16)], code: 'INVALID_LENGTH' },
   { operation: 'secretstreamPush', args: [b(51), b(1), 0], code: 'INVALID_LENGTH' },
   { operation: 'secretstreamPush', args: [state(), b(1), 4], code: 'INVALID_ARGUMENT' },
@@ -68,6 +63,8 @@ const BAD_CALLS: BadCall[] = [
   { operation: 'secretstreamPull', args: [state(), b(40), 7], code: 'INVALID_ARGUMENT' },
   { operation: 'pwhashStr', args: [b(8), 0, 65536], code: 'INVALID_ARGUMENT' },
   { operation: 'pwhashStr', args: [b(8), 2, 1024], code: 'INVALID_ARGUMENT' },
+  { operation: 'pwhashStr', args: [b(8), 2, 65536 + 512], code: 'INVALID_ARGUMENT' },
+  { operation: 'pwhashDerive', args: [32, b(8), b(16), 2, 8192 + 1], code: 'INVALID_ARGUMENT' },
   {
     operation: 'pwhashStr',
     args: [b(8), 2, CRYPTO_LIMITS.pwhashMaxMemLimit + 1],
@@ -94,6 +91,11 @@ const FALSE_OR_NULL: { operation: NaclOperation; args: unknown[]; answer: unknow
     operation: 'verifyBatch',
     args: [[{ message: b(1), signature: b(1), publicKey: b(1) }]],
     answer: [false],
+  },
+  {
+    operation: 'verifyBatch',
+    args: [[{ message: 'text', signature: b(64), publicKey: b(32) }, null, 7]],
+    answer: [false, false, false],
   },
   { operation: 'boxOpen', args: [b(15), b(24), basePoint, b(32)], answer: null },
   { operation: 'secretboxOpen', args: [b(0), b(24), b(32)], answer: null },
