@@ -1,3 +1,10 @@
+/**
+ * Bad input through the Nacl interface and straight to the gRPC server. Sizes covered: one case
+ * per class of bad input (wrong fixed sizes, a message one byte above maxMessageBytes, batches
+ * one item above maxVerifyBatchItems, messages above the gRPC cap); the fuzz sends byte fields of
+ * 0 to 100 bytes, batches of 0 to 20 items and hash strings of 0 to 200 characters (size: 'max',
+ * so that lengths reach those bounds instead of fast-check's default of about 10).
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
@@ -238,14 +245,14 @@ describe('malformed requests straight to the gRPC server: INVALID_ARGUMENT, and 
   });
 
   it('survives a fuzz of random requests to every method', async () => {
-    const bytesField = fc.uint8Array({ maxLength: 100 });
+    const bytesField = fc.uint8Array({ maxLength: 100, size: 'max' });
     const request = fc.oneof(
       fc.record({
         method: fc.constant('VerifyBatch' as const),
         body: fc.record({
           items: fc.array(
             fc.record({ publicKey: bytesField, message: bytesField, signature: bytesField }),
-            { maxLength: 20 },
+            { maxLength: 20, size: 'max' },
           ),
         }),
       }),
@@ -259,7 +266,7 @@ describe('malformed requests straight to the gRPC server: INVALID_ARGUMENT, and 
       }),
       fc.record({
         method: fc.constant('PwVerify' as const),
-        body: fc.record({ hash: fc.string({ maxLength: 200 }), password: bytesField }),
+        body: fc.record({ hash: fc.string({ maxLength: 200, size: 'max' }), password: bytesField }),
       }),
       fc.record({
         method: fc.constant('SealTo' as const),
