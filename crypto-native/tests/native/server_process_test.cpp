@@ -250,17 +250,17 @@ TEST(ServerProcess, AnswersAnUnparseableRequestWithInvalidArgumentAndItsReason) 
   EXPECT_EQ(server.wait_exit_code(), 0);
 }
 
-TEST(ServerProcess, RunsNoMoreArgon2idThanItsBudgetAndAnswersBusyAfterTheWait) {
+TEST(ServerProcess, RunsNoMoreArgon2idThanItsBudgetAndAnswersBusyBeyondIt) {
   const std::string address = "unix:" + unique_socket_path();
-  // Room for one 64 MiB hash at a time; a second waits at most 50 ms.
+  // Room for one 64 MiB hash at a time, and no call may wait: a second one is refused at once.
   ServerProcess server({"--listen", address, "--pwhash-memory-budget", std::to_string(64u << 20),
-                        "--pwhash-max-wait-ms", "50"},
+                        "--pwhash-max-waiting", "0"},
                        {});
   ASSERT_EQ(server.first_line(), "listening on " + address);
   auto stub = connect(address);
   v1::PwHashRequest request;
   request.set_password("pw");
-  request.set_ops_limit(4);  // a few hundred ms: the second call surely overlaps the first
+  request.set_ops_limit(16);  // 16 passes over 64 MiB, a second or more: the next call overlaps it
   request.set_mem_limit(64u << 20);
   auto first = std::async(std::launch::async, [&] {
     v1::PwHashResponse response;
@@ -272,6 +272,7 @@ TEST(ServerProcess, RunsNoMoreArgon2idThanItsBudgetAndAnswersBusyAfterTheWait) {
   EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << second.error_message();
   EXPECT_EQ(second.error_details(), "UNAVAILABLE");
   EXPECT_TRUE(first.get().ok());
+  request.set_ops_limit(1);
   EXPECT_TRUE(stub->PwHash(context_with_deadline().get(), request, &response).ok());
   stub.reset();
   server.signal(SIGTERM);
