@@ -36,10 +36,10 @@ const environment = z.object({
     CRYPTO_LIMITS.pwhashMinOpsLimit,
     CRYPTO_LIMITS.pwhashMaxOpsLimit,
   ).default(2),
-  ARGON2_MEM_LIMIT: integer(
-    CRYPTO_LIMITS.pwhashMinMemLimit,
-    CRYPTO_LIMITS.grpcPwhashMaxMemLimit,
-  ).default(64 * 1024 * 1024),
+  /** Bytes, a whole number of KiB (Argon2id's block size): the crypto server refuses others. */
+  ARGON2_MEM_LIMIT: integer(CRYPTO_LIMITS.pwhashMinMemLimit, CRYPTO_LIMITS.grpcPwhashMaxMemLimit)
+    .multipleOf(1024, 'must be a multiple of 1024 bytes')
+    .default(64 * 1024 * 1024),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
   RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
