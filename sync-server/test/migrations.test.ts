@@ -18,6 +18,7 @@ const REPLICATED_TABLES = [
   'receipts',
   'key_envelopes',
   'key_archive',
+  'blocks',
 ];
 
 describe('migrations', () => {

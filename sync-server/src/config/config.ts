@@ -38,10 +38,10 @@ const environment = z.object({
     CRYPTO_LIMITS.pwhashMinOpsLimit,
     CRYPTO_LIMITS.pwhashMaxOpsLimit,
   ).default(2),
-  ARGON2_MEM_LIMIT: integer(
-    CRYPTO_LIMITS.pwhashMinMemLimit,
-    CRYPTO_LIMITS.grpcPwhashMaxMemLimit,
-  ).default(64 * 1024 * 1024),
+  /** Bytes, a whole number of KiB (Argon2id's block size): the crypto server refuses others. */
+  ARGON2_MEM_LIMIT: integer(CRYPTO_LIMITS.pwhashMinMemLimit, CRYPTO_LIMITS.grpcPwhashMaxMemLimit)
+    .multipleOf(1024, 'must be a multiple of 1024 bytes')
+    .default(64 * 1024 * 1024),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
   RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
@@ -59,6 +59,13 @@ const environment = z.object({
   /** Live sockets per device and per user on one instance; more are refused at the handshake. */
   SYNC_MAX_CONNECTIONS_PER_DEVICE: integer(1, 10_000).default(SYNC_LIMITS.maxConnectionsPerDevice),
   SYNC_MAX_CONNECTIONS_PER_USER: integer(1, 100_000).default(SYNC_LIMITS.maxConnectionsPerUser),
+  /** New conversations one user may create in a rolling hour (QUOTA_EXCEEDED above). */
+  SYNC_CONVERSATIONS_PER_HOUR: integer(1, 1_000_000).default(60),
+  /**
+   * Message requests one user may send in a rolling hour: memberships they make for people who do
+   * not know them (a direct conversation, a group invite), QUOTA_EXCEEDED above.
+   */
+  SYNC_REQUESTS_PER_HOUR: integer(1, 1_000_000).default(20),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
@@ -104,6 +111,7 @@ export interface Config {
     maxInFlightPerSocket: number;
     maxConnectionsPerDevice: number;
     maxConnectionsPerUser: number;
+    quotas: { conversationsPerHour: number; requestsPerHour: number };
   };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
@@ -173,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxInFlightPerSocket: e.SYNC_MAX_IN_FLIGHT_PER_SOCKET,
       maxConnectionsPerDevice: e.SYNC_MAX_CONNECTIONS_PER_DEVICE,
       maxConnectionsPerUser: e.SYNC_MAX_CONNECTIONS_PER_USER,
+      quotas: {
+        conversationsPerHour: e.SYNC_CONVERSATIONS_PER_HOUR,
+        requestsPerHour: e.SYNC_REQUESTS_PER_HOUR,
+      },
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     logLevel: e.LOG_LEVEL,

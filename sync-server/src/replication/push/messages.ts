@@ -7,7 +7,6 @@ import {
   type BatchHandler,
   CONVERSATION_DELETED,
   fromBase64,
-  NOT_MEMBER,
   RETRY,
   type RowOutcome,
   reject,
@@ -50,7 +49,9 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
         : ['conversationId', 'senderDeviceId', 'envelope'];
     const action = compare(current, row, fields);
     if (current !== null && storedRow !== undefined) {
-      if (!members.isActive(current.conversationId as string, author.userId)) return NOT_MEMBER;
+      // A retried push of the stored row stays a success, even in a deleted conversation.
+      const refusal = members.refusalFor(current.conversationId as string, author.userId);
+      if (refusal !== null && refusal !== CONVERSATION_DELETED) return refusal;
       if (action === 'same') return UNCHANGED;
       if (action === 'conflict') return { kind: 'conflict', master: current };
       if (storedRow.sender_user_id !== author.userId) {
@@ -70,8 +71,8 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
         }
       }
       if (current._deleted) return reject('IMMUTABLE_FIELD', 'a deleted message stays deleted');
-      const refusal = checks.refusalOf(row);
-      if (refusal !== undefined) return refusal;
+      const badEnvelope = checks.refusalOf(row);
+      if (badEnvelope !== undefined) return badEnvelope;
       updates.push(next);
       return WRITTEN;
     }
@@ -82,10 +83,10 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
     if (next.senderDeviceId !== author.deviceId) {
       return reject('WRONG_SENDER', 'senderDeviceId must be the device you are signed in as');
     }
-    if (!members.isActive(next.conversationId as string, author.userId)) return NOT_MEMBER;
-    if (members.isDeleted(next.conversationId as string)) return CONVERSATION_DELETED;
-    const refusal = checks.refusalOf(row);
-    if (refusal !== undefined) return refusal;
+    const notWriting = members.refusalFor(next.conversationId as string, author.userId);
+    if (notWriting !== null) return notWriting;
+    const badEnvelope = checks.refusalOf(row);
+    if (badEnvelope !== undefined) return badEnvelope;
     inserts.push(next);
     return WRITTEN;
   });

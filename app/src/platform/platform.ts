@@ -1,0 +1,146 @@
+/**
+ * The seam between the one app and the three ways it is installed (the web, Electron, Capacitor).
+ * Everything that differs between them goes through a `Platform`; nothing else in the app may ask
+ * the browser, Electron's bridge or a Capacitor plugin directly. The web implementation is
+ * `web-platform.dom.ts`; the desktop and mobile ones live beside it and are picked in `main.ts`.
+ */
+
+export type PlatformKind = 'web' | 'electron' | 'capacitor';
+
+/**
+ * The sync server this app talks to. On the web it is the origin that served the app and cannot
+ * be changed; a packaged app has no such origin (its pages come from `app://` or
+ * `capacitor://`), so the person chooses the server at first start and may change it later.
+ */
+export interface ServerChoice {
+  /** `null` until the person has chosen a server (packaged apps only). */
+  current(): string | null;
+  readonly choosable: boolean;
+  /** Remembers an `http(s)://` origin; refuses anything else with a `PlatformError`. */
+  choose(url: string): Promise<void>;
+}
+
+/**
+ * Where device secrets (key pairs, identity seed, archive key) are kept: the operating system's
+ * secret store where there is one (Keychain, Android Keystore, Electron's `safeStorage`), the
+ * browser's IndexedDB on the web. Values are opaque strings; names are short identifiers.
+ */
+export interface SecretStore {
+  /** Whether the operating system protects the values at rest (false on the web). */
+  readonly protectedAtRest: boolean;
+  get(name: string): Promise<string | null>;
+  set(name: string, value: string): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export type Unsubscribe = () => void;
+
+/** Whether the device believes it has a network; sync connects at once when it comes back. */
+export interface NetworkStatus {
+  online(): boolean;
+  subscribe(listener: (online: boolean) => void): Unsubscribe;
+}
+
+/**
+ * Foreground and background: a backgrounded mobile app may be frozen and its socket silently
+ * dropped, so sync reconnects and pulls on every return to `active`.
+ */
+export type LifecycleState = 'active' | 'background';
+
+export interface AppLifecycle {
+  state(): LifecycleState;
+  subscribe(listener: (state: LifecycleState) => void): Unsubscribe;
+}
+
+export type NotificationPermission = 'granted' | 'denied' | 'default';
+
+/** What a notification may carry: a sender and a generic line, never the text unless allowed. */
+export interface MessageNotice {
+  conversationId: string;
+  title: string;
+  body: string;
+}
+
+export interface Notifier {
+  permission(): NotificationPermission;
+  /** Asks the person; call it after something they did, never on first load. */
+  requestPermission(): Promise<NotificationPermission>;
+  show(notice: MessageNotice): void;
+  /** The unread count on the dock, taskbar, launcher icon or installed PWA (0 clears it). */
+  setBadge(count: number): void;
+  /** The person opened a notification: the app shows that conversation. */
+  onOpened(listener: (conversationId: string) => void): Unsubscribe;
+}
+
+export interface PickedFile {
+  name: string;
+  type: string;
+  size: number;
+  /** The file's bytes, read when needed (a large video is never held in memory twice). */
+  blob: Blob;
+}
+
+export interface FileAccess {
+  /** Lets the person choose files; resolves to an empty list when they cancel. */
+  pick(options: { accept?: string; multiple?: boolean }): Promise<PickedFile[]>;
+  /** Hands a decrypted file to the person (a download, a save dialog, a share sheet). */
+  save(name: string, blob: Blob): Promise<void>;
+}
+
+export interface Platform {
+  readonly kind: PlatformKind;
+  readonly server: ServerChoice;
+  readonly secrets: SecretStore;
+  readonly network: NetworkStatus;
+  readonly lifecycle: AppLifecycle;
+  readonly notifications: Notifier;
+  readonly files: FileAccess;
+}
+
+export class PlatformError extends Error {
+  override readonly name = 'PlatformError';
+  constructor(
+    readonly code: 'INVALID_SERVER_URL' | 'SECRET_STORE_UNAVAILABLE' | 'INVALID_SECRET_NAME',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SECRET_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** Secret names are identifiers, so that every store can use them as keys or file names. */
+export function checkSecretName(name: string): void {
+  if (!SECRET_NAME.test(name)) {
+    throw new PlatformError('INVALID_SECRET_NAME', `not a secret name: ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * The origin of a server URL the person typed (`https://chat.example.org/` ->
+ * `https://chat.example.org`). Only http and https: the app speaks HTTP and WebSocket to it.
+ */
+export function serverOrigin(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    throw new PlatformError(
+      'INVALID_SERVER_URL',
+      'enter an address such as https://chat.example.org',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new PlatformError(
+      'INVALID_SERVER_URL',
+      'the address must start with https:// or http://',
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new PlatformError(
+      'INVALID_SERVER_URL',
+      'the address must not contain a user or password',
+    );
+  }
+  return url.origin;
+}
