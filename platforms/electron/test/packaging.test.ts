@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
@@ -19,7 +19,7 @@ function json(path: string): Record<string, unknown> {
 
 describe('desktop packaging', () => {
   it('bundles a preload that requires nothing but electron, and a main process beside the web build', () => {
-    mkdirSync(`${ROOT}/app/dist`, { recursive: true });
+    execFileSync('bash', ['scripts/build-app.sh'], { cwd: ROOT, stdio: 'pipe' });
     execFileSync('bash', ['scripts/bundle.sh'], {
       cwd: PACKAGE,
       env: { ...process.env, SKIP_WEB_BUILD: '1' },
