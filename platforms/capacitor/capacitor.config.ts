@@ -20,7 +20,7 @@ const config: CapacitorConfig = {
   },
   plugins: {
     SystemBars: { insetsHandling: 'css', initialViewportFitValueHint: 'cover' },
-    LocalNotifications: { smallIcon: 'ic_stat_anochat', iconColor: '#3a5bd9' },
+    LocalNotifications: { iconColor: '#3a5bd9' },
   },
 };
 
