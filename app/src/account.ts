@@ -1,3 +1,4 @@
+import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
 import { createChatActions } from './chat/chat-actions.ts';
 import { createEphemeralState } from './chat/ephemeral.ts';
 import { startMessageProjector } from './chat/message-projector.ts';
@@ -8,10 +9,14 @@ import { createEpochRotation } from './conversations/epoch-rotation.ts';
 import { startKeyDistribution } from './conversations/key-distribution.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
 import type { AppDatabase } from './database/app-database.ts';
+import { startMessageNotices } from './notifications/message-notices.ts';
+import type { Platform } from './platform/platform.ts';
+import { startResumeSync } from './replication/resume-sync.ts';
 import { createSyncEngine } from './replication/sync-engine.ts';
 import { createSyncTransport } from './replication/sync-transport.ts';
 import type { SessionService } from './session/session-service.ts';
 import type { StoredSession } from './session/session-store.ts';
+import { notificationPreviews } from './settings/notification-previews.ts';
 
 /**
  * Everything that runs for a signed-in account: the read models (message views, receipts, key
@@ -24,6 +29,10 @@ export function startAccount(deps: {
   signedIn: StoredSession;
   serverUrl: string;
   onUnauthorized(): void;
+  /** Network, foreground and background, notifications: what differs by platform. */
+  platform: Pick<Platform, 'network' | 'lifecycle' | 'notifications'>;
+  /** Whether this conversation is on screen now (then a new message needs no notification). */
+  isOnScreen(conversationId: string): boolean;
 }) {
   const { database, crypto, signedIn } = deps;
   const transport = createSyncTransport({
@@ -31,6 +40,7 @@ export function startAccount(deps: {
     accessToken: () => deps.session.accessToken(),
     refreshAccessToken: (expired) => deps.session.refresh(expired),
     onUnauthorized: deps.onUnauthorized,
+    network: deps.platform.network,
   });
   const engine = createSyncEngine({
     database,
@@ -52,6 +62,20 @@ export function startAccount(deps: {
   rotation.start();
   const ephemeral = createEphemeralState(transport, signedIn.userId);
   engine.start();
+  const stopResumeSync = startResumeSync({
+    lifecycle: deps.platform.lifecycle,
+    reconnect: () => transport.reconnect(),
+    pull: () => engine.resync([...COLLECTIONS]),
+  });
+  const notices = startMessageNotices({
+    database,
+    crypto,
+    selfUserId: signedIn.userId,
+    notifier: deps.platform.notifications,
+    caughtUp: engine.awaitInSync(),
+    isOnScreen: deps.isOnScreen,
+    previews: notificationPreviews,
+  });
 
   return {
     userId: signedIn.userId,
@@ -64,6 +88,8 @@ export function startAccount(deps: {
     chat: createChatActions(database, crypto, signedIn.deviceId, rotation),
     conversations: createConversationActions(database, crypto, signedIn.userId),
     async stop(): Promise<void> {
+      notices.stop();
+      stopResumeSync();
       ephemeral.stop();
       keys.stop();
       rotation.stop();

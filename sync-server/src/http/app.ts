@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorHandler } from './error-handler.ts';
+import { packagedAppCors } from './packaged-app-cors.ts';
 import { requestContext } from './request-context.ts';
 import { requireJsonBody } from './require-json.ts';
 
@@ -19,6 +20,7 @@ export function createApp(options: AppOptions): express.Express {
   // With proxies in front, req.ip (the rate-limit key) must be the client's, not the proxy's.
   app.set('trust proxy', options.trustProxyHops);
   app.use(requestContext(options.logger));
+  app.use(packagedAppCors());
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true }));
   for (const router of options.routers) app.use(router);
