@@ -1,8 +1,8 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { protocol } from 'electron';
 
 /**
+ * This module uses no Electron API, so the end-to-end tests serve the app with this very handler.
  * The renderer is the web app's Vite build, served from a privileged scheme of the app's own
  * (never `file://`, which would give every page access to the whole disk, and never a remote
  * URL). `standard` and `secure` give the pages a real origin, so IndexedDB, the Fetch API and
@@ -12,15 +12,13 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'anochat';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** Must run before the app is ready (Electron's rule for privileged schemes). */
-export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    {
-      scheme: APP_SCHEME,
-      privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
-    },
-  ]);
-}
+/** What the scheme may do; no service workers, no CSP bypass, no CORS for other origins. */
+export const APP_SCHEME_PRIVILEGES = {
+  standard: true,
+  secure: true,
+  supportFetchAPI: true,
+  codeCache: true,
+} as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

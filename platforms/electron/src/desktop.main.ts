@@ -19,8 +19,8 @@ import {
 import {
   APP_ORIGIN,
   APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
   createAppSchemeHandler,
-  registerAppScheme,
 } from './app-scheme.main.ts';
 import { contentSecurityPolicy } from './content-security-policy.ts';
 import { registerLinkHandler, routeFromCommandLine } from './deep-links.main.ts';
@@ -53,7 +53,8 @@ export async function startDesktop(options: DesktopOptions) {
   const platform = options.platform ?? process.platform;
   const log = options.log ?? ((message: string) => console.warn(`anochat: ${message}`));
   app.enableSandbox();
-  registerAppScheme();
+  // Before the app is ready, as Electron requires of privileged schemes.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return null;

@@ -75,12 +75,21 @@ export function guardWebContents(contents: WebContents, policy: NavigationPolicy
 /**
  * Permissions (camera, microphone, geolocation, notifications of the web API, clipboard reading,
  * USB, HID, serial...) are denied to every page: notifications come from the main process through
- * the bridge. The one exception is writing to the clipboard from the app itself (the "Copy your
- * user ID" button), which reveals nothing to the page.
+ * the bridge. Granted to the app's own page only: writing to the clipboard (the "Copy your user
+ * ID" button), and reaching a server on this machine or the local network (Chromium asks before a
+ * page talks to a loopback or private address), which the Content-Security-Policy already limits
+ * to the server the person chose.
  */
+const APP_ONLY_PERMISSIONS = new Set([
+  'clipboard-sanitized-write',
+  'local-network-access',
+  'local-network',
+  'loopback-network',
+]);
+
 export function denyPermissions(session: Session): void {
   const allowed = (permission: string, origin: string | null | undefined) =>
-    permission === 'clipboard-sanitized-write' && origin === APP_ORIGIN;
+    APP_ONLY_PERMISSIONS.has(permission) && origin === APP_ORIGIN;
   session.setPermissionRequestHandler((contents, permission, callback, details) => {
     callback(allowed(permission, originOf(details.requestingUrl ?? contents.getURL())));
   });
