@@ -116,7 +116,8 @@ export async function createCapacitorPlatform(plugins: CapacitorPlugins): Promis
   let lifecycle: LifecycleState = appState.isActive ? 'active' : 'background';
   let online = networkStatus.connected;
   let permission = permissionOf(notificationPermission.display);
-  let initialRoute = launch === undefined ? null : routeOfDeepLink(launch.url);
+  // Android answers {} when the app was not opened by a link.
+  let initialRoute = typeof launch?.url === 'string' ? routeOfDeepLink(launch.url) : null;
 
   const secretsReady = (async () => {
     await plugins.secureStorage.setKeyPrefix(SECRET_PREFIX);

@@ -153,6 +153,9 @@ export async function installAndroidShell(context: BrowserContext): Promise<Andr
             { name: 'removeAllListeners', rtype: 'promise' },
           ],
         })),
+        // What Capacitor's native bridge script sets before the page's own scripts run.
+        isNativePlatform: () => true,
+        getPlatform: () => 'android',
         convertFileSrc: (path: string) => path,
         async nativePromise(plugin: string, method: string, options: Record<string, unknown>) {
           if (method === 'removeListener') {
