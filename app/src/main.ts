@@ -75,7 +75,9 @@ async function boot(): Promise<void> {
       account.value = null;
       if (reason === 'logged-out') await context.session.logout();
       // Nothing of this account stays on the device: messages, keys, tokens.
-      await crypto.forgetDevice();
+      await crypto.forgetDevice().catch((error: unknown) => {
+        console.warn('AnoChat: the secret store could not forget this device', error);
+      });
       await database.remove();
       sessionStorage.setItem(SIGNED_OUT_REASON, reason);
       globalThis.location.assign('/login');
