@@ -33,7 +33,12 @@ afterEach(async () => {
 });
 
 let sequence = 0;
-async function arrives(conversationId: string, from: string, text: string, kind = 'text') {
+async function arrives(
+  conversationId: string,
+  from: string,
+  text: string,
+  kind: 'text' | 'unreadable' = 'text',
+) {
   sequence++;
   const at = new Date(Date.UTC(2026, 0, 1, 10, 0, sequence)).toISOString();
   const id = `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`;
@@ -121,7 +126,7 @@ describe('new-message notifications', () => {
   });
 
   it('stay quiet for the backlog of the first sync, which the badge counts', async () => {
-    let caughtUp = () => undefined as void;
+    let caughtUp: () => void = () => undefined;
     const { shown, badges } = await start({
       caughtUp: new Promise<void>((resolve) => {
         caughtUp = resolve;
