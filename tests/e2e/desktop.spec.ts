@@ -101,6 +101,44 @@ test.describe('the desktop app', () => {
   });
 });
 
+test.describe('the desktop renderer’s Content-Security-Policy', () => {
+  test.skip(({ isMobile }) => isMobile, 'a desktop app');
+
+  test('refuses connections to anything but the chosen server, and inline scripts', async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ baseURL: DESKTOP_ORIGIN });
+    const desktop = await installDesktopShell(context);
+    desktop.server = serverUrl();
+    const page = await context.newPage();
+    await page.goto('/login');
+    await expect(shown(page, 'submit')).toBeVisible();
+    const violations = await page.evaluate(async (server) => {
+      const seen: string[] = [];
+      document.addEventListener('securitypolicyviolation', (event) =>
+        seen.push(`${event.effectiveDirective} ${event.blockedURI}`),
+      );
+      const reach = (url: string) =>
+        fetch(url).then(
+          () => 'reached',
+          () => 'refused',
+        );
+      const answers = [await reach(`${server}/api/health`), await reach('https://example.com/')];
+      const inline = document.createElement('script');
+      inline.textContent = 'window.injected = true';
+      document.body.append(inline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { answers, seen, injected: 'injected' in window };
+    }, serverUrl());
+    expect(violations.answers).toEqual(['reached', 'refused']);
+    expect(violations.injected).toBe(false);
+    expect(violations.seen).toEqual(
+      expect.arrayContaining(['connect-src https://example.com/', 'script-src-elem inline']),
+    );
+    await context.close();
+  });
+});
+
 test.describe('the web app', () => {
   test('keeps its own server and shows no server choice', async ({ person }) => {
     const alice = await person('Alice');
