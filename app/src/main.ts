@@ -15,6 +15,7 @@ import { createSessionService } from './session/session-service.ts';
 import { createSessionStore } from './session/session-store.ts';
 import { deviceName } from './settings/device-name.ts';
 import { applyTheme, themeSystemBars } from './settings/theme.ts';
+import { startShareInbox } from './sharing/share-inbox.ts';
 import '@ionic/vue/css/core.css';
 import '@ionic/vue/css/normalize.css';
 import '@ionic/vue/css/structure.css';
@@ -45,6 +46,7 @@ async function boot(): Promise<void> {
 
   const context: AppContext = {
     platform,
+    shareInbox: startShareInbox({ shareTarget: platform.shareTarget, router, database }),
     database,
     crypto,
     cryptoProvider: loaded.provider,

@@ -12,6 +12,7 @@ import {
   setPageVisible,
 } from './support/android-shell.ts';
 import {
+  composer,
   expect,
   login,
   messageWithText,
@@ -55,7 +56,7 @@ test.describe('the Android app', () => {
     return { context, page, android };
   }
 
-  test('shows one pane at a time, and the back button walks back, then leaves the app', async ({
+  test('shows one pane at a time, the back button walks back then leaves, and a shared link lands in a chat', async ({
     person,
     browser,
     viewport,
@@ -89,6 +90,19 @@ test.describe('the Android app', () => {
     await android.emit(page, 'App', 'backButton', { canGoBack: false });
     await expect.poll(() => android.calls.includes('App.minimizeApp')).toBe(true);
     await expect(page).toHaveURL(/\/chats$/);
+
+    // Another app shares a link into AnoChat: the chat Bob opens has it in its draft.
+    await android.emit(page, 'CapacitorShareTarget', 'shareReceived', {
+      title: '',
+      texts: ['the trail map: https://maps.example/trail'],
+      files: [],
+    });
+    await expect(shown(page, 'shared-content')).toContainText('the trail map');
+    await openConversation(page, conversationId);
+    await expect(composer(page)).toHaveValue('the trail map: https://maps.example/trail');
+    await expect(shown(page, 'shared-content')).toHaveCount(0);
+    await composer(page).press('Enter');
+    await expect(messageWithText(alice.page, 'the trail map')).toBeVisible();
     await context.close();
   });
 
