@@ -3,7 +3,9 @@ import { createChatActions } from './chat/chat-actions.ts';
 import { createEphemeralState } from './chat/ephemeral.ts';
 import { startMessageProjector } from './chat/message-projector.ts';
 import { startReceipts } from './chat/receipts.ts';
+import { createBlockActions } from './contacts/blocks.ts';
 import { startIdentityKeyWatch } from './contacts/identity-keys.ts';
+import { createRequestActions } from './contacts/message-requests.ts';
 import { createConversationActions } from './conversations/conversation-actions.ts';
 import { createEpochRotation } from './conversations/epoch-rotation.ts';
 import { startKeyDistribution } from './conversations/key-distribution.ts';
@@ -87,6 +89,8 @@ export function startAccount(deps: {
     projectorReady: projector.ready,
     chat: createChatActions(database, crypto, signedIn.deviceId, rotation),
     conversations: createConversationActions(database, crypto, signedIn.userId),
+    requests: createRequestActions(database, signedIn.userId),
+    blocks: createBlockActions(database, signedIn.userId),
     async stop(): Promise<void> {
       notices.stop();
       stopResumeSync();

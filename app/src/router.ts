@@ -15,6 +15,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/new/direct', component: () => import('./ui/pages/NewChatPage.vue') },
   { path: '/new/group', component: () => import('./ui/pages/NewGroupPage.vue') },
   { path: '/settings', component: () => import('./ui/pages/SettingsPage.vue') },
+  { path: '/requests', component: () => import('./ui/pages/RequestsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 

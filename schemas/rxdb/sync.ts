@@ -2,6 +2,7 @@
  * The replication protocol over socket.io (see docs/protocol.md, "Replication"): collection names,
  * their schemas, event payloads, error codes and limits, shared by the server and clients.
  */
+import { blocksSchema } from './blocks.ts';
 import { conversationsSchema } from './conversations.ts';
 import { devicesSchema } from './devices.ts';
 import { keyArchiveSchema } from './keyArchive.ts';
@@ -20,6 +21,7 @@ export const RXDB_SCHEMAS = {
   receipts: receiptsSchema,
   keyEnvelopes: keyEnvelopesSchema,
   keyArchive: keyArchiveSchema,
+  blocks: blocksSchema,
 } as const;
 
 export type CollectionName = keyof typeof RXDB_SCHEMAS;
@@ -156,5 +158,17 @@ export const REJECTION_CODES = [
   'EPOCH_TAKEN',
   /** A key envelope starts an epoch that is not one above the conversation's newest epoch. */
   'EPOCH_NOT_NEXT',
+  /**
+   * Message requests (docs/protocol.md, "Message requests and blocks"): you have not accepted this
+   * conversation yet, so you may only accept it or leave it.
+   */
+  'REQUEST_PENDING',
+  /** The person blocks you: you cannot start a conversation with them or add them to one. */
+  'BLOCKED',
+  /**
+   * Too many new conversations, or too many requests to people who do not know you, in the last
+   * hour (server quotas, docs/protocol.md): nothing was stored; retry later.
+   */
+  'QUOTA_EXCEEDED',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];

@@ -111,6 +111,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     logger,
     verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
+    quotas: config.sync.quotas,
   });
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({

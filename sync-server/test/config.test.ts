@@ -47,6 +47,17 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('refuses an Argon2id memory limit that is not a whole number of KiB', () => {
+    assert.throws(
+      () => loadConfig({ ...minimal, ARGON2_MEM_LIMIT: String(64 * 1024 * 1024 + 512) }),
+      /ARGON2_MEM_LIMIT.*multiple of 1024/,
+    );
+    assert.equal(
+      loadConfig({ ...minimal, ARGON2_MEM_LIMIT: String(65 * 1024) }).crypto.argon2.memLimit,
+      65 * 1024,
+    );
+  });
+
   it('reads previous JWT secrets as a list and checks each', () => {
     const ok = loadConfig({
       ...minimal,

@@ -30,6 +30,7 @@ import {
   textsOf,
 } from '../../sync-server/test/support/e2e-client.ts';
 import { useSyncServer } from '../../sync-server/test/support/suite.ts';
+import { acceptRequest } from '../../sync-server/test/support/sync-client.ts';
 
 /**
  * The app's own modules (local RxDB database, client crypto, key distribution, epoch rotation,
@@ -177,6 +178,15 @@ describe('epoch rotation in the app, against the real server', () => {
 
   it('after a device of a member is revoked, the next message is sealed under an epoch that device has no key for', async () => {
     group = await aliceApp.conversations.createGroup('Epochs', [bob.sync.userId]);
+    // Alice is a stranger to Bob: he accepts her invitation once her app has pushed it.
+    await until('the invitation reaches the server', async () => {
+      const { rowCount } = await suite.server.pool.query(
+        'SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2',
+        [group, bob.sync.userId],
+      );
+      return rowCount === 1;
+    });
+    await acceptRequest(bob.sync, group);
     // Alice started epoch 0 and wraps it for Bob's devices as she learns of them.
     await until('epoch 0 reaches both of Bob’s devices', async () => {
       const recipients = (await envelopesOf(group, 0)).map((row) => row.recipient);

@@ -91,6 +91,7 @@ async function addMember(user: Person): Promise<void> {
     userId: user.device.userId,
     role: 'member',
     removed: false,
+    accepted: true,
     rev: stored().rev,
   });
 }

@@ -36,6 +36,7 @@ import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import { merge } from 'rxjs';
 import type {
   AppDatabase,
+  ConversationDoc,
   DeviceDoc,
   KeyArchiveDoc,
   KeyEnvelopeDoc,
@@ -698,12 +699,22 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase, store:
       return encodeBase64(sealTitle(nacl, conversationKey, title, requireSelf()));
     },
 
-    async openTitle(conversationId: string, titleCiphertext: string): Promise<string | null> {
-      const bytes = decodeBase64(titleCiphertext);
+    /**
+     * A group title, after every check of the e2e module. The server's `titleChangedAt` lets a
+     * title set by a device revoked since (a member who logged out) still open.
+     */
+    async openTitle(
+      conversation: Pick<ConversationDoc, 'id' | 'titleChangedAt'> & { titleCiphertext: string },
+    ): Promise<string | null> {
+      const bytes = decodeBase64(conversation.titleCiphertext);
       if (bytes === null) return null;
-      const keys = await keysOf(conversationId);
-      const { opening } = await membershipViews(conversationId);
-      const opened = openTitle(nacl, bytes, conversationId, keys, opening);
+      const keys = await keysOf(conversation.id);
+      const { opening } = await membershipViews(conversation.id);
+      const storedAt =
+        typeof conversation.titleChangedAt === 'string'
+          ? Date.parse(conversation.titleChangedAt)
+          : undefined;
+      const opened = openTitle(nacl, bytes, conversation.id, keys, opening, storedAt);
       return opened.ok ? opened.value : null;
     },
   };

@@ -36,15 +36,22 @@ const environment = z.object({
     CRYPTO_LIMITS.pwhashMinOpsLimit,
     CRYPTO_LIMITS.pwhashMaxOpsLimit,
   ).default(2),
-  ARGON2_MEM_LIMIT: integer(
-    CRYPTO_LIMITS.pwhashMinMemLimit,
-    CRYPTO_LIMITS.grpcPwhashMaxMemLimit,
-  ).default(64 * 1024 * 1024),
+  /** Bytes, a whole number of KiB (Argon2id's block size): the crypto server refuses others. */
+  ARGON2_MEM_LIMIT: integer(CRYPTO_LIMITS.pwhashMinMemLimit, CRYPTO_LIMITS.grpcPwhashMaxMemLimit)
+    .multipleOf(1024, 'must be a multiple of 1024 bytes')
+    .default(64 * 1024 * 1024),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
   RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
   /** socket.io maxHttpBufferSize: a larger frame closes the sync connection. */
   SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** New conversations one user may create in a rolling hour (QUOTA_EXCEEDED above). */
+  SYNC_CONVERSATIONS_PER_HOUR: integer(1, 1_000_000).default(60),
+  /**
+   * Message requests one user may send in a rolling hour: memberships they make for people who do
+   * not know them (a direct conversation, a group invite), QUOTA_EXCEEDED above.
+   */
+  SYNC_REQUESTS_PER_HOUR: integer(1, 1_000_000).default(20),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
@@ -81,7 +88,11 @@ export interface Config {
   };
   refreshTokenTtlDays: number;
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
-  sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
+  sync: {
+    maxPayloadBytes: number;
+    testPushDelayMaxMs: number;
+    quotas: { conversationsPerHour: number; requestsPerHour: number };
+  };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
   logLevel: (typeof LOG_LEVELS)[number];
@@ -141,6 +152,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
+      quotas: {
+        conversationsPerHour: e.SYNC_CONVERSATIONS_PER_HOUR,
+        requestsPerHour: e.SYNC_REQUESTS_PER_HOUR,
+      },
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     logLevel: e.LOG_LEVEL,

@@ -12,7 +12,7 @@ import {
   type SignatureVerifier,
 } from './push/signature-checks.ts';
 import { serverSetFields } from './push/stored-fields.ts';
-import type { Author } from './push/types.ts';
+import type { Author, Quotas } from './push/types.ts';
 import { type ParsedPull, SyncError } from './validation.ts';
 
 export interface SyncServiceOptions {
@@ -23,6 +23,8 @@ export interface SyncServiceOptions {
   verifier: SignatureVerifier;
   /** Test-only: each push transaction sleeps up to this long (pg_sleep) after its writes. */
   testPushDelayMaxMs: number;
+  /** New conversations and message requests per user and hour. */
+  quotas: Quotas;
 }
 
 /** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
@@ -73,7 +75,15 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       });
       const xid = active[0]?.xid;
       if (xid === undefined) throw signedOut();
-      const outcome = await decidePush(client, author, request, rowByRow, logger, checks);
+      const outcome = await decidePush(
+        client,
+        author,
+        request,
+        rowByRow,
+        logger,
+        checks,
+        options.quotas,
+      );
       if (outcome.notifications.length > 0 && options.testPushDelayMaxMs > 0) {
         await client.query('SELECT pg_sleep($1)', [
           (Math.random() * options.testPushDelayMaxMs) / 1000,

@@ -239,7 +239,7 @@ export async function loginWithPassword(
  * committed a moment ago may wait for an unrelated open transaction, of another test run on the
  * same cluster for example; a real client pulls again on the next poke. Tests wait instead.
  */
-async function horizonPassed(db: Queryable): Promise<void> {
+export async function horizonPassed(db: Queryable): Promise<void> {
   const { rows } = await db.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
   const deadline = Date.now() + 30_000;
   for (;;) {

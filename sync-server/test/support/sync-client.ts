@@ -241,8 +241,30 @@ export function memberDoc(
     userId,
     role,
     removed,
+    accepted: false,
     _deleted: false,
   };
+}
+
+/**
+ * `client` accepts its message request in the conversation (docs/protocol.md, "Message requests
+ * and blocks"), as RxDB would: a first push without a master state gets the stored membership
+ * back as a conflict, the second changes it.
+ */
+export async function acceptRequest(client: SyncClient, conversationId: string): Promise<void> {
+  const id = `${conversationId}|${client.userId}`;
+  const accepting = { ...memberDoc(conversationId, client.userId), accepted: true };
+  const probe = await push(client, 'members', [
+    { assumedMasterState: null, newDocumentState: accepting },
+  ]);
+  assert.deepEqual(probe.rejected, []);
+  const master = probe.conflicts.find((document) => document.id === id);
+  // No conflict: the stored membership already equals an accepted one.
+  if (master === undefined) return;
+  const answer = await push(client, 'members', [
+    { assumedMasterState: master, newDocumentState: { ...master, accepted: true } },
+  ]);
+  assertAccepted(answer);
 }
 
 /** A new message row with a real sealed and signed envelope. */
@@ -265,7 +287,7 @@ export function messageDoc(
   };
 }
 
-/** A group created by `admin` with the others as members. */
+/** A group created by `admin` with the others as members, each of whom accepts it. */
 export async function createGroup(admin: SyncClient, others: SyncClient[]): Promise<string> {
   const conversation = groupDoc(admin);
   await create(admin, 'conversations', [conversation]);
@@ -275,6 +297,7 @@ export async function createGroup(admin: SyncClient, others: SyncClient[]): Prom
       'members',
       others.map((other) => memberDoc(conversation.id, other.userId)),
     );
+    for (const other of others) await acceptRequest(other, conversation.id);
   }
   return conversation.id;
 }

@@ -1,10 +1,13 @@
 import type pg from 'pg';
 import { DOCUMENT_SHAPES, type Row } from '../documents.ts';
+import { NOT_MEMBER, REQUEST_PENDING, type RowOutcome } from './types.ts';
 
 /** One membership of a conversation. */
 export interface Membership {
   role: 'admin' | 'member';
   active: boolean;
+  /** The member agreed to be there (false: a message request). */
+  accepted: boolean;
 }
 
 type MemberRow = { conversation_id: string; user_id: string } & Membership;
@@ -24,7 +27,8 @@ export class ConversationMembers {
     if (unique.length === 0) return ConversationMembers.fromRows([]);
     const { rows } = await db.query<MemberRow>({
       name: 'push-conversation-members',
-      text: `SELECT conversation_id, user_id, role, removed_at IS NULL AS active FROM members
+      text: `SELECT conversation_id, user_id, role, removed_at IS NULL AS active,
+                    accepted_at IS NOT NULL AS accepted FROM members
               WHERE conversation_id = ANY($1::uuid[])`,
       values: [unique],
     });
@@ -34,7 +38,11 @@ export class ConversationMembers {
   static fromRows(rows: readonly MemberRow[]): ConversationMembers {
     const members = new ConversationMembers(new Map());
     for (const row of rows) {
-      members.set(row.conversation_id, row.user_id, { role: row.role, active: row.active });
+      members.set(row.conversation_id, row.user_id, {
+        role: row.role,
+        active: row.active,
+        accepted: row.accepted,
+      });
     }
     return members;
   }
@@ -45,6 +53,22 @@ export class ConversationMembers {
 
   isActive(conversationId: string, userId: string): boolean {
     return this.of(conversationId, userId)?.active === true;
+  }
+
+  /** A current member who accepted: writes messages, receipts and keys. */
+  takesPart(conversationId: string, userId: string): boolean {
+    const membership = this.of(conversationId, userId);
+    return membership?.active === true && membership.accepted;
+  }
+
+  /**
+   * Why `userId` may not write inside the conversation (null when it may): not a current member,
+   * or a member who has not accepted the request yet.
+   */
+  refusalFor(conversationId: string, userId: string): RowOutcome | null {
+    const membership = this.of(conversationId, userId);
+    if (membership?.active !== true) return NOT_MEMBER;
+    return membership.accepted ? null : REQUEST_PENDING;
   }
 
   /** Records a change this batch makes, so later rows of the batch are decided against it. */

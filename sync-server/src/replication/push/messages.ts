@@ -5,7 +5,6 @@ import { ConversationMembers, lockById } from './lookups.ts';
 import {
   type BatchHandler,
   fromBase64,
-  NOT_MEMBER,
   RETRY,
   type RowOutcome,
   reject,
@@ -46,7 +45,8 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
         : ['conversationId', 'senderDeviceId', 'envelope'];
     const action = compare(current, row, fields);
     if (current !== null && storedRow !== undefined) {
-      if (!members.isActive(current.conversationId as string, author.userId)) return NOT_MEMBER;
+      const refusal = members.refusalFor(current.conversationId as string, author.userId);
+      if (refusal !== null) return refusal;
       if (action === 'same') return UNCHANGED;
       if (action === 'conflict') return { kind: 'conflict', master: current };
       if (storedRow.sender_user_id !== author.userId) {
@@ -58,8 +58,8 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
         }
       }
       if (current._deleted) return reject('IMMUTABLE_FIELD', 'a deleted message stays deleted');
-      const refusal = checks.refusalOf(row);
-      if (refusal !== undefined) return refusal;
+      const badEnvelope = checks.refusalOf(row);
+      if (badEnvelope !== undefined) return badEnvelope;
       updates.push(next);
       return WRITTEN;
     }
@@ -67,9 +67,10 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
     if (next.senderDeviceId !== author.deviceId) {
       return reject('WRONG_SENDER', 'senderDeviceId must be the device you are signed in as');
     }
-    if (!members.isActive(next.conversationId as string, author.userId)) return NOT_MEMBER;
-    const refusal = checks.refusalOf(row);
-    if (refusal !== undefined) return refusal;
+    const notWriting = members.refusalFor(next.conversationId as string, author.userId);
+    if (notWriting !== null) return notWriting;
+    const badEnvelope = checks.refusalOf(row);
+    if (badEnvelope !== undefined) return badEnvelope;
     inserts.push(next);
     return WRITTEN;
   });
