@@ -60,6 +60,17 @@ export interface PullResponse {
   documents: WireDocument[];
   checkpoint: Checkpoint | null;
 }
+/**
+ * Several collections' pulls in one round trip (`pulls`), each answered as if pulled alone: what a
+ * device sends as it (re)connects, when a frame more is a chance more to lose the connection.
+ */
+export interface PullsRequest {
+  pulls: PullRequest[];
+}
+export interface PullsResponse {
+  /** In the order of the request: each a page, or why that collection's pull failed. */
+  results: (PullResponse | SyncErrorAck)[];
+}
 
 export interface PushRow {
   assumedMasterState: WireDocument | null;
@@ -94,8 +105,10 @@ export interface PushResponse {
   conflicts: WireDocument[];
   rejected: RejectedRow[];
   /**
-   * Messages this push wrote, with the fields the server set and that differ from the pushed state
-   * (`rev`, `createdAt`, `editedAt`), by id: the pushed state plus these is the master state. A client takes it as such, because a pull answered while the push was in flight
+   * Every row of this push that is stored as pushed, whether this push wrote it or an earlier one
+   * did (a retried push whose answer was lost), with the fields the server set that differ from the
+   * pushed state (`rev`, `createdAt`, `editedAt`, ...), by id: the pushed state plus these is the
+   * master state. A client takes it as such, because a pull answered while the push was in flight
    * may have carried that state before the client knew its own write had gone through.
    */
   stored: (Record<string, unknown> & { id: string })[];
@@ -118,6 +131,11 @@ export const SYNC_ERROR_CODES = [
   'BAD_CHECKPOINT',
   'UNAUTHENTICATED',
   'INTERNAL',
+  /**
+   * A backing service (the database, crypto-native) is unavailable: nothing was written; the same
+   * request may be sent again (RxDB retries it). Never a reason to sign out.
+   */
+  'NOT_READY',
   /** `typing`: the device's user is not a current member of the conversation (or it does not exist). */
   'NOT_MEMBER',
   /** `typing`: more than EPHEMERAL_LIMITS.typingPerSecond events in a second from one socket. */
@@ -135,12 +153,20 @@ export const SYNC_ERROR_CODES = [
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
-/** Codes of `connect_error` (in `error.message` and `error.data.code`). */
+/**
+ * Codes of `connect_error` (in `error.message` and `error.data.code`). UNAUTHORIZED: the token was
+ * refused or the device is signed out (refresh the token; only a refused refresh ends the
+ * session). TOKEN_EXPIRED: refresh and reconnect. NOT_READY: the server could not check the
+ * handshake now (its database or crypto-native is unavailable): reconnect with backoff.
+ * TOO_MANY_CONNECTIONS: this device or user already holds the most sockets allowed.
+ */
 export const CONNECT_ERROR_CODES = [
   'UNAUTHORIZED',
   'TOKEN_EXPIRED',
+  'NOT_READY',
   'TOO_MANY_CONNECTIONS',
 ] as const;
+export type ConnectErrorCode = (typeof CONNECT_ERROR_CODES)[number];
 
 /** Why one pushed row was refused; the other rows of the batch are unaffected. */
 export const REJECTION_CODES = [

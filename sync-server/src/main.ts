@@ -14,10 +14,19 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+// A stop signal while the start still waits for the database ends the wait, and exits 0.
+const startAborted = new AbortController();
+const starting = startSyncServer(config, logger, startAborted.signal);
+stopOnSignals(async () => {
+  startAborted.abort();
+  const server = await starting.catch(() => undefined);
+  await server?.stop();
+}, logger);
 try {
-  const server = await startSyncServer(config, logger);
-  stopOnSignals(() => server.stop(), logger);
+  await starting;
 } catch (error) {
-  logger.fatal({ err: error }, 'sync server failed to start');
-  process.exit(1);
+  if (!startAborted.signal.aborted) {
+    logger.fatal({ err: error }, 'sync server failed to start');
+    process.exit(1);
+  }
 }

@@ -7,9 +7,14 @@
 import { type RunningCryptoServer, startCryptoServer } from '@anochat/crypto-native/node';
 import { type Config, loadConfig } from './config/config.ts';
 import { type EmbeddedPlan, planEmbeddedDefaults } from './embedded/embedded-defaults.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
+import {
+  DataFolderInUseError,
+  type EmbeddedPostgres,
+  startEmbeddedPostgres,
+} from './embedded/embedded-postgres.ts';
 import { createLogger } from './logging/logger.ts';
 import { stopOnSignals } from './process/stop-on-signals.ts';
+import { waitFor } from './process/wait-for.ts';
 import { type RunningSyncServer, startSyncServer } from './sync-server.ts';
 
 let plan: EmbeddedPlan;
@@ -52,31 +57,60 @@ async function stopAll(): Promise<void> {
   if (failures.length > 0) throw new AggregateError(failures, 'shutdown failed');
 }
 
-try {
-  if (plan.postgres !== undefined) {
+// A stop signal during the start ends whatever it waits for and stops what already runs.
+const startAborted = new AbortController();
+stopOnSignals(async () => {
+  startAborted.abort();
+  await starting.catch(() => undefined);
+  await stopAll();
+}, logger);
+
+async function start(): Promise<RunningSyncServer> {
+  const waiting = { logger, signal: startAborted.signal, timeoutMs: config.http.startupTimeoutMs };
+  const postgres = plan.postgres;
+  if (postgres !== undefined) {
     logger.info(
-      { directory: plan.postgres.dataDirectory },
+      { directory: postgres.dataDirectory },
       'starting embedded PostgreSQL (PGlite; the first start initialises it, ~15 s)',
     );
-    database = await startEmbeddedPostgres(plan.postgres);
+    // Another server still on this data folder (one shutting down while its successor starts).
+    database = await waitFor(
+      'the embedded database',
+      () =>
+        startEmbeddedPostgres({
+          ...postgres,
+          onWarning: (message, error) => logger.warn({ err: error }, message),
+        }),
+      { ...waiting, isTransient: (error) => error instanceof DataFolderInUseError },
+    );
   } else {
     logger.info('using the PostgreSQL server in DATABASE_URL');
   }
-  if (plan.cryptoAddress !== undefined) {
-    crypto = await startCryptoServer(plan.cryptoAddress);
-    logger.info({ address: plan.cryptoAddress }, 'crypto-native started');
+  const cryptoAddress = plan.cryptoAddress;
+  if (cryptoAddress !== undefined) {
+    crypto = await waitFor('crypto-native', () => startCryptoServer(cryptoAddress), {
+      ...waiting,
+      // A missing binary will not appear by waiting; a socket or start failure may clear.
+      isTransient: (error) => !/is missing/.test(String(error)),
+    });
+    logger.info({ address: cryptoAddress }, 'crypto-native started');
   }
-  server = await startSyncServer(config, logger);
-} catch (error) {
-  logger.fatal({ err: error }, 'sync server failed to start');
-  await stopAll().catch((stopError: unknown) =>
-    logger.error({ err: stopError }, 'cleanup after the failed start failed'),
-  );
-  process.exit(1);
+  server = await startSyncServer(config, logger, startAborted.signal);
+  return server;
 }
 
-const host = ['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host;
-const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
-logger.info({ url }, `AnoChat sync server ready at ${url}`);
-
-stopOnSignals(stopAll, logger);
+const starting = start();
+try {
+  const running = await starting;
+  const host = ['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${running.port}`;
+  logger.info({ url }, `AnoChat sync server ready at ${url}`);
+} catch (error) {
+  if (!startAborted.signal.aborted) {
+    logger.fatal({ err: error }, 'sync server failed to start');
+    await stopAll().catch((stopError: unknown) =>
+      logger.error({ err: stopError }, 'cleanup after the failed start failed'),
+    );
+    process.exit(1);
+  }
+}

@@ -1,3 +1,4 @@
+import { NaclError } from '@anochat/crypto-native';
 import { createGrpcNacl } from '@anochat/crypto-native/node';
 import { createAccessTokens } from './auth/access-tokens.ts';
 import { authRoutes } from './auth/auth-routes.ts';
@@ -5,15 +6,18 @@ import { createAuthService } from './auth/auth-service.ts';
 import { requireAuth } from './auth/require-auth.ts';
 import type { Config } from './config/config.ts';
 import { createPasswordHasher } from './crypto/password-hasher.ts';
+import { isConnectionFailure } from './database/checkout.ts';
 import { migrate } from './database/migrate.ts';
 import { createPool, type Pool } from './database/pool.ts';
 import { deviceRoutes } from './devices/device-routes.ts';
 import { createDeviceStatements } from './devices/device-statements.ts';
+import { isBackingServiceDown } from './errors/unavailable.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { Logger } from './logging/logger.ts';
+import { waitFor } from './process/wait-for.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
 import { createFairScheduler } from './replication/fair-scheduler.ts';
@@ -32,19 +36,56 @@ export interface RunningSyncServer {
 
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
-/** Wires the modules together from a checked config. main.ts and the tests both start the server here. */
-export async function startSyncServer(config: Config, logger: Logger): Promise<RunningSyncServer> {
-  const pool = createPool(config.database.url, config.database.poolMax, logger);
+async function endWithin(pool: Pool, timeoutMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  const outcome = await Promise.race([pool.end(), late]).finally(() => clearTimeout(timer));
+  if (outcome === 'late') logger.warn('database connections still open at shutdown; left behind');
+}
+
+/**
+ * Wires the modules together from a checked config. main.ts and the tests both start the server
+ * here. The start waits (with backoff) for PostgreSQL and crypto-native to answer; `signal` aborts
+ * that wait.
+ */
+export async function startSyncServer(
+  config: Config,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<RunningSyncServer> {
+  const pool = createPool(
+    config.database.url,
+    { max: config.database.poolMax, idleTimeoutMs: config.database.idleTimeoutMs },
+    logger,
+  );
   const nacl = createGrpcNacl(config.crypto.grpcAddress);
   let fanout: Fanout | undefined;
   const releaseResources = async () => {
     nacl.close();
     await fanout?.close();
-    await pool.end();
+    // A pool whose connections hang on a database that went silent must not hold the exit.
+    await endWithin(pool, config.http.shutdownTimeoutMs, logger);
   };
 
   try {
-    if (config.database.migrateOnStart) await migrate(pool, logger);
+    const waiting = { logger, signal, timeoutMs: config.http.startupTimeoutMs };
+    await waitFor(
+      'the database',
+      async () => {
+        if (config.database.migrateOnStart) await migrate(pool, logger);
+        else await pool.query('SELECT 1');
+      },
+      { ...waiting, isTransient: isConnectionFailure },
+    );
+    await waitFor(
+      'crypto-native',
+      async () => {
+        if (!(await nacl.health()).serving) throw new NaclError('UNAVAILABLE', 'not serving');
+      },
+      { ...waiting, isTransient: isBackingServiceDown },
+    );
     fanout = await createFanout(config.redis, logger);
   } catch (error) {
     await releaseResources();
@@ -122,6 +163,7 @@ export async function startSyncServer(config: Config, logger: Logger): Promise<R
     verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
     quotas: config.sync.quotas,
+    resyncRepeatMs: config.sync.resyncRepeatMs,
   });
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({

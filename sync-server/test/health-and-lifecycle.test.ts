@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type RunningCryptoServer, startCryptoServer } from '@anochat/crypto-native/node';
+import { loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { startSyncServer } from '../src/sync-server.ts';
 import {
   assertError,
   loginBody,
@@ -9,7 +16,9 @@ import {
 } from './support/api.ts';
 import { startTestCryptoServer } from './support/crypto-server.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { startTestSyncServer } from './support/sync-server.ts';
+import { startTestSyncServer, testEnvironment } from './support/sync-server.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('health, readiness and graceful shutdown', () => {
   let database: TestDatabase;
@@ -75,15 +84,62 @@ describe('health, readiness and graceful shutdown', () => {
     }
   });
 
-  it('refuses to start against an unreachable database', async () => {
+  it('waits for an unreachable database at startup, up to STARTUP_TIMEOUT_MS, then gives up', async () => {
     const crypto = await startTestCryptoServer();
     try {
+      const started = Date.now();
       await assert.rejects(
-        startTestSyncServer('postgres://postgres@127.0.0.1:1/nothing', crypto.address),
-        /ECONNREFUSED|connect/,
+        startTestSyncServer('postgres://postgres@127.0.0.1:1/nothing', crypto.address, {
+          STARTUP_TIMEOUT_MS: '1500',
+        }),
+        (error: Error) =>
+          /the database still unavailable after/.test(error.message) &&
+          /ECONNREFUSED|connect/.test(String((error.cause as Error)?.cause ?? error.cause)),
       );
+      assert.ok(Date.now() - started >= 1_500, 'it waited');
     } finally {
       await crypto.cleanup();
+    }
+  });
+
+  it('a stop during the wait for the database ends the start at once', async () => {
+    const crypto = await startTestCryptoServer();
+    try {
+      const aborted = new AbortController();
+      const config = loadConfig(
+        testEnvironment('postgres://postgres@127.0.0.1:1/nothing', crypto.address),
+      );
+      const starting = startSyncServer(config, createLogger('silent'), aborted.signal);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stopped = Date.now();
+      aborted.abort();
+      await assert.rejects(starting, { name: 'AbortError' });
+      assert.ok(Date.now() - stopped < 1_000, `took ${Date.now() - stopped} ms`);
+    } finally {
+      await crypto.cleanup();
+    }
+  });
+
+  it('waits at startup for a crypto-native that is not listening yet, and serves once it is', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'anochat-late-crypto-'));
+    const address = `unix:${join(folder, 'crypto.sock')}`;
+    let crypto: RunningCryptoServer | undefined;
+    try {
+      const starting = startTestSyncServer(database.url, address);
+      const early = await Promise.race([starting.then(() => 'started'), sleep(1_500)]);
+      assert.notEqual(early, 'started');
+      crypto = await startCryptoServer(address);
+      const server = await starting;
+      try {
+        const ready = await request(server.baseUrl, 'GET', '/api/ready');
+        assert.equal(ready.status, 200, JSON.stringify(ready.body));
+        assert.match(server.logs(), /waiting for crypto-native \(unavailable at startup\)/);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await crypto?.stop();
+      await rm(folder, { recursive: true, force: true });
     }
   });
 });

@@ -542,6 +542,47 @@ describe('sync idempotence', () => {
     assertAccepted(await push(alice, 'messages', edit));
     assertAccepted(await push(alice, 'messages', edit));
   });
+  it('answers a retried push (its first answer lost) with the server’s fields of every row, though nothing is written again', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const messages = [messageDoc(alice, group), messageDoc(alice, group)];
+    const receipt = {
+      id: `${group}|${alice.userId}`,
+      conversationId: group,
+      userId: alice.userId,
+      deliveredUpTo: messages[1]?.id as string,
+      readUpTo: null,
+      _deleted: false,
+    };
+    const asNew = (documents: WireDocument[]) =>
+      documents.map((newDocumentState) => ({ assumedMasterState: null, newDocumentState }));
+    // The first pushes commit; their answers are never read (lost on the way back).
+    await push(alice, 'messages', asNew(messages));
+    await push(alice, 'receipts', asNew([receipt]));
+    // A pull meanwhile carries the stored rows.
+    const pulled = (await pullAll(alice, 'messages')).documents;
+    const pulledReceipt = (await pullAll(alice, 'receipts')).documents.find(
+      (document) => document.id === receipt.id,
+    );
+    // The retried pushes change nothing, and still say what the server stored for each row.
+    const retried = await push(alice, 'messages', asNew(messages));
+    assertAccepted(retried);
+    assert.deepEqual(
+      [...retried.stored].sort((a, b) => a.id.localeCompare(b.id)),
+      messages
+        .map((message) => pulled.find((document) => document.id === message.id) as WireDocument)
+        .map(({ id, rev, createdAt, editedAt }) => ({ id, rev, createdAt, editedAt }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    const retriedReceipt = await push(alice, 'receipts', asNew([receipt]));
+    assertAccepted(retriedReceipt);
+    assert.deepEqual(retriedReceipt.stored, [{ id: receipt.id, rev: pulledReceipt?.rev }]);
+    const { rows: counted } = await suite.server.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1',
+      [group],
+    );
+    assert.equal(counted[0]?.n, 2);
+  });
 });
 
 describe('compact push rows', () => {

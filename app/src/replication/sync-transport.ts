@@ -44,10 +44,14 @@ interface InFlight {
  * The one socket.io connection to the sync server (docs/protocol.md, Replication). It
  * - authenticates each handshake with the current access token, refreshes it on TOKEN_EXPIRED and
  *   on `session_expired`, and reconnects;
- * - reconnects with socket.io's randomized exponential backoff (0.5 s doubling to 15 s), but at
+ * - reconnects with socket.io's randomized exponential backoff (0.25 s doubling to 15 s), but at
  *   once when the platform reports the network is back, and stays down while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
- *   RxDB simply repeats them), and makes new requests wait for the next connection.
+ *   RxDB simply repeats them), and makes new requests wait for the next connection;
+ * - takes a request without an answer in `ackTimeoutMs` as a dead connection (a route that went
+ *   silent: nothing closes it) and reconnects;
+ * - counts a connection that closes before its handshake completed as a failed attempt at once
+ *   (socket.io's Manager would wait out its 20 s connect timeout: it listens only for errors then).
  */
 export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
@@ -63,17 +67,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
     path: '/socket.io/',
     transports: ['websocket'],
     autoConnect: false,
-    reconnectionDelay: 500,
+    reconnectionDelay: 250,
     reconnectionDelayMax: 15_000,
     randomizationFactor: 0.5,
-    auth: (deliver: (auth: { token: string }) => void) => {
+    // pullsOnConnect: the sync engine pulls every collection on each (re)connection (resync-guard.ts),
+    // so the server sends no RESYNC to start with: fewer frames on a link that drops often.
+    auth: (deliver: (auth: { token: string; pullsOnConnect: true }) => void) => {
       options
         .accessToken()
         .then((token) => {
           lastToken = token;
-          deliver({ token });
+          deliver({ token, pullsOnConnect: true });
         })
-        .catch(() => deliver({ token: lastToken }));
+        .catch(() => deliver({ token: lastToken, pullsOnConnect: true }));
     },
   });
 
@@ -82,10 +88,37 @@ export function createSyncTransport(options: SyncTransportOptions) {
     inFlight.clear();
   }
 
+  const watchedEngines = new WeakSet<object>();
+  function watchHandshake(): void {
+    const engine = socket.io.engine;
+    if (engine === undefined || watchedEngines.has(engine)) return;
+    watchedEngines.add(engine);
+    let opened = false;
+    engine.once('open', () => {
+      opened = true;
+    });
+    engine.once('close', (reason: string) => {
+      // The Manager still listens for this attempt's errors (and for nothing else) now.
+      if (!opened) {
+        (engine as unknown as { emitReserved(event: 'error', error: Error): void }).emitReserved(
+          'error',
+          new Error(`connection closed during the handshake: ${reason}`),
+        );
+      }
+    });
+  }
+  socket.io.on('reconnect_attempt', () => queueMicrotask(watchHandshake));
+
   function start(): void {
     if (stopped || socket.connected || !network.online()) return;
     link.next('connecting');
     socket.connect();
+    watchHandshake();
+  }
+
+  /** The connection looks dead (a request went unanswered): drop it, socket.io reconnects. */
+  function reconnectNow(): void {
+    if (socket.connected) socket.io.engine?.close();
   }
 
   async function renewAndReconnect(): Promise<void> {
@@ -184,8 +217,10 @@ export function createSyncTransport(options: SyncTransportOptions) {
           .emitWithAck(event, payload)
           .then(
             (answer: T) => resolve(answer),
-            () =>
-              reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`)),
+            () => {
+              reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`));
+              reconnectNow();
+            },
           )
           .finally(() => inFlight.delete(entry));
       });

@@ -12,6 +12,8 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const environment = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   DATABASE_POOL_MAX: integer(1, 200).default(10),
+  /** A pooled connection idle this long is closed (pg's default; 0 = never). */
+  DATABASE_IDLE_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
   CRYPTO_GRPC_ADDRESS: z.string().min(1, 'must be unix:/path or host:port'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** Comma-separated secrets still accepted for verification while a rotation completes. */
@@ -31,6 +33,8 @@ const environment = z.object({
   /** Express's `trust proxy`: set to the number of proxies in front, so req.ip is the client's. */
   TRUST_PROXY_HOPS: integer(0, 10).default(0),
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).default(10_000),
+  /** How long the start waits for PostgreSQL and crypto-native to answer (0: until they do). */
+  STARTUP_TIMEOUT_MS: integer(0, 86_400_000).default(0),
   /** Optional: the built web app (app/dist) to serve on the same port. Unset or empty = API only. */
   WEB_APP_DIR: z.string().default(''),
   MIGRATE_ON_START: flag.default(true),
@@ -68,6 +72,11 @@ const environment = z.object({
   SYNC_REQUESTS_PER_HOUR: integer(1, 1_000_000).default(20),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
+  /**
+   * First wait before RESYNC is sent again to a device that did not pull after one (it doubles up
+   * to 30 s). 0 turns the repeat off: only for tests of the client's own recovery.
+   */
+  SYNC_RESYNC_REPEAT_MS: integer(0, 60_000).default(2_000),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
   REDIS_URL: z
     .string()
@@ -88,10 +97,12 @@ export interface Config {
     bodyLimitBytes: number;
     trustProxyHops: number;
     shutdownTimeoutMs: number;
+    /** How long the start waits for its dependencies; 0: until they answer. */
+    startupTimeoutMs: number;
     /** null: serve the API only. */
     webAppDir: string | null;
   };
-  database: { url: string; poolMax: number; migrateOnStart: boolean };
+  database: { url: string; poolMax: number; idleTimeoutMs: number; migrateOnStart: boolean };
   crypto: { grpcAddress: string; argon2: { opsLimit: number; memLimit: number } };
   jwt: {
     secret: string;
@@ -108,6 +119,7 @@ export interface Config {
   sync: {
     maxPayloadBytes: number;
     testPushDelayMaxMs: number;
+    resyncRepeatMs: number;
     maxInFlightPerSocket: number;
     maxConnectionsPerDevice: number;
     maxConnectionsPerUser: number;
@@ -145,11 +157,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       trustProxyHops: e.TRUST_PROXY_HOPS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      startupTimeoutMs: e.STARTUP_TIMEOUT_MS,
       webAppDir: e.WEB_APP_DIR || null,
     },
     database: {
       url: e.DATABASE_URL,
       poolMax: e.DATABASE_POOL_MAX,
+      idleTimeoutMs: e.DATABASE_IDLE_TIMEOUT_MS,
       migrateOnStart: e.MIGRATE_ON_START,
     },
     crypto: {
@@ -178,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
+      resyncRepeatMs: e.SYNC_RESYNC_REPEAT_MS,
       maxInFlightPerSocket: e.SYNC_MAX_IN_FLIGHT_PER_SOCKET,
       maxConnectionsPerDevice: e.SYNC_MAX_CONNECTIONS_PER_DEVICE,
       maxConnectionsPerUser: e.SYNC_MAX_CONNECTIONS_PER_USER,

@@ -14,7 +14,7 @@ if (!databaseUrl.success) {
   process.exit(2);
 }
 
-const pool = createPool(databaseUrl.data, 1, logger);
+const pool = createPool(databaseUrl.data, { max: 1, idleTimeoutMs: 10_000 }, logger);
 try {
   const { applied } = await migrate(pool, logger);
   logger.info({ applied }, applied.length === 0 ? 'schema is up to date' : 'migrations applied');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
+import { isConnectionFailure, withClient } from './checkout.ts';
 
 export const MIGRATIONS_DIRECTORY = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -48,8 +49,7 @@ export async function migrate(
   migrations?: Migration[],
 ): Promise<{ applied: number[] }> {
   const all = migrations ?? (await readMigrations());
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -81,9 +81,7 @@ export async function migrate(
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function applyOne(client: pg.PoolClient, migration: Migration): Promise<void> {
@@ -97,6 +95,8 @@ async function applyOne(client: pg.PoolClient, migration: Migration): Promise<vo
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
+    // A lost connection is not the migration's fault: it is tried again on the next start attempt.
+    if (isConnectionFailure(error)) throw error;
     throw new Error(`migration ${migration.version}_${migration.name} failed: ${String(error)}`, {
       cause: error,
     });

@@ -4,11 +4,22 @@ import type { Logger } from '../logging/logger.ts';
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
 
-export function createPool(url: string, max: number, logger: Logger): pg.Pool {
+export interface PoolOptions {
+  max: number;
+  /** A connection idle this long is closed (0: never). */
+  idleTimeoutMs: number;
+}
+
+export function createPool(url: string, options: PoolOptions, logger: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max,
+    max: options.max,
+    idleTimeoutMillis: options.idleTimeoutMs,
     connectionTimeoutMillis: 5_000,
+    // A connection whose peer vanished without a word (a cut link, a host gone) is found by TCP
+    // keepalive instead of hanging its query until the kernel gives up.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Every statement here is short. The live stream's query over hundreds of devices looks costly
     // to the planner, which would JIT-compile it (~400 ms of compiling for ~4 ms of work), and its
     // generic plan is twice as slow as one made for the actual positions.
@@ -19,6 +30,8 @@ export function createPool(url: string, max: number, logger: Logger): pg.Pool {
     options: '-c jit=off -c plan_cache_mode=force_custom_plan -c enable_bitmapscan=off',
   });
   // An idle client losing its connection emits here; without a listener the process would crash.
-  pool.on('error', (error) => logger.error({ err: error }, 'idle database client failed'));
+  // (A checked-out client is covered by database/checkout.ts for the time it is out.)
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  pool.on('remove', () => logger.debug('database connection closed (idle, failed or ended)'));
   return pool;
 }

@@ -1,25 +1,26 @@
 import type pg from 'pg';
+import { withClient } from './checkout.ts';
 
 /**
  * Runs `work` in one transaction: everything it wrote commits together or not at all.
- * `work` may return a value and still roll back by throwing.
+ * `work` may return a value and still roll back by throwing. A connection lost on the way fails
+ * with DatabaseUnavailableError (see checkout.ts) and never takes the process down.
  */
-export async function inTransaction<T>(
+export function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    try {
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** PostgreSQL's SQLSTATE for a unique constraint violation. */

@@ -1,13 +1,14 @@
 /**
  * An in-process PostgreSQL for the zero-setup default: PGlite (PostgreSQL compiled to WebAssembly)
- * persisted in a folder, served over the PostgreSQL wire protocol on a unix socket, so the server's
- * ordinary `pg` pool and migrations run against it unchanged.
+ * persisted in a folder, served over the PostgreSQL wire protocol on a unix socket by the session
+ * broker (session-broker.ts), so the server's ordinary `pg` pool and migrations run against it
+ * unchanged and every connection behaves as if it had a backend of its own.
  */
 import { mkdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { type SessionBroker, startSessionBroker } from './session-broker.ts';
 
 /** The port only names the socket file (`.s.PGSQL.<port>`), as libpq and `pg` expect. */
 const SOCKET_PORT = 5432;
@@ -17,6 +18,8 @@ export interface EmbeddedPostgresLocation {
   dataDirectory: string;
   /** The folder holding the socket file. */
   socketDirectory: string;
+  /** Internal failures of the broker (a connection dropped because PGlite failed on it). */
+  onWarning?: (message: string, error?: unknown) => void;
 }
 
 export interface EmbeddedPostgres {
@@ -40,11 +43,13 @@ export async function startEmbeddedPostgres(
   await claimSocketPath(socketPath);
 
   const db = await PGlite.create(location.dataDirectory);
-  // PGlite is one single-user backend: one connection, which the pool (max 1) keeps reusing. A
-  // second slot lets the pool reconnect while a dropped connection is still being cleaned up.
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 2 });
+  let broker: SessionBroker;
   try {
-    await server.start();
+    broker = await startSessionBroker({
+      db,
+      path: socketPath,
+      ...(location.onWarning ? { onWarning: location.onWarning } : {}),
+    });
   } catch (error) {
     await db.close();
     throw error;
@@ -53,12 +58,20 @@ export async function startEmbeddedPostgres(
     url: embeddedPostgresUrl(location.socketDirectory),
     async stop() {
       try {
-        await server.stop();
+        await broker.stop();
       } finally {
         await db.close();
       }
     },
   };
+}
+
+/** Another server answers on this data folder's socket. */
+export class DataFolderInUseError extends Error {
+  override readonly name = 'DataFolderInUseError';
+  constructor(socketPath: string) {
+    super(`${socketPath} is in use: another server is running on this data folder`);
+  }
 }
 
 /**
@@ -74,9 +87,7 @@ async function claimSocketPath(socketPath: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (answers) {
-    throw new Error(`${socketPath} is in use: another server is running on this data folder`);
-  }
+  if (answers) throw new DataFolderInUseError(socketPath);
   await unlink(socketPath).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });

@@ -1,7 +1,7 @@
-import { NaclError } from '@anochat/crypto-native';
 import type { ApiErrorBody } from '@anochat/schemas/api/errors';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors/app-error.ts';
+import { isBackingServiceDown, RETRY_AFTER_SECONDS } from '../errors/unavailable.ts';
 import { contextOf } from './request-context.ts';
 
 /** body-parser's error types, as the failures a client caused. */
@@ -27,8 +27,10 @@ function toAppError(error: unknown): AppError {
   if (error instanceof URIError) {
     return new AppError('VALIDATION_FAILED', 'the path is not valid percent-encoded UTF-8');
   }
-  if (error instanceof NaclError && error.code === 'UNAVAILABLE') {
-    return new AppError('NOT_READY', 'a backing service is unavailable; retry later');
+  if (isBackingServiceDown(error)) {
+    return new AppError('NOT_READY', 'a backing service is unavailable; retry later', {
+      'Retry-After': String(RETRY_AFTER_SECONDS),
+    });
   }
   return new AppError('INTERNAL', 'internal error');
 }

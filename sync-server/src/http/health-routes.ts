@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Queryable } from '../database/pool.ts';
 import { AppError } from '../errors/app-error.ts';
+import { RETRY_AFTER_SECONDS } from '../errors/unavailable.ts';
 
 export interface ReadinessProbes {
   db: Queryable;
@@ -34,7 +35,8 @@ export function healthRoutes(probes: ReadinessProbes): Router {
     response.json({ status: 'ok' });
   });
   router.get('/api/ready', async (_request, response) => {
-    if (probes.isShuttingDown()) throw new AppError('NOT_READY', 'shutting down');
+    const retryAfter = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
+    if (probes.isShuttingDown()) throw new AppError('NOT_READY', 'shutting down', retryAfter);
     const [database, crypto] = await Promise.all([
       probe(() => probes.db.query('SELECT 1'), timeoutMs),
       probe(async () => {
@@ -42,7 +44,11 @@ export function healthRoutes(probes: ReadinessProbes): Router {
       }, timeoutMs),
     ]);
     if (database !== 'ok' || crypto !== 'ok') {
-      throw new AppError('NOT_READY', `database: ${database}, crypto-native: ${crypto}`);
+      throw new AppError(
+        'NOT_READY',
+        `database: ${database}, crypto-native: ${crypto}`,
+        retryAfter,
+      );
     }
     response.json({ status: 'ready', checks: { database, crypto } });
   });

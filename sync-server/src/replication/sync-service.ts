@@ -1,5 +1,6 @@
 import type { PullResponse, PushRequest, PushResponse } from '@anochat/schemas/rxdb/sync';
 import type { Pool } from '../database/pool.ts';
+import { inTransaction } from '../database/transaction.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createLiveStream, type LiveStream } from './live-stream.ts';
 import type { SyncNotifier } from './notifier.ts';
@@ -25,6 +26,8 @@ export interface SyncServiceOptions {
   testPushDelayMaxMs: number;
   /** New conversations and message requests per user and hour. */
   quotas: Quotas;
+  /** The live stream's RESYNC watchdog (live-stream.ts); 0 = off. */
+  resyncRepeatMs: number;
 }
 
 /** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
@@ -52,19 +55,17 @@ const signedOut = () => new SyncError('UNAUTHENTICATED', 'this device is signed 
 
 export function createSyncService(options: SyncServiceOptions): SyncService {
   const { pool, notifier, logger } = options;
-  const live = createLiveStream({ pool, logger });
+  const live = createLiveStream({ pool, logger, resyncRepeatMs: options.resyncRepeatMs });
   const signingKeys = createSigningKeys(pool);
 
   /** One transaction: the device is checked, the batch decided and written, then committed. */
-  async function pushOnce(
+  function pushOnce(
     author: Author,
     request: PushRequest,
     rowByRow: boolean,
     checks: EnvelopeChecks,
   ) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(pool, async (client) => {
       // The transaction id comes with the device check (one round trip less per push): the live
       // stream needs it to know when this commit has been served.
       const { rows: active } = await client.query<{ xid: string }>({
@@ -89,18 +90,12 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           (Math.random() * options.testPushDelayMaxMs) / 1000,
         ]);
       }
-      await client.query('COMMIT');
       return {
         response: { ...outcome.response, stored: serverSetFields(request, outcome.stored) },
         notifications: outcome.notifications,
         xid,
       };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   return {

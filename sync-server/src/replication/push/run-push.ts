@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { PUSH_HANDLERS } from './handlers.ts';
 import type { EnvelopeChecks } from './signature-checks.ts';
+import { readStoredDocuments } from './stored-documents.ts';
 import {
   type Author,
   type BatchHandler,
@@ -35,7 +36,7 @@ const MAX_ROUNDS = 5;
 export interface PushOutcome {
   response: Omit<PushResponse, 'stored'>;
   notifications: Notification[];
-  /** The stored documents of the rows written, where the handler returns them. */
+  /** The stored documents of the rows stored as pushed (written now or before). */
   stored: WireDocument[];
 }
 
@@ -85,6 +86,42 @@ export async function decidePush(
     notifications.push(...decided.notifications);
     stored.push(...(decided.stored ?? []));
   }
+  return {
+    response: summarize(request, outcomes),
+    notifications,
+    stored: await storedOfAccepted(db, request, outcomes, stored),
+  };
+}
+
+/**
+ * The stored document of every row that is stored as pushed: written now (handlers return what
+ * their writes returned) or already (a retried push, whose earlier answer may have been lost): the
+ * rest are read here, so the answer carries the server's fields for each of them.
+ */
+async function storedOfAccepted(
+  db: pg.PoolClient,
+  request: PushRequest,
+  outcomes: readonly (RowOutcome | undefined)[],
+  returned: readonly WireDocument[],
+): Promise<WireDocument[]> {
+  // A later round's document of the same id is the newer one.
+  const byId = new Map(returned.map((document) => [document.id, document]));
+  const accepted = new Set<string>();
+  request.rows.forEach((row, index) => {
+    const kind = outcomes[index]?.kind;
+    if (kind === 'written' || kind === 'unchanged') accepted.add(row.newDocumentState.id);
+  });
+  const missing = [...accepted].filter((id) => !byId.has(id));
+  for (const document of await readStoredDocuments(db, request.collection, missing)) {
+    byId.set(document.id, document);
+  }
+  return [...byId.values()].filter((document) => accepted.has(document.id));
+}
+
+function summarize(
+  request: PushRequest,
+  outcomes: readonly (RowOutcome | undefined)[],
+): Omit<PushResponse, 'stored'> {
   const conflicts: PushResponse['conflicts'] = [];
   const rejected: RejectedRow[] = [];
   outcomes.forEach((outcome, index) => {
@@ -97,7 +134,7 @@ export async function decidePush(
       });
     }
   });
-  return { response: { conflicts, rejected }, notifications, stored };
+  return { conflicts, rejected };
 }
 
 async function eachAlone(

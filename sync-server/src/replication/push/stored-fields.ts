@@ -1,8 +1,9 @@
 import type { PushRequest, PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
 
 /**
- * For each written row whose stored document the handler returned, the fields that differ from
- * the pushed state: the ones the server set (rev, times, a deleted message's one-byte envelope).
+ * For each row stored as pushed (written now or by an earlier push), the fields of its stored
+ * document that differ from the pushed state: the ones the server set (rev, times, a deleted
+ * message's one-byte envelope).
  */
 export function serverSetFields(
   request: PushRequest,
