@@ -10,11 +10,14 @@ import { APP_CONTEXT, type AppContext } from './app-context.ts';
 import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
 import { openAppDatabase } from './database/app-database.ts';
+import { connectPlatformToRouter, isOnScreen } from './platform/platform-wiring.dom.ts';
+import { selectPlatform } from './platform/select-platform.dom.ts';
 import { createAppRouter } from './router.ts';
 import { createSessionService } from './session/session-service.ts';
 import { createSessionStore } from './session/session-store.ts';
 import { deviceName } from './settings/device-name.ts';
-import { applyTheme } from './settings/theme.ts';
+import { applyTheme, themeSystemBars } from './settings/theme.ts';
+import { startShareInbox } from './sharing/share-inbox.ts';
 import '@ionic/vue/css/core.css';
 import '@ionic/vue/css/normalize.css';
 import '@ionic/vue/css/structure.css';
@@ -25,18 +28,27 @@ import '@ionic/vue/css/display.css';
 import '@ionic/vue/css/palettes/dark.class.css';
 import './theme/app.css';
 
-/** The app talks to the server that served it (npm start serves both on one port). */
-const SERVER_URL = globalThis.location.origin;
 export const SIGNED_OUT_REASON = 'anochat-signed-out-reason';
 
 async function boot(): Promise<void> {
+  const platform = await selectPlatform();
+  themeSystemBars(platform.systemBars);
   applyTheme();
+  // The web app talks to the server that served it; a packaged app to the one the person chose
+  // (none yet at first start: the router then shows the server choice, which reloads the app).
+  const serverUrl = platform.server.current();
   const [database, loaded] = await Promise.all([openAppDatabase(), loadNacl()]);
-  const crypto = createClientCrypto(loaded.nacl, database);
-  const api = createServerApi(createHttpClient(SERVER_URL));
+  const crypto = createClientCrypto(loaded.nacl, database, platform.secrets);
+  const api = createServerApi(createHttpClient(serverUrl ?? ''));
   const account = shallowRef<Account | null>(null);
+  const router = createAppRouter(
+    () => account.value !== null,
+    () => platform.server.current() !== null,
+  );
 
   const context: AppContext = {
+    platform,
+    shareInbox: startShareInbox({ shareTarget: platform.shareTarget, router, database }),
     database,
     crypto,
     cryptoProvider: loaded.provider,
@@ -56,25 +68,29 @@ async function boot(): Promise<void> {
         crypto,
         session: context.session,
         signedIn,
-        serverUrl: SERVER_URL,
+        serverUrl: serverUrl ?? '',
         onUnauthorized: () => void context.signOut('session-ended'),
+        platform,
+        isOnScreen: (conversationId) => isOnScreen(router, conversationId),
       });
     },
     async signOut(reason) {
       await account.value?.stop();
       account.value = null;
       if (reason === 'logged-out') await context.session.logout();
-      // Nothing of this account stays in the browser: messages, keys, tokens.
+      // Nothing of this account stays on the device: messages, keys, tokens.
+      await crypto.forgetDevice().catch((error: unknown) => {
+        console.warn('AnoChat: the secret store could not forget this device', error);
+      });
       await database.remove();
       sessionStorage.setItem(SIGNED_OUT_REASON, reason);
       globalThis.location.assign('/login');
     },
   };
 
-  const restored = await context.session.restore();
+  const restored = serverUrl === null ? null : await context.session.restore();
   if (restored !== null && (await crypto.restoreDevice()) !== null) context.signedIn(restored);
 
-  const router = createAppRouter(() => account.value !== null);
   const app = createApp(App)
     // Page transitions only get in the way of automated runs (and of screenshots).
     .use(IonicVue, { animated: !navigator.webdriver })
@@ -82,6 +98,7 @@ async function boot(): Promise<void> {
   app.provide(APP_CONTEXT, context);
   await router.isReady();
   app.mount('#app');
+  connectPlatformToRouter(platform, router);
   Object.assign(globalThis, { anochat: context });
 }
 

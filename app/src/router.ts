@@ -4,6 +4,11 @@ import type { RouteRecordRaw } from 'vue-router';
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/chats' },
   { path: '/login', component: () => import('./ui/pages/LoginPage.vue'), meta: { public: true } },
+  {
+    path: '/server',
+    component: () => import('./ui/pages/ServerChoicePage.vue'),
+    meta: { public: true },
+  },
   { path: '/chats', component: () => import('./ui/pages/HomePage.vue') },
   { path: '/chats/:id', component: () => import('./ui/pages/HomePage.vue'), props: true },
   { path: '/chats/:id/info', component: () => import('./ui/pages/GroupInfoPage.vue'), props: true },
@@ -14,9 +19,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 
-export function createAppRouter(isSignedIn: () => boolean) {
+/** `hasServer` is false in a packaged app until the person has chosen their server. */
+export function createAppRouter(isSignedIn: () => boolean, hasServer: () => boolean = () => true) {
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach((to) => {
+    if (!hasServer()) return to.path === '/server' ? true : '/server';
     if (to.meta.public !== true && !isSignedIn()) return '/login';
     if (to.path === '/login' && isSignedIn()) return '/chats';
     return true;

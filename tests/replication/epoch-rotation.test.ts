@@ -15,6 +15,7 @@ import { createEpochRotation } from '../../app/src/conversations/epoch-rotation.
 import { startKeyDistribution } from '../../app/src/conversations/key-distribution.ts';
 import { createClientCrypto } from '../../app/src/crypto/client-crypto.ts';
 import { type AppDatabase, openAppDatabase } from '../../app/src/database/app-database.ts';
+import { createMemorySecretStore } from '../../app/src/platform/memory-secret-store.ts';
 import { createSyncEngine } from '../../app/src/replication/sync-engine.ts';
 import { createSyncTransport } from '../../app/src/replication/sync-transport.ts';
 import { request } from '../../sync-server/test/support/api.ts';
@@ -62,7 +63,7 @@ async function appOn(user: E2eUser) {
     name: `epochs${randomBytes(6).toString('hex')}`,
     storage: getRxStorageMemory(),
   });
-  const crypto = createClientCrypto(nacl, database);
+  const crypto = createClientCrypto(nacl, database, createMemorySecretStore());
   const { box, sign } = user.sync.device;
   await crypto.adoptDevice(
     {
@@ -79,6 +80,7 @@ async function appOn(user: E2eUser) {
     accessToken: async () => user.session.accessToken,
     refreshAccessToken: async () => user.session.accessToken,
     onUnauthorized: () => undefined,
+    network: { online: () => true, subscribe: () => () => undefined },
   });
   const engine = createSyncEngine({
     database,

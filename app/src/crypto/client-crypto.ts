@@ -42,7 +42,13 @@ import type {
   KeyEnvelopeDoc,
   MessageDoc,
 } from '../database/app-database.ts';
-import { type DeviceSecrets, loadDeviceSecrets, saveDeviceSecrets } from './device-secrets.ts';
+import type { SecretStore } from '../platform/platform.ts';
+import {
+  type DeviceSecrets,
+  forgetDeviceSecrets,
+  loadDeviceSecrets,
+  saveDeviceSecrets,
+} from './device-secrets.ts';
 
 export class AccountKeyError extends Error {
   override readonly name = 'AccountKeyError';
@@ -143,7 +149,7 @@ function asPublished(device: DeviceDoc): PublishedDevice | null {
  * app handles base64 envelopes and plaintext payloads.
 
  */
-export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
+export function createClientCrypto(nacl: SyncNacl, database: AppDatabase, store: SecretStore) {
   let self: LocalDevice | null = null;
   let account: DeviceSecrets | null = null;
   /** Keyrings by conversation; dropped when its key envelopes, archive or refusals change. */
@@ -477,15 +483,22 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         identitySeed: pending.identitySeed,
         archiveKey: pending.archiveKey,
       };
-      await saveDeviceSecrets(database, secrets);
+      await saveDeviceSecrets(store, secrets);
       account = secrets;
       self = secrets.device;
     },
 
     async restoreDevice(): Promise<LocalDevice | null> {
-      account = await loadDeviceSecrets(database);
+      account = await loadDeviceSecrets(store, database);
       self = account?.device ?? null;
       return self;
+    },
+
+    /** Signing out: this device's keys are forgotten. */
+    async forgetDevice(): Promise<void> {
+      account = null;
+      self = null;
+      await forgetDeviceSecrets(store);
     },
 
     /**

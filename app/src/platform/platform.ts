@@ -1,3 +1,9 @@
+import type { MessageNotice } from '@anochat/schemas/platform/message-notice';
+import { SECRET_NAME_PATTERN } from '@anochat/schemas/platform/secrets';
+import { parseServerOrigin } from '@anochat/schemas/platform/server-origin';
+
+export type { MessageNotice };
+
 /**
  * The seam between the one app and the three ways it is installed (the web, Electron, Capacitor).
  * Everything that differs between them goes through a `Platform`; nothing else in the app may ask
@@ -54,13 +60,6 @@ export interface AppLifecycle {
 
 export type NotificationPermission = 'granted' | 'denied' | 'default';
 
-/** What a notification may carry: a sender and a generic line, never the text unless allowed. */
-export interface MessageNotice {
-  conversationId: string;
-  title: string;
-  body: string;
-}
-
 export interface Notifier {
   permission(): NotificationPermission;
   /** Asks the person; call it after something they did, never on first load. */
@@ -81,10 +80,49 @@ export interface PickedFile {
 }
 
 export interface FileAccess {
-  /** Lets the person choose files; resolves to an empty list when they cancel. */
-  pick(options: { accept?: string; multiple?: boolean }): Promise<PickedFile[]>;
+  /**
+   * Lets the person choose files, or take a photo with the camera (`source: 'camera'`); resolves
+   * to an empty list when they cancel.
+   */
+  pick(options: {
+    accept?: string;
+    multiple?: boolean;
+    source?: 'files' | 'camera';
+  }): Promise<PickedFile[]>;
   /** Hands a decrypted file to the person (a download, a save dialog, a share sheet). */
   save(name: string, blob: Blob): Promise<void>;
+}
+
+/**
+ * Pages the app is asked to show from outside the page: an `anochat://` link, the desktop menu,
+ * content shared into the app. Routes are checked (`isLinkableRoute`) before they arrive here.
+ */
+export interface AppLinks {
+  /** The page asked for by whatever started the app, given once (then null). */
+  takeInitialRoute(): string | null;
+  subscribe(listener: (route: string) => void): Unsubscribe;
+}
+
+/** Android's back button (or gesture); the browser and the desktop have their own back. */
+export interface BackButton {
+  subscribe(listener: () => void): Unsubscribe;
+  /** Nothing left to go back to: the app goes to the background, as Android apps do. */
+  leave(): void;
+}
+
+/** Text and files another app shared into AnoChat (Android's share sheet). */
+export interface SharedContent {
+  texts: string[];
+  files: PickedFile[];
+}
+
+export interface ShareTarget {
+  subscribe(listener: (shared: SharedContent) => void): Unsubscribe;
+}
+
+/** The phone's status and navigation bars follow the app's light or dark theme. */
+export interface SystemBars {
+  match(theme: 'light' | 'dark'): void;
 }
 
 export interface Platform {
@@ -95,23 +133,31 @@ export interface Platform {
   readonly lifecycle: AppLifecycle;
   readonly notifications: Notifier;
   readonly files: FileAccess;
+  readonly links: AppLinks;
+  /** null where the platform's own back (the browser's, the desktop's) is used. */
+  readonly backButton: BackButton | null;
+  /** null where nothing can be shared into the app. */
+  readonly shareTarget: ShareTarget | null;
+  readonly systemBars: SystemBars;
 }
 
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';
   constructor(
-    readonly code: 'INVALID_SERVER_URL' | 'SECRET_STORE_UNAVAILABLE' | 'INVALID_SECRET_NAME',
+    readonly code:
+      | 'INVALID_SERVER_URL'
+      | 'SECRET_STORE_UNAVAILABLE'
+      | 'INVALID_SECRET_NAME'
+      | 'PLATFORM_FAILED',
     message: string,
   ) {
     super(message);
   }
 }
 
-const SECRET_NAME = /^[a-z][a-z0-9-]{0,63}$/;
-
 /** Secret names are identifiers, so that every store can use them as keys or file names. */
 export function checkSecretName(name: string): void {
-  if (!SECRET_NAME.test(name)) {
+  if (!SECRET_NAME_PATTERN.test(name)) {
     throw new PlatformError('INVALID_SECRET_NAME', `not a secret name: ${JSON.stringify(name)}`);
   }
 }
@@ -121,26 +167,7 @@ export function checkSecretName(name: string): void {
  * `https://chat.example.org`). Only http and https: the app speaks HTTP and WebSocket to it.
  */
 export function serverOrigin(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    throw new PlatformError(
-      'INVALID_SERVER_URL',
-      'enter an address such as https://chat.example.org',
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new PlatformError(
-      'INVALID_SERVER_URL',
-      'the address must start with https:// or http://',
-    );
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new PlatformError(
-      'INVALID_SERVER_URL',
-      'the address must not contain a user or password',
-    );
-  }
-  return url.origin;
+  const parsed = parseServerOrigin(input);
+  if ('problem' in parsed) throw new PlatformError('INVALID_SERVER_URL', parsed.problem);
+  return parsed.origin;
 }

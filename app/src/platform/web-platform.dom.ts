@@ -1,5 +1,6 @@
 import {
   type AppLifecycle,
+  type AppLinks,
   checkSecretName,
   type FileAccess,
   type LifecycleState,
@@ -11,6 +12,7 @@ import {
   PlatformError,
   type SecretStore,
   type ServerChoice,
+  type SystemBars,
 } from './platform.ts';
 
 /** The web app is served by its sync server (npm start serves both on one port). */
@@ -79,7 +81,7 @@ export function createIndexedDbSecretStore(indexedDb: IDBFactory): SecretStore {
   };
 }
 
-function browserNetwork(): NetworkStatus {
+export function browserNetwork(): NetworkStatus {
   return {
     online: () => globalThis.navigator?.onLine ?? true,
     subscribe(listener) {
@@ -95,7 +97,7 @@ function browserNetwork(): NetworkStatus {
   };
 }
 
-function pageLifecycle(): AppLifecycle {
+export function pageLifecycle(): AppLifecycle {
   const state = (): LifecycleState =>
     globalThis.document?.visibilityState === 'hidden' ? 'background' : 'active';
   return {
@@ -147,7 +149,7 @@ function webNotifications(): Notifier {
   };
 }
 
-function browserFiles(): FileAccess {
+export function browserFiles(): FileAccess {
   return {
     pick(options) {
       return new Promise<PickedFile[]>((resolve) => {
@@ -155,6 +157,11 @@ function browserFiles(): FileAccess {
         input.type = 'file';
         input.multiple = options.multiple ?? false;
         if (options.accept !== undefined) input.accept = options.accept;
+        if (options.source === 'camera') {
+          // Phones open the camera for such an input; desktops show the file chooser.
+          input.accept = 'image/*';
+          input.setAttribute('capture', 'environment');
+        }
         input.addEventListener('change', () =>
           resolve(
             Array.from(input.files ?? [], (file) => ({
@@ -181,6 +188,15 @@ function browserFiles(): FileAccess {
   };
 }
 
+/** Nothing outside the page can ask the web app for a page: the address bar does that. */
+export const NO_LINKS: AppLinks = {
+  takeInitialRoute: () => null,
+  subscribe: () => () => undefined,
+};
+
+/** The browser colours its own bars from the page's theme-color. */
+export const BROWSER_BARS: SystemBars = { match: () => undefined };
+
 export function createWebPlatform(): Platform {
   return {
     kind: 'web',
@@ -190,5 +206,9 @@ export function createWebPlatform(): Platform {
     lifecycle: pageLifecycle(),
     notifications: webNotifications(),
     files: browserFiles(),
+    links: NO_LINKS,
+    backButton: null,
+    shareTarget: null,
+    systemBars: BROWSER_BARS,
   };
 }

@@ -83,6 +83,33 @@ describe('the web platform', () => {
   });
 });
 
+describe('what the browser does itself', () => {
+  it('leaves the back button, links and bars to the browser, and nothing can be shared in', () => {
+    const platform = createWebPlatform();
+    expect(platform.backButton).toBeNull();
+    expect(platform.shareTarget).toBeNull();
+    expect(platform.links.takeInitialRoute()).toBeNull();
+  });
+
+  it('asks for a photo with an image input that opens the camera, and cancelling picks nothing', async () => {
+    const clicked: HTMLInputElement[] = [];
+    const click = HTMLInputElement.prototype.click;
+    HTMLInputElement.prototype.click = function (this: HTMLInputElement) {
+      clicked.push(this);
+    };
+    try {
+      const picking = createWebPlatform().files.pick({ source: 'camera' });
+      const input = clicked[0];
+      expect(input?.accept).toBe('image/*');
+      expect(input?.getAttribute('capture')).toBe('environment');
+      input?.dispatchEvent(new Event('cancel'));
+      expect(await picking).toEqual([]);
+    } finally {
+      HTMLInputElement.prototype.click = click;
+    }
+  });
+});
+
 describe('a server address the person types', () => {
   it('becomes its origin', () => {
     expect(serverOrigin(' https://chat.example.org/some/path?q=1 ')).toBe(

@@ -6,6 +6,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
+import type { NetworkStatus } from '../platform/platform.ts';
 
 /** What the connection is doing, for the banner. */
 export type LinkState = 'offline' | 'connecting' | 'online';
@@ -28,6 +29,8 @@ export interface SyncTransportOptions {
   refreshAccessToken(expired: string): Promise<string>;
   /** The server refused this device for good (revoked, signed out): sign out. */
   onUnauthorized(): void;
+  /** Whether the device has a network, from the platform (the browser, Capacitor's plugin). */
+  network: NetworkStatus;
   ackTimeoutMs?: number;
   /** socket.io-client factory (tests may wrap it). */
   connect?: typeof io;
@@ -42,13 +45,14 @@ interface InFlight {
  * - authenticates each handshake with the current access token, refreshes it on TOKEN_EXPIRED and
  *   on `session_expired`, and reconnects;
  * - reconnects with socket.io's randomized exponential backoff (0.5 s doubling to 15 s), but at
- *   once when the browser reports it is online again, and stays down while the browser is offline;
+ *   once when the platform reports the network is back, and stays down while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
  *   RxDB simply repeats them), and makes new requests wait for the next connection.
  */
 export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
-  const link = new BehaviorSubject<LinkState>(browserOnline() ? 'connecting' : 'offline');
+  const { network } = options;
+  const link = new BehaviorSubject<LinkState>(network.online() ? 'connecting' : 'offline');
   const connected$ = new BehaviorSubject(false);
   const streamEvents = new Subject<StreamEvent>();
   const inFlight = new Set<InFlight>();
@@ -73,17 +77,13 @@ export function createSyncTransport(options: SyncTransportOptions) {
     },
   });
 
-  function browserOnline(): boolean {
-    return globalThis.navigator?.onLine ?? true;
-  }
-
   function failInFlight(message: string): void {
     for (const request of inFlight) request.reject(new TransportError('DISCONNECTED', message));
     inFlight.clear();
   }
 
   function start(): void {
-    if (stopped || socket.connected || !browserOnline()) return;
+    if (stopped || socket.connected || !network.online()) return;
     link.next('connecting');
     socket.connect();
   }
@@ -94,7 +94,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
       start();
     } catch {
       // Offline or the server is down: try again with the usual backoff.
-      link.next(browserOnline() ? 'connecting' : 'offline');
+      link.next(network.online() ? 'connecting' : 'offline');
       setTimeout(start, 2_000);
     }
   }
@@ -106,7 +106,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   socket.on('disconnect', (reason) => {
     connected$.next(false);
     failInFlight(`disconnected: ${reason}`);
-    link.next(stopped || !browserOnline() ? 'offline' : 'connecting');
+    link.next(stopped || !network.online() ? 'offline' : 'connecting');
     // A disconnect by the server (expired token, revoked device) is not retried by socket.io.
     if (reason === 'io server disconnect' && !stopped) void renewAndReconnect();
   });
@@ -117,7 +117,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
       stopped = true;
       link.next('offline');
       options.onUnauthorized();
-    } else link.next(browserOnline() ? 'connecting' : 'offline');
+    } else link.next(network.online() ? 'connecting' : 'offline');
   });
   socket.on('session_expired', () => {
     // The server disconnects right after; renewAndReconnect runs on that disconnect.
@@ -126,20 +126,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
     if (typeof event?.collection === 'string') streamEvents.next(event);
   });
 
-  const onOnline = () => {
-    // Skip whatever backoff delay socket.io is waiting out.
-    if (!socket.connected) {
+  const stopWatchingNetwork = network.subscribe((online) => {
+    if (online) {
+      // Skip whatever backoff delay socket.io is waiting out.
+      if (!socket.connected) {
+        socket.disconnect();
+        start();
+      }
+    } else {
+      // There is no network: an open socket would only hang until it times out.
       socket.disconnect();
-      start();
+      link.next('offline');
     }
-  };
-  const onOffline = () => {
-    // The browser says there is no network: an open socket would only hang until it times out.
-    socket.disconnect();
-    link.next('offline');
-  };
-  globalThis.addEventListener?.('online', onOnline);
-  globalThis.addEventListener?.('offline', onOffline);
+  });
 
   function whenConnected(): Promise<void> {
     if (socket.connected) return Promise.resolve();
@@ -199,10 +198,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
 
     start,
 
+    /**
+     * Drops the socket and connects again now: after the app was frozen in the background its
+     * socket may be dead without either side having noticed yet.
+     */
+    reconnect(): void {
+      if (stopped) return;
+      socket.disconnect();
+      start();
+    },
+
     stop(): void {
       stopped = true;
-      globalThis.removeEventListener?.('online', onOnline);
-      globalThis.removeEventListener?.('offline', onOffline);
+      stopWatchingNetwork();
       socket.disconnect();
       failInFlight('stopped');
       link.next('offline');

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorHandler } from './error-handler.ts';
+import { packagedAppCors } from './packaged-app-cors.ts';
 import { requestContext } from './request-context.ts';
 import { requireJsonBody } from './require-json.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -21,6 +22,7 @@ export function createApp(options: AppOptions): express.Express {
   app.set('trust proxy', options.trustProxyHops);
   app.use(requestContext(options.logger));
   app.use(securityHeaders);
+  app.use(packagedAppCors());
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true }));
   for (const router of options.routers) app.use(router);
