@@ -30,7 +30,6 @@ export function startAccount(deps: {
   session: SessionService;
   signedIn: StoredSession;
   serverUrl: string;
-  onUnauthorized(): void;
   /** Network, foreground and background, notifications: what differs by platform. */
   platform: Pick<Platform, 'network' | 'lifecycle' | 'notifications'>;
   /** Whether this conversation is on screen now (then a new message needs no notification). */
@@ -41,7 +40,6 @@ export function startAccount(deps: {
     url: deps.serverUrl,
     accessToken: () => deps.session.accessToken(),
     refreshAccessToken: (expired) => deps.session.refresh(expired),
-    onUnauthorized: deps.onUnauthorized,
     network: deps.platform.network,
   });
   const engine = createSyncEngine({

@@ -13,6 +13,7 @@ import { openAppDatabase } from './database/app-database.ts';
 import { connectPlatformToRouter, isOnScreen } from './platform/platform-wiring.dom.ts';
 import { selectPlatform } from './platform/select-platform.dom.ts';
 import { createAppRouter } from './router.ts';
+import { readEndedSession, signOutOf } from './session/session-end.ts';
 import { createSessionService } from './session/session-service.ts';
 import { createSessionStore } from './session/session-store.ts';
 import { deviceName } from './settings/device-name.ts';
@@ -41,10 +42,14 @@ async function boot(): Promise<void> {
   const crypto = createClientCrypto(loaded.nacl, database, platform.secrets);
   const api = createServerApi(createHttpClient(serverUrl ?? ''));
   const account = shallowRef<Account | null>(null);
-  const router = createAppRouter(
-    () => account.value !== null,
-    () => platform.server.current() !== null,
-  );
+  let signingOut: Promise<void> | undefined;
+  // Read before any navigation: a session that ended with unsent messages shows only them.
+  let ended: Awaited<ReturnType<typeof readEndedSession>> = null;
+  const router = createAppRouter({
+    isSignedIn: () => account.value !== null,
+    hasServer: () => platform.server.current() !== null,
+    hasEndedSession: () => ended !== null,
+  });
 
   const context: AppContext = {
     platform,
@@ -69,26 +74,38 @@ async function boot(): Promise<void> {
         session: context.session,
         signedIn,
         serverUrl: serverUrl ?? '',
-        onUnauthorized: () => void context.signOut('session-ended'),
         platform,
         isOnScreen: (conversationId) => isOnScreen(router, conversationId),
       });
     },
-    async signOut(reason) {
-      await account.value?.stop();
-      account.value = null;
-      if (reason === 'logged-out') await context.session.logout();
-      // Nothing of this account stays on the device: messages, keys, tokens.
-      await crypto.forgetDevice().catch((error: unknown) => {
-        console.warn('AnoChat: the secret store could not forget this device', error);
-      });
-      await database.remove();
-      sessionStorage.setItem(SIGNED_OUT_REASON, reason);
-      globalThis.location.assign('/login');
+    signOut(reason) {
+      signingOut ??= (async () => {
+        // Nothing of this account stays on the device (messages, keys, tokens), unless messages
+        // never reached the server: then they are shown first, and nothing goes unasked.
+        const next = await signOutOf(
+          {
+            database,
+            session: context.session,
+            stopAccount: async () => {
+              await account.value?.stop();
+              account.value = null;
+              // The device's keys end with its session; unsent texts stay in the database.
+              await crypto.forgetDevice().catch((error: unknown) => {
+                console.warn('AnoChat: the secret store could not forget this device', error);
+              });
+            },
+          },
+          reason,
+        );
+        sessionStorage.setItem(SIGNED_OUT_REASON, reason);
+        globalThis.location.assign(next);
+      })();
+      return signingOut;
     },
   };
 
-  const restored = serverUrl === null ? null : await context.session.restore();
+  ended = await readEndedSession(database);
+  const restored = serverUrl === null || ended !== null ? null : await context.session.restore();
   if (restored !== null && (await crypto.restoreDevice()) !== null) context.signedIn(restored);
 
   const app = createApp(App)

@@ -9,6 +9,11 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./ui/pages/ServerChoicePage.vue'),
     meta: { public: true },
   },
+  {
+    path: '/session-ended',
+    component: () => import('./ui/pages/SessionEndedPage.vue'),
+    meta: { public: true },
+  },
   { path: '/chats', component: () => import('./ui/pages/HomePage.vue') },
   { path: '/chats/:id', component: () => import('./ui/pages/HomePage.vue'), props: true },
   { path: '/chats/:id/info', component: () => import('./ui/pages/GroupInfoPage.vue'), props: true },
@@ -19,11 +24,21 @@ const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 
-/** `hasServer` is false in a packaged app until the person has chosen their server. */
-export function createAppRouter(isSignedIn: () => boolean, hasServer: () => boolean = () => true) {
+/**
+ * `hasServer` is false in a packaged app until the person has chosen their server;
+ * `hasEndedSession` is true while a session that ended with unsent messages waits for a decision.
+ */
+export function createAppRouter(state: {
+  isSignedIn: () => boolean;
+  hasServer: () => boolean;
+  hasEndedSession: () => boolean;
+}) {
+  const { isSignedIn } = state;
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach((to) => {
-    if (!hasServer()) return to.path === '/server' ? true : '/server';
+    if (!state.hasServer()) return to.path === '/server' ? true : '/server';
+    if (state.hasEndedSession()) return to.path === '/session-ended' ? true : '/session-ended';
+    if (to.path === '/session-ended') return isSignedIn() ? '/chats' : '/login';
     if (to.meta.public !== true && !isSignedIn()) return '/login';
     if (to.path === '/login' && isSignedIn()) return '/chats';
     return true;

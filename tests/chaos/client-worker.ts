@@ -102,7 +102,6 @@ const account = startAccount({
   session,
   signedIn,
   serverUrl: setup.serverUrl,
-  onUnauthorized: () => post({ kind: 'signed-out', reason: 'sync refused the device' }),
   // A worker has no screen, no notification centre and no network events of its own: the fault
   // proxy, not the platform, decides when it is cut off.
   platform: {

@@ -79,7 +79,6 @@ async function appOn(user: E2eUser) {
     url: suite.server.baseUrl,
     accessToken: async () => user.session.accessToken,
     refreshAccessToken: async () => user.session.accessToken,
-    onUnauthorized: () => undefined,
     network: { online: () => true, subscribe: () => () => undefined },
   });
   const engine = createSyncEngine({

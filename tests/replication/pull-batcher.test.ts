@@ -38,7 +38,6 @@ describe('pulls asked for together leave together', () => {
       url: suite.server.baseUrl,
       accessToken: async () => bob.token,
       refreshAccessToken: async () => bob.token,
-      onUnauthorized: () => assert.fail('signed out'),
       network: { online: () => true, subscribe: () => () => undefined },
     });
     transport.socket.onAnyOutgoing((event: string) => sent.push(event));

@@ -207,7 +207,6 @@ describe('the app replication catches up by itself when RxDB drops a RESYNC', ()
       url: proxy.url,
       accessToken: async () => alice.token,
       refreshAccessToken: async () => alice.token,
-      onUnauthorized: () => assert.fail('signed out'),
       network: { online: () => true, subscribe: () => () => undefined },
     });
     real.socket.on('stream', (event: StreamEvent) => events.push(event));

@@ -25,13 +25,18 @@ export interface SyncTransportOptions {
   url: string;
   /** The access token for the next handshake (refreshed by the session when due). */
   accessToken(): Promise<string>;
-  /** A new access token after the server said the current one expired. */
+  /**
+   * A new access token after the server refused or expired `expired`. The session decides whether
+   * the session has ended: only a refused refresh (REFRESH_TOKEN_INVALID or _REUSED) ends it;
+   * anything else rejects and the transport tries again later.
+   */
   refreshAccessToken(expired: string): Promise<string>;
-  /** The server refused this device for good (revoked, signed out): sign out. */
-  onUnauthorized(): void;
   /** Whether the device has a network, from the platform (the browser, Capacitor's plugin). */
   network: NetworkStatus;
   ackTimeoutMs?: number;
+  /** First wait before reconnecting after a refused handshake; doubles up to `maxReconnectDelayMs`. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
   /** socket.io-client factory (tests may wrap it). */
   connect?: typeof io;
 }
@@ -42,8 +47,10 @@ interface InFlight {
 
 /**
  * The one socket.io connection to the sync server (docs/protocol.md, Replication). It
- * - authenticates each handshake with the current access token, refreshes it on TOKEN_EXPIRED and
- *   on `session_expired`, and reconnects;
+ * - authenticates each handshake with the current access token, refreshes it on TOKEN_EXPIRED,
+ *   UNAUTHORIZED and `session_expired`, and reconnects; it never ends the session itself: a
+ *   handshake the server could not check (NOT_READY: its database is down) or a refresh that
+ *   failed for any reason but a refusal is retried with backoff (docs/protocol.md, Connecting);
  * - reconnects with socket.io's randomized exponential backoff (0.25 s doubling to 15 s), but at
  *   once when the platform reports the network is back, and stays down while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
@@ -56,19 +63,24 @@ interface InFlight {
 export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
   const { network } = options;
+  const firstDelayMs = options.reconnectDelayMs ?? 250;
+  const maxDelayMs = options.maxReconnectDelayMs ?? 15_000;
   const link = new BehaviorSubject<LinkState>(network.online() ? 'connecting' : 'offline');
   const connected$ = new BehaviorSubject(false);
   const streamEvents = new Subject<StreamEvent>();
   const inFlight = new Set<InFlight>();
   let lastToken = '';
   let stopped = false;
+  /** The wait before the next reconnect after a refused handshake (reset once connected). */
+  let retryDelayMs = firstDelayMs;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const socket: Socket = (options.connect ?? io)(options.url, {
     path: '/socket.io/',
     transports: ['websocket'],
     autoConnect: false,
-    reconnectionDelay: 250,
-    reconnectionDelayMax: 15_000,
+    reconnectionDelay: firstDelayMs,
+    reconnectionDelayMax: maxDelayMs,
     randomizationFactor: 0.5,
     // pullsOnConnect: the sync engine pulls every collection on each (re)connection (resync-guard.ts),
     // so the server sends no RESYNC to start with: fewer frames on a link that drops often.
@@ -111,6 +123,8 @@ export function createSyncTransport(options: SyncTransportOptions) {
 
   function start(): void {
     if (stopped || socket.connected || !network.online()) return;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
     link.next('connecting');
     socket.connect();
     watchHandshake();
@@ -121,18 +135,34 @@ export function createSyncTransport(options: SyncTransportOptions) {
     if (socket.connected) socket.io.engine?.close();
   }
 
+  /**
+   * socket.io does not reconnect by itself after the server refused a handshake: try again after
+   * a randomized, growing wait.
+   */
+  function retryLater(): void {
+    if (stopped || retryTimer !== undefined) return;
+    link.next(network.online() ? 'connecting' : 'offline');
+    const delay = retryDelayMs * (0.5 + Math.random() / 2);
+    retryDelayMs = Math.min(maxDelayMs, retryDelayMs * 2);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      start();
+    }, delay);
+  }
+
   async function renewAndReconnect(): Promise<void> {
     try {
       await options.refreshAccessToken(lastToken);
       start();
     } catch {
-      // Offline or the server is down: try again with the usual backoff.
-      link.next(network.online() ? 'connecting' : 'offline');
-      setTimeout(start, 2_000);
+      // Offline, the server is down, or the session has ended (then the session stops this
+      // transport): try again later.
+      retryLater();
     }
   }
 
   socket.on('connect', () => {
+    retryDelayMs = firstDelayMs;
     connected$.next(true);
     link.next('online');
   });
@@ -145,12 +175,13 @@ export function createSyncTransport(options: SyncTransportOptions) {
   });
   socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
     const code = error.data?.code;
-    if (code === 'TOKEN_EXPIRED') void renewAndReconnect();
-    else if (code === 'UNAUTHORIZED') {
-      stopped = true;
-      link.next('offline');
-      options.onUnauthorized();
-    } else link.next(network.online() ? 'connecting' : 'offline');
+    // A refused token may only be stale (another tab refreshed, a secret rotated): the refresh
+    // tells whether the session still exists. Never sign out here.
+    if (code === 'TOKEN_EXPIRED' || code === 'UNAUTHORIZED') void renewAndReconnect();
+    // NOT_READY (the server could not check the device now) and any other refusal: retry later.
+    // Without `data` it was the transport (server unreachable): socket.io retries by itself.
+    else if (code !== undefined || !socket.active) retryLater();
+    else link.next(network.online() ? 'connecting' : 'offline');
   });
   socket.on('session_expired', () => {
     // The server disconnects right after; renewAndReconnect runs on that disconnect.
@@ -245,6 +276,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
 
     stop(): void {
       stopped = true;
+      clearTimeout(retryTimer);
       stopWatchingNetwork();
       socket.disconnect();
       failInFlight('stopped');

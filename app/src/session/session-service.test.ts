@@ -110,6 +110,19 @@ describe('the session', () => {
     expect(store.value?.refreshToken).toBe('refresh-1');
   });
 
+  it('keeps the session when the server cannot check the refresh now (NOT_READY, its database is down)', async () => {
+    const store = memoryStore(session({ accessTokenExpiresAt: NOW }));
+    const ended = vi.fn();
+    const refresh = vi.fn(async () => {
+      throw new ClientError('NOT_READY', 'a backing service is unavailable; retry later');
+    });
+    const sessions = service(store, { refresh }, ended);
+    await sessions.restore();
+    await expect(sessions.refresh('access-1')).rejects.toMatchObject({ code: 'NOT_READY' });
+    expect(ended).not.toHaveBeenCalled();
+    expect(store.value?.refreshToken).toBe('refresh-1');
+  });
+
   it('knows the server clock from the access token, however wrong this device’s clock is', async () => {
     const tenDays = 10 * 24 * 3600 * 1000;
     const jwtWith = (claims: object) =>

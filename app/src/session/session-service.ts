@@ -17,7 +17,10 @@ export interface SessionServiceOptions {
   store: SessionStore;
   crypto: ClientCrypto;
   deviceName: string;
-  /** Called once when the server ends the session (token reuse, revocation): wipe and sign out. */
+  /**
+   * Called when the server ends the session (the refresh token is refused: revoked, reused,
+   * expired). Only this definite answer ends a session; an unreachable or busy server never does.
+   */
   onSessionEnded(): void;
   now?: () => number;
 }
@@ -223,6 +226,12 @@ export function createSessionService(options: SessionServiceOptions) {
         if (!(error instanceof ClientError) || error.code !== 'UNAUTHENTICATED') throw error;
         return call(await refresh(token));
       }
+    },
+
+    /** Forgets the ended session's tokens on this device (the server has refused them). */
+    async forget(): Promise<void> {
+      current.value = null;
+      await options.store.clear();
     },
 
     /** Signs this device out on the server (best effort when offline) and forgets it locally. */

@@ -1,0 +1,134 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ClientError } from '../api/api-error.ts';
+import type { ServerApi } from '../api/server-api.ts';
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import type { AppDatabase } from '../database/app-database.ts';
+import { NO_EPOCH } from '../database/local-schemas.ts';
+import { openTestDatabase } from '../database/test-database.ts';
+import {
+  discardEndedSession,
+  readEndedSession,
+  signOutOf,
+  unsentAsText,
+  unsentMessages,
+} from './session-end.ts';
+import { createSessionService } from './session-service.ts';
+import { createSessionStore } from './session-store.ts';
+
+const CONVERSATION = '00000000-0000-4000-8000-0000000000c0';
+const DEVICE = '00000000-0000-4000-8000-0000000000d0';
+const SENT = '00000000-0000-4000-8000-000000000001';
+const UNSENT = '00000000-0000-4000-8000-000000000002';
+
+let database: AppDatabase | undefined;
+afterEach(async () => {
+  if (database !== undefined && !database.closed) await database.remove();
+  database = undefined;
+});
+
+async function withMessages(unsent: boolean): Promise<AppDatabase> {
+  database = await openTestDatabase();
+  const message = (id: string, synced: boolean, text: string) => ({
+    message: {
+      id,
+      conversationId: CONVERSATION,
+      senderDeviceId: DEVICE,
+      envelope: 'AAEC',
+      ...(synced ? { rev: '7', createdAt: '2026-01-01T10:00:00.000Z', editedAt: null } : {}),
+    },
+    view: {
+      id,
+      conversationId: CONVERSATION,
+      senderUserId: 'me',
+      senderDeviceId: DEVICE,
+      sortKey: `2026-01-01T10:00:00.000Z|${id}`,
+      newestFirstKey: `x|${id}`,
+      createdAt: '2026-01-01T10:00:00.000Z',
+      editedAt: null,
+      kind: 'text' as const,
+      text,
+      replyTo: null,
+      target: null,
+      emoji: null,
+      synced,
+      sourceRev: '1-a',
+      epoch: NO_EPOCH,
+    },
+  });
+  const rows = [message(SENT, true, 'already delivered')];
+  if (unsent) rows.push(message(UNSENT, false, 'see you at eight'));
+  await database.messages.bulkInsert(rows.map((row) => row.message));
+  await database.messageViews.bulkInsert(rows.map((row) => row.view));
+  return database;
+}
+
+/** A session whose refresh the server refuses for good (the device was revoked elsewhere). */
+async function revokedSession(db: AppDatabase, onSessionEnded: () => void) {
+  const store = createSessionStore(db);
+  await store.write({
+    userId: 'me',
+    username: 'alice',
+    displayName: 'Alice',
+    deviceId: DEVICE,
+    accessToken: 'access',
+    accessTokenExpiresAt: 0,
+    refreshToken: 'refresh',
+  });
+  const refresh = vi.fn(async () => {
+    throw new ClientError('REFRESH_TOKEN_INVALID', 'refresh token is unknown, expired or revoked');
+  });
+  const session = createSessionService({
+    api: { refresh } as unknown as ServerApi,
+    store,
+    crypto: {} as ClientCrypto,
+    deviceName: 'test',
+    onSessionEnded,
+  });
+  await session.restore();
+  return { session, store };
+}
+
+describe('the end of a session, when messages were never sent', () => {
+  it('a revocation (refresh refused) with an unsent message keeps everything, forgets the tokens and asks first', async () => {
+    const db = await withMessages(true);
+    const onSessionEnded = vi.fn();
+    const { session, store } = await revokedSession(db, onSessionEnded);
+    await expect(session.accessToken()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(onSessionEnded).toHaveBeenCalledOnce();
+    // What main.ts runs when the session service reports the end.
+    const stopAccount = vi.fn(async () => undefined);
+    const next = await signOutOf({ database: db, session, stopAccount }, 'session-ended');
+
+    expect(next).toBe('/session-ended');
+    expect(stopAccount).toHaveBeenCalledOnce();
+    expect(db.closed).toBe(false);
+    expect(await store.read()).toBeNull();
+    expect(await readEndedSession(db)).toMatchObject({ reason: 'session-ended' });
+    const unsent = await unsentMessages(db);
+    expect(unsent.map((message) => [message.id, message.text])).toEqual([
+      [UNSENT, 'see you at eight'],
+    ]);
+    const ending = await readEndedSession(db);
+    expect(unsentAsText(unsent, ending as NonNullable<typeof ending>)).toContain(
+      'see you at eight',
+    );
+    // Still there until the person decides; then everything goes.
+    expect(await db.messages.count().exec()).toBe(2);
+    await discardEndedSession(db);
+    expect(db.closed).toBe(true);
+  });
+
+  it('with nothing unsent, the local data is wiped as before and the app goes to the login', async () => {
+    const db = await withMessages(false);
+    const session = { logout: vi.fn(async () => undefined), forget: vi.fn(async () => undefined) };
+    const next = await signOutOf(
+      { database: db, session, stopAccount: async () => undefined },
+      'session-ended',
+    );
+    expect(next).toBe('/login');
+    expect(session.forget).toHaveBeenCalledOnce();
+    expect(session.logout).not.toHaveBeenCalled();
+    expect(db.closed).toBe(true);
+  });
+});

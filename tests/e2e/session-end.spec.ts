@@ -1,0 +1,64 @@
+import type { AppContext } from '../../app/src/app-context.ts';
+import {
+  aliceWritesToBob,
+  expect,
+  login,
+  messageWithText,
+  send,
+  shown,
+  shownTexts,
+  test,
+} from './support/app.ts';
+
+test.describe('the end of a session', () => {
+  test('a device revoked while it holds an unsent message shows it and deletes nothing until asked', async ({
+    person,
+    freshPage,
+  }) => {
+    const { alice, bob } = await aliceWritesToBob(person, 'before the revocation');
+    const phone = await freshPage();
+    await login(phone.page, { username: alice.username, password: alice.password });
+    await expect(phone.page).toHaveURL(/\/chats$/);
+
+    // The laptop writes while it has no network: the message stays on the laptop.
+    await alice.context.setOffline(true);
+    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    await send(alice.page, 'written on the lost laptop');
+    await expect(messageWithText(alice.page, 'written on the lost laptop')).toHaveAttribute(
+      'data-status',
+      'pending',
+    );
+
+    // Alice revokes the laptop from her phone; the laptop learns it when it is back online.
+    await shown(phone.page, 'open-settings').click();
+    const laptop = shown(phone.page, 'device-list').getByRole('button', { name: /^Revoke / });
+    await laptop.click();
+    await expect(laptop).toHaveCount(0);
+    await alice.context.setOffline(false);
+
+    await expect(alice.page).toHaveURL(/\/session-ended$/);
+    await expect(shown(alice.page, 'unsent-count')).toContainText('1 message was not sent');
+    await expect(shown(alice.page, 'unsent-messages')).toContainText('written on the lost laptop');
+    // A reload changes nothing: the message is still kept, the login still waits.
+    await alice.page.reload();
+    await expect(alice.page).toHaveURL(/\/session-ended$/);
+    await expect(shown(alice.page, 'unsent-messages')).toContainText('written on the lost laptop');
+    const kept = await alice.page.evaluate(() =>
+      (globalThis as unknown as { anochat: AppContext }).anochat.database.messages.count().exec(),
+    );
+    expect(kept).toBe(2);
+
+    const download = alice.page.waitForEvent('download');
+    await shown(alice.page, 'save-unsent').click();
+    expect((await download).suggestedFilename()).toMatch(/^anochat-unsent-.*\.txt$/);
+    await shown(alice.page, 'discard-unsent').click();
+    await shown(alice.page, 'confirm-discard').click();
+    await expect(alice.page).toHaveURL(/\/login$/);
+    const left = await alice.page.evaluate(() =>
+      (globalThis as unknown as { anochat: AppContext }).anochat.database.messages.count().exec(),
+    );
+    expect(left).toBe(0);
+    // Nobody received what never reached the server.
+    expect(await shownTexts(bob.page)).toEqual(['before the revocation']);
+  });
+});
