@@ -5,6 +5,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/chats' },
   { path: '/login', component: () => import('./ui/pages/LoginPage.vue'), meta: { public: true } },
   {
+    path: '/server',
+    component: () => import('./ui/pages/ServerChoicePage.vue'),
+    meta: { public: true },
+  },
+  {
     path: '/session-ended',
     component: () => import('./ui/pages/SessionEndedPage.vue'),
     meta: { public: true },
@@ -15,17 +20,23 @@ const routes: RouteRecordRaw[] = [
   { path: '/new/direct', component: () => import('./ui/pages/NewChatPage.vue') },
   { path: '/new/group', component: () => import('./ui/pages/NewGroupPage.vue') },
   { path: '/settings', component: () => import('./ui/pages/SettingsPage.vue') },
+  { path: '/requests', component: () => import('./ui/pages/RequestsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 
+/**
+ * `hasServer` is false in a packaged app until the person has chosen their server;
+ * `hasEndedSession` is true while a session that ended with unsent messages waits for a decision.
+ */
 export function createAppRouter(state: {
   isSignedIn: () => boolean;
-  /** A session ended with unsent messages: nothing else until the person has decided. */
+  hasServer: () => boolean;
   hasEndedSession: () => boolean;
 }) {
   const { isSignedIn } = state;
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach((to) => {
+    if (!state.hasServer()) return to.path === '/server' ? true : '/server';
     if (state.hasEndedSession()) return to.path === '/session-ended' ? true : '/session-ended';
     if (to.path === '/session-ended') return isSignedIn() ? '/chats' : '/login';
     if (to.meta.public !== true && !isSignedIn()) return '/login';

@@ -7,6 +7,7 @@ import { createHttpClient } from '../../app/src/api/http-client.ts';
 import { createServerApi } from '../../app/src/api/server-api.ts';
 import { createClientCrypto } from '../../app/src/crypto/client-crypto.ts';
 import { openAppDatabase } from '../../app/src/database/app-database.ts';
+import { createMemorySecretStore } from '../../app/src/platform/memory-secret-store.ts';
 import { createSessionService } from '../../app/src/session/session-service.ts';
 import { createSessionStore, type StoredSession } from '../../app/src/session/session-store.ts';
 import type {
@@ -50,7 +51,7 @@ const database = await openAppDatabase({
   name: `chaos${setup.index}`,
   storage: getRxStorageMemory(),
 });
-const crypto = createClientCrypto(nacl, database);
+const crypto = createClientCrypto(nacl, database, createMemorySecretStore());
 await crypto.adoptDevice(
   {
     keys: setup.keys,
@@ -101,6 +102,20 @@ const account = startAccount({
   session,
   signedIn,
   serverUrl: setup.serverUrl,
+  // A worker has no screen, no notification centre and no network events of its own: the fault
+  // proxy, not the platform, decides when it is cut off.
+  platform: {
+    network: { online: () => true, subscribe: () => () => undefined },
+    lifecycle: { state: () => 'active', subscribe: () => () => undefined },
+    notifications: {
+      permission: () => 'denied',
+      requestPermission: async () => 'denied',
+      show: () => undefined,
+      setBadge: () => undefined,
+      onOpened: () => () => undefined,
+    },
+  },
+  isOnScreen: () => false,
 });
 
 // The connection's history: how often it came and went, and for how long it was down.

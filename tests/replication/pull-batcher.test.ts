@@ -38,6 +38,7 @@ describe('pulls asked for together leave together', () => {
       url: suite.server.baseUrl,
       accessToken: async () => bob.token,
       refreshAccessToken: async () => bob.token,
+      network: { online: () => true, subscribe: () => () => undefined },
     });
     transport.socket.onAnyOutgoing((event: string) => sent.push(event));
   });

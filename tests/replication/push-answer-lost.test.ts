@@ -48,6 +48,7 @@ describe('the app’s replication when a push answer is lost after the server st
       url: suite.server.baseUrl,
       accessToken: async () => alice.token,
       refreshAccessToken: async () => alice.token,
+      network: { online: () => true, subscribe: () => () => undefined },
     });
     const { _deleted, ...message } = messageDoc(alice, group);
     const carries = (documents: { id: string }[] = []) =>

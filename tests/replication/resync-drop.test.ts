@@ -207,6 +207,7 @@ describe('the app replication catches up by itself when RxDB drops a RESYNC', ()
       url: proxy.url,
       accessToken: async () => alice.token,
       refreshAccessToken: async () => alice.token,
+      network: { online: () => true, subscribe: () => () => undefined },
     });
     real.socket.on('stream', (event: StreamEvent) => events.push(event));
     real.socket.on('disconnect', () => {

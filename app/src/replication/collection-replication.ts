@@ -85,11 +85,12 @@ export function replicateCollection(
       stream$: resyncs.stream$ as never,
       handler: async (checkpoint, batchSize) => {
         resyncs.pullStarted();
-        const answer = await options.pulls.pull({
-          collection: collectionName,
-          checkpoint: checkpoint ?? null,
-          batchSize,
-        });
+        const pull = (from: Checkpoint | null) =>
+          options.pulls.pull({ collection: collectionName, checkpoint: from, batchSize });
+        let answer = await pull(checkpoint ?? null);
+        // A checkpoint the server never handed out (its database was restored from a backup):
+        // start again from the beginning, which RxDB stores as the new checkpoint.
+        if (checkpoint && refusal(answer)?.code === 'CHECKPOINT_AHEAD') answer = await pull(null);
         const error = refusal(answer);
         if (error) throw new SyncRefusedError(error.code, error.message);
         const page = answer as PullResponse;

@@ -46,6 +46,7 @@ describe('the sync transport when the server refuses a handshake', () => {
       accessToken: async () => 'token-1',
       refreshAccessToken,
       reconnectDelayMs: 20,
+      network: { online: () => true, subscribe: () => () => undefined },
       maxReconnectDelayMs: 100,
     });
     transport.start();
@@ -76,6 +77,7 @@ describe('the sync transport when the server refuses a handshake', () => {
       accessToken: async () => current,
       refreshAccessToken: refresh,
       reconnectDelayMs: 20,
+      network: { online: () => true, subscribe: () => () => undefined },
     });
     transport.start();
     await online(transport);

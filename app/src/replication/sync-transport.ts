@@ -6,6 +6,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
+import type { NetworkStatus } from '../platform/platform.ts';
 
 /** What the connection is doing, for the banner. */
 export type LinkState = 'offline' | 'connecting' | 'online';
@@ -30,6 +31,8 @@ export interface SyncTransportOptions {
    * anything else rejects and the transport tries again later.
    */
   refreshAccessToken(expired: string): Promise<string>;
+  /** Whether the device has a network, from the platform (the browser, Capacitor's plugin). */
+  network: NetworkStatus;
   ackTimeoutMs?: number;
   /** First wait before reconnecting after a refused handshake; doubles up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
@@ -49,7 +52,7 @@ interface InFlight {
  *   handshake the server could not check (NOT_READY: its database is down) or a refresh that
  *   failed for any reason but a refusal is retried with backoff (docs/protocol.md, Connecting);
  * - reconnects with socket.io's randomized exponential backoff (0.25 s doubling to 15 s), but at
- *   once when the browser reports it is online again, and stays down while the browser is offline;
+ *   once when the platform reports the network is back, and stays down while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
  *   RxDB simply repeats them), and makes new requests wait for the next connection;
  * - takes a request without an answer in `ackTimeoutMs` as a dead connection (a route that went
@@ -59,9 +62,10 @@ interface InFlight {
  */
 export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
+  const { network } = options;
   const firstDelayMs = options.reconnectDelayMs ?? 250;
   const maxDelayMs = options.maxReconnectDelayMs ?? 15_000;
-  const link = new BehaviorSubject<LinkState>(browserOnline() ? 'connecting' : 'offline');
+  const link = new BehaviorSubject<LinkState>(network.online() ? 'connecting' : 'offline');
   const connected$ = new BehaviorSubject(false);
   const streamEvents = new Subject<StreamEvent>();
   const inFlight = new Set<InFlight>();
@@ -91,10 +95,6 @@ export function createSyncTransport(options: SyncTransportOptions) {
     },
   });
 
-  function browserOnline(): boolean {
-    return globalThis.navigator?.onLine ?? true;
-  }
-
   function failInFlight(message: string): void {
     for (const request of inFlight) request.reject(new TransportError('DISCONNECTED', message));
     inFlight.clear();
@@ -122,7 +122,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   socket.io.on('reconnect_attempt', () => queueMicrotask(watchHandshake));
 
   function start(): void {
-    if (stopped || socket.connected || !browserOnline()) return;
+    if (stopped || socket.connected || !network.online()) return;
     clearTimeout(retryTimer);
     retryTimer = undefined;
     link.next('connecting');
@@ -141,7 +141,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
    */
   function retryLater(): void {
     if (stopped || retryTimer !== undefined) return;
-    link.next(browserOnline() ? 'connecting' : 'offline');
+    link.next(network.online() ? 'connecting' : 'offline');
     const delay = retryDelayMs * (0.5 + Math.random() / 2);
     retryDelayMs = Math.min(maxDelayMs, retryDelayMs * 2);
     retryTimer = setTimeout(() => {
@@ -169,7 +169,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   socket.on('disconnect', (reason) => {
     connected$.next(false);
     failInFlight(`disconnected: ${reason}`);
-    link.next(stopped || !browserOnline() ? 'offline' : 'connecting');
+    link.next(stopped || !network.online() ? 'offline' : 'connecting');
     // A disconnect by the server (expired token, revoked device) is not retried by socket.io.
     if (reason === 'io server disconnect' && !stopped) void renewAndReconnect();
   });
@@ -181,7 +181,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
     // NOT_READY (the server could not check the device now) and any other refusal: retry later.
     // Without `data` it was the transport (server unreachable): socket.io retries by itself.
     else if (code !== undefined || !socket.active) retryLater();
-    else link.next(browserOnline() ? 'connecting' : 'offline');
+    else link.next(network.online() ? 'connecting' : 'offline');
   });
   socket.on('session_expired', () => {
     // The server disconnects right after; renewAndReconnect runs on that disconnect.
@@ -190,20 +190,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
     if (typeof event?.collection === 'string') streamEvents.next(event);
   });
 
-  const onOnline = () => {
-    // Skip whatever backoff delay socket.io is waiting out.
-    if (!socket.connected) {
+  const stopWatchingNetwork = network.subscribe((online) => {
+    if (online) {
+      // Skip whatever backoff delay socket.io is waiting out.
+      if (!socket.connected) {
+        socket.disconnect();
+        start();
+      }
+    } else {
+      // There is no network: an open socket would only hang until it times out.
       socket.disconnect();
-      start();
+      link.next('offline');
     }
-  };
-  const onOffline = () => {
-    // The browser says there is no network: an open socket would only hang until it times out.
-    socket.disconnect();
-    link.next('offline');
-  };
-  globalThis.addEventListener?.('online', onOnline);
-  globalThis.addEventListener?.('offline', onOffline);
+  });
 
   function whenConnected(): Promise<void> {
     if (socket.connected) return Promise.resolve();
@@ -265,11 +264,20 @@ export function createSyncTransport(options: SyncTransportOptions) {
 
     start,
 
+    /**
+     * Drops the socket and connects again now: after the app was frozen in the background its
+     * socket may be dead without either side having noticed yet.
+     */
+    reconnect(): void {
+      if (stopped) return;
+      socket.disconnect();
+      start();
+    },
+
     stop(): void {
       stopped = true;
       clearTimeout(retryTimer);
-      globalThis.removeEventListener?.('online', onOnline);
-      globalThis.removeEventListener?.('offline', onOffline);
+      stopWatchingNetwork();
       socket.disconnect();
       failInFlight('stopped');
       link.next('offline');

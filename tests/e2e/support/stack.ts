@@ -28,6 +28,8 @@ export async function startStack(): Promise<RunningStack> {
     // Tests and the benchmark register many users from 127.0.0.1.
     RATE_LIMIT_PER_IP: '100000',
     RATE_LIMIT_PER_USERNAME: '1000',
+    LOGIN_FAILURES_PER_ADDRESS_HOUR: '100000',
+    LOGIN_FREE_FAILURES: '1000',
   }).catch(async (error: unknown) => {
     await crypto.cleanup();
     await database.drop();

@@ -4,18 +4,21 @@ import { DOCUMENT_SHAPES, type Row } from '../documents.ts';
 
 type Writable = Exclude<CollectionName, 'users' | 'devices'>;
 
-const BY_ID: Record<Writable, { table: string; composite: boolean }> = {
-  conversations: { table: 'conversations', composite: false },
-  members: { table: 'members', composite: true },
-  messages: { table: 'messages', composite: false },
-  receipts: { table: 'receipts', composite: true },
-  keyEnvelopes: { table: 'key_envelopes', composite: false },
-  keyArchive: { table: 'key_archive', composite: false },
+/** Where each collection's rows live; a composite id `<a>|<b>` names the two key columns. */
+const BY_ID: Record<Writable, { table: string; composite: readonly [string, string] | null }> = {
+  conversations: { table: 'conversations', composite: null },
+  members: { table: 'members', composite: ['conversation_id', 'user_id'] },
+  messages: { table: 'messages', composite: null },
+  receipts: { table: 'receipts', composite: ['conversation_id', 'user_id'] },
+  keyEnvelopes: { table: 'key_envelopes', composite: null },
+  keyArchive: { table: 'key_archive', composite: null },
+  blocks: { table: 'blocks', composite: ['user_id', 'blocked_user_id'] },
 };
 
 /**
  * The stored documents with these ids, as the caller's transaction sees them (its own writes
- * included). Members and receipts are keyed `<conversationId>|<userId>`.
+ * included). Members and receipts are keyed `<conversationId>|<userId>`, blocks
+ * `<userId>|<blockedUserId>`.
  */
 export async function readStoredDocuments(
   db: pg.PoolClient,
@@ -29,8 +32,8 @@ export async function readStoredDocuments(
     ? await db.query<Row>({
         name: `push-stored-${table}`,
         text: `SELECT ${shape.columns('t')} FROM ${table} t
-                 JOIN unnest($1::uuid[], $2::uuid[]) AS k (conversation_id, user_id)
-                   ON t.conversation_id = k.conversation_id AND t.user_id = k.user_id`,
+                 JOIN unnest($1::uuid[], $2::uuid[]) AS k (first, second)
+                   ON t.${composite[0]} = k.first AND t.${composite[1]} = k.second`,
         values: [ids.map((id) => id.split('|')[0]), ids.map((id) => id.split('|')[1])],
       })
     : await db.query<Row>({
