@@ -33,7 +33,9 @@ install_npm_packages() {
   # npm ci rewrites node_modules/.package-lock.json; a newer package-lock.json means it is stale.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: npm ci"
-    npm ci --no-audit --no-fund
+    # Electron's binary comes from GitHub, which is not reachable here: the npm package is kept
+    # for its types and for packaging, and the binary is never fetched during install.
+    ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
   fi
 }
 

@@ -38,6 +38,14 @@ ANOCHAT_TEST_BACKEND=embedded node --import tsx --test --test-reporter=spec --te
 echo "== app: build (vite, skipped when nothing changed)"
 bash scripts/build-app.sh
 
+echo "== desktop: Electron main process and preload under Node (electron is a test double: its binary cannot be downloaded here)"
+node --import tsx --import ./platforms/electron/test/support/use-electron-double.ts --test \
+  --test-reporter=spec platforms/electron/test/*.test.ts
+
+echo "== mobile: cap sync into the Android and iOS projects, then check what a build would take in"
+bash platforms/capacitor/scripts/sync.sh
+node --import tsx --test --test-reporter=spec platforms/capacitor/test/*.test.ts
+
 echo "== app: component and store tests (vitest, happy-dom, fake-indexeddb)"
 node_modules/.bin/vitest run --config vite.config.ts
 

@@ -195,6 +195,21 @@ async function main(): Promise<void> {
         ) ?? '',
       bobId,
     );
+    // Alice is a stranger to Bob: her chat is a request until he accepts it (then her device
+    // sees his and wraps the key for it).
+    await waitFor(
+      () =>
+        bobFirst.page.evaluate(async (id) => {
+          const { account } = (globalThis as unknown as AppGlobals).anochat;
+          return (
+            (await account.value?.requests.accept(id).then(
+              () => true,
+              () => false,
+            )) ?? false
+          );
+        }, conversationId),
+      "Bob's acceptance of Alice's request",
+    );
     // Bob's first device receives the key and archives it, so his next device needs nobody.
     await waitFor(
       () =>

@@ -1,17 +1,24 @@
+import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
 import { createChatActions } from './chat/chat-actions.ts';
 import { createEphemeralState } from './chat/ephemeral.ts';
 import { startMessageProjector } from './chat/message-projector.ts';
 import { startReceipts } from './chat/receipts.ts';
+import { createBlockActions } from './contacts/blocks.ts';
 import { startIdentityKeyWatch } from './contacts/identity-keys.ts';
+import { createRequestActions } from './contacts/message-requests.ts';
 import { createConversationActions } from './conversations/conversation-actions.ts';
 import { createEpochRotation } from './conversations/epoch-rotation.ts';
 import { startKeyDistribution } from './conversations/key-distribution.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
 import type { AppDatabase } from './database/app-database.ts';
+import { startMessageNotices } from './notifications/message-notices.ts';
+import type { Platform } from './platform/platform.ts';
+import { startResumeSync } from './replication/resume-sync.ts';
 import { createSyncEngine } from './replication/sync-engine.ts';
 import { createSyncTransport } from './replication/sync-transport.ts';
 import type { SessionService } from './session/session-service.ts';
 import type { StoredSession } from './session/session-store.ts';
+import { notificationPreviews } from './settings/notification-previews.ts';
 
 /**
  * Everything that runs for a signed-in account: the read models (message views, receipts, key
@@ -23,12 +30,17 @@ export function startAccount(deps: {
   session: SessionService;
   signedIn: StoredSession;
   serverUrl: string;
+  /** Network, foreground and background, notifications: what differs by platform. */
+  platform: Pick<Platform, 'network' | 'lifecycle' | 'notifications'>;
+  /** Whether this conversation is on screen now (then a new message needs no notification). */
+  isOnScreen(conversationId: string): boolean;
 }) {
   const { database, crypto, signedIn } = deps;
   const transport = createSyncTransport({
     url: deps.serverUrl,
     accessToken: () => deps.session.accessToken(),
     refreshAccessToken: (expired) => deps.session.refresh(expired),
+    network: deps.platform.network,
   });
   const engine = createSyncEngine({
     database,
@@ -50,6 +62,20 @@ export function startAccount(deps: {
   rotation.start();
   const ephemeral = createEphemeralState(transport, signedIn.userId);
   engine.start();
+  const stopResumeSync = startResumeSync({
+    lifecycle: deps.platform.lifecycle,
+    reconnect: () => transport.reconnect(),
+    pull: () => engine.resync([...COLLECTIONS]),
+  });
+  const notices = startMessageNotices({
+    database,
+    crypto,
+    selfUserId: signedIn.userId,
+    notifier: deps.platform.notifications,
+    caughtUp: engine.awaitInSync(),
+    isOnScreen: deps.isOnScreen,
+    previews: notificationPreviews,
+  });
 
   return {
     userId: signedIn.userId,
@@ -61,7 +87,11 @@ export function startAccount(deps: {
     projectorReady: projector.ready,
     chat: createChatActions(database, crypto, signedIn.deviceId, rotation),
     conversations: createConversationActions(database, crypto, signedIn.userId),
+    requests: createRequestActions(database, signedIn.userId),
+    blocks: createBlockActions(database, signedIn.userId),
     async stop(): Promise<void> {
+      notices.stop();
+      stopResumeSync();
       ephemeral.stop();
       keys.stop();
       rotation.stop();

@@ -4,10 +4,16 @@ import type { Account } from './account.ts';
 import type { ServerApi } from './api/server-api.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
 import type { AppDatabase } from './database/app-database.ts';
+import type { Platform } from './platform/platform.ts';
 import type { SessionService } from './session/session-service.ts';
 import type { StoredSession } from './session/session-store.ts';
+import type { ShareInbox } from './sharing/share-inbox.ts';
 
 export interface AppContext {
+  /** What differs between the web, the desktop and the mobile app. */
+  platform: Platform;
+  /** Text and files shared from other apps, waiting for a conversation. */
+  shareInbox: ShareInbox;
   database: AppDatabase;
   crypto: ClientCrypto;
   cryptoProvider: 'wasm' | 'tweetnacl';

@@ -1,3 +1,5 @@
+// First: configures what every later module's schemas are built with.
+import './no-eval.ts';
 import { IonicVue } from '@ionic/vue';
 import { createApp, shallowRef } from 'vue';
 import App from './App.vue';
@@ -8,12 +10,15 @@ import { APP_CONTEXT, type AppContext } from './app-context.ts';
 import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
 import { openAppDatabase } from './database/app-database.ts';
+import { connectPlatformToRouter, isOnScreen } from './platform/platform-wiring.dom.ts';
+import { selectPlatform } from './platform/select-platform.dom.ts';
 import { createAppRouter } from './router.ts';
-import { readEndedSession, signOutOf } from './session/session-end.ts';
+import { type EndedSession, readEndedSession, signOutOf } from './session/session-end.ts';
 import { createSessionService } from './session/session-service.ts';
 import { createSessionStore } from './session/session-store.ts';
 import { deviceName } from './settings/device-name.ts';
-import { applyTheme } from './settings/theme.ts';
+import { applyTheme, themeSystemBars } from './settings/theme.ts';
+import { startShareInbox } from './sharing/share-inbox.ts';
 import '@ionic/vue/css/core.css';
 import '@ionic/vue/css/normalize.css';
 import '@ionic/vue/css/structure.css';
@@ -24,19 +29,31 @@ import '@ionic/vue/css/display.css';
 import '@ionic/vue/css/palettes/dark.class.css';
 import './theme/app.css';
 
-/** The app talks to the server that served it (npm start serves both on one port). */
-const SERVER_URL = globalThis.location.origin;
 export const SIGNED_OUT_REASON = 'anochat-signed-out-reason';
 
 async function boot(): Promise<void> {
+  const platform = await selectPlatform();
+  themeSystemBars(platform.systemBars);
   applyTheme();
+  // The web app talks to the server that served it; a packaged app to the one the person chose
+  // (none yet at first start: the router then shows the server choice, which reloads the app).
+  const serverUrl = platform.server.current();
   const [database, loaded] = await Promise.all([openAppDatabase(), loadNacl()]);
-  const crypto = createClientCrypto(loaded.nacl, database);
-  const api = createServerApi(createHttpClient(SERVER_URL));
+  const crypto = createClientCrypto(loaded.nacl, database, platform.secrets);
+  const api = createServerApi(createHttpClient(serverUrl ?? ''));
   const account = shallowRef<Account | null>(null);
   let signingOut: Promise<void> | undefined;
+  /** A session that ended with unsent messages, waiting for the person's decision. */
+  let ended: EndedSession | null = null;
+  const router = createAppRouter({
+    isSignedIn: () => account.value !== null,
+    hasServer: () => platform.server.current() !== null,
+    hasEndedSession: () => ended !== null,
+  });
 
   const context: AppContext = {
+    platform,
+    shareInbox: startShareInbox({ shareTarget: platform.shareTarget, router, database }),
     database,
     crypto,
     cryptoProvider: loaded.provider,
@@ -56,12 +73,14 @@ async function boot(): Promise<void> {
         crypto,
         session: context.session,
         signedIn,
-        serverUrl: SERVER_URL,
+        serverUrl: serverUrl ?? '',
+        platform,
+        isOnScreen: (conversationId) => isOnScreen(router, conversationId),
       });
     },
     signOut(reason) {
       signingOut ??= (async () => {
-        // Nothing of this account stays in the browser (messages, keys, tokens), unless messages
+        // Nothing of this account stays on the device (messages, keys, tokens), unless messages
         // never reached the server: then they are shown first, and nothing goes unasked.
         const next = await signOutOf(
           {
@@ -71,6 +90,10 @@ async function boot(): Promise<void> {
               await account.value?.stop();
               account.value = null;
             },
+            forgetDevice: () =>
+              crypto.forgetDevice().catch((error: unknown) => {
+                console.warn('AnoChat: the secret store could not forget this device', error);
+              }),
           },
           reason,
         );
@@ -81,14 +104,10 @@ async function boot(): Promise<void> {
     },
   };
 
-  const ended = await readEndedSession(database);
-  const restored = ended === null ? await context.session.restore() : null;
+  ended = await readEndedSession(database);
+  const restored = serverUrl === null || ended !== null ? null : await context.session.restore();
   if (restored !== null && (await crypto.restoreDevice()) !== null) context.signedIn(restored);
 
-  const router = createAppRouter({
-    isSignedIn: () => account.value !== null,
-    hasEndedSession: () => ended !== null,
-  });
   const app = createApp(App)
     // Page transitions only get in the way of automated runs (and of screenshots).
     .use(IonicVue, { animated: !navigator.webdriver })
@@ -96,6 +115,7 @@ async function boot(): Promise<void> {
   app.provide(APP_CONTEXT, context);
   await router.isReady();
   app.mount('#app');
+  connectPlatformToRouter(platform, router);
   Object.assign(globalThis, { anochat: context });
 }
 

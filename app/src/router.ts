@@ -5,6 +5,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/chats' },
   { path: '/login', component: () => import('./ui/pages/LoginPage.vue'), meta: { public: true } },
   {
+    path: '/server',
+    component: () => import('./ui/pages/ServerChoicePage.vue'),
+    meta: { public: true },
+  },
+  {
     path: '/session-ended',
     component: () => import('./ui/pages/SessionEndedPage.vue'),
     meta: { public: true },
@@ -15,18 +20,24 @@ const routes: RouteRecordRaw[] = [
   { path: '/new/direct', component: () => import('./ui/pages/NewChatPage.vue') },
   { path: '/new/group', component: () => import('./ui/pages/NewGroupPage.vue') },
   { path: '/settings', component: () => import('./ui/pages/SettingsPage.vue') },
+  { path: '/requests', component: () => import('./ui/pages/RequestsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 
 export function createAppRouter(state: {
   isSignedIn: () => boolean;
+  /** False in a packaged app until the person has chosen their server. */
+  hasServer?: () => boolean;
   /** A session ended with unsent messages: nothing else until the person has decided. */
-  hasEndedSession: () => boolean;
+  hasEndedSession?: () => boolean;
 }) {
   const { isSignedIn } = state;
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach((to) => {
-    if (state.hasEndedSession()) return to.path === '/session-ended' ? true : '/session-ended';
+    if (state.hasServer?.() === false) return to.path === '/server' ? true : '/server';
+    if (state.hasEndedSession?.() === true) {
+      return to.path === '/session-ended' ? true : '/session-ended';
+    }
     if (to.path === '/session-ended') return isSignedIn() ? '/chats' : '/login';
     if (to.meta.public !== true && !isSignedIn()) return '/login';
     if (to.path === '/login' && isSignedIn()) return '/chats';

@@ -24,6 +24,7 @@ import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts'
 import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
 import { createTestDatabase } from '../../sync-server/test/support/database.ts';
+import { uuidv7 } from '../../sync-server/test/support/ids.ts';
 import { percentile, sizeFromEnv } from '../measure.ts';
 import type { BenchResult } from '../report.ts';
 
@@ -65,8 +66,12 @@ function connect(baseUrl: string, token: string): Promise<Socket> {
   });
 }
 
-/** Groups of GROUP_SIZE senders, created through the socket API by their first member. */
-async function formGroups(senders: Sender[]): Promise<void> {
+/**
+ * Groups of GROUP_SIZE senders, created through the socket API by their first member. A stranger's
+ * invitation is a message request: the members' acceptance is written with SQL, like the seeded
+ * accounts (it is not what this benchmark measures).
+ */
+async function formGroups(senders: Sender[], pool: pg.Pool): Promise<void> {
   for (let i = 0; i < senders.length; i += GROUP_SIZE) {
     const members = senders.slice(i, i + GROUP_SIZE);
     const [admin, ...others] = members as [Sender, ...Sender[]];
@@ -90,9 +95,11 @@ async function formGroups(senders: Sender[]): Promise<void> {
         userId: other.device.userId,
         role: 'member',
         removed: false,
+        accepted: false,
         _deleted: false,
       })),
     );
+    await pool.query('UPDATE members SET accepted_at = now() WHERE conversation_id = $1', [id]);
     for (const member of members) member.conversationId = id;
   }
 }
@@ -102,7 +109,7 @@ function sealBatches(nacl: SyncNacl, sender: Sender, key: Uint8Array, batches: n
   const conversationId = sender.conversationId as string;
   return Array.from({ length: batches }, () =>
     Array.from({ length: BATCH }, (): WireDocument => {
-      const id = randomUUID();
+      const id = uuidv7();
       const envelope = sealMessage(
         nacl,
         {
@@ -178,7 +185,7 @@ export async function serverPushWithVerification(nacl: SyncNacl): Promise<BenchR
       sender.socket = await connect(server.baseUrl, sender.token);
       sockets.push(sender.socket);
     }
-    await formGroups(senders);
+    await formGroups(senders, pool);
     const keys = new Map(
       senders.map((sender) => [sender.conversationId, newConversationKey(nacl)]),
     );

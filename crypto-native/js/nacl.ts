@@ -12,8 +12,16 @@
  * not an error: `null` or `false`. A public key of small order (whose shared secret would be all zero)
  * is refused with `WEAK_KEY` wherever the caller supplies it.
  *
- * Results are copies the caller owns. Small ones (up to 4 KiB) may be views into a shared pool, as
- * Node's Buffer does: use them through their own offset and length, never through `.buffer`.
+ * Results are copies the caller owns, each on an ArrayBuffer of its own (`result.buffer.byteLength
+ * === result.byteLength`): nothing returned shares memory with a key, a plaintext or another
+ * result, so a result can be transferred or wiped without touching anything else.
+ *
+ * Byte inputs are read through the engine's own view of them (buffer, offset, byteLength), never
+ * through their `length` or methods, which a subclass can override.
+ *
+ * `verifyBatch` answers each item on its own: an item that is not a well-formed triple of bytes
+ * (null, a string, a wrong size, a message above the limit) is `false`, and only a malformed batch
+ * (not an array, too many items) throws.
  */
 
 export type Mode = 'sync' | 'async';

@@ -17,14 +17,21 @@ export interface RunningCryptoServer {
 /** Spawns the native crypto-native server and resolves once it reports that it is listening. */
 export function startCryptoServer(
   address: string,
-  { binary = CRYPTO_SERVER_BINARY, readyTimeoutMs = 10_000 } = {},
+  {
+    binary = CRYPTO_SERVER_BINARY,
+    readyTimeoutMs = 10_000,
+    args = [] as readonly string[],
+  }: { binary?: string; readyTimeoutMs?: number; args?: readonly string[] } = {},
 ): Promise<RunningCryptoServer> {
   if (!existsSync(binary)) {
     return Promise.reject(
       new Error(`${binary} is missing: build it with crypto-native/scripts/build-native.sh`),
     );
   }
-  const child = spawn(binary, ['--listen', address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // `args`: further command-line options (the Argon2id memory budget: see the server's --help).
+  const child = spawn(binary, ['--listen', address, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );

@@ -5,31 +5,70 @@ import { SIZES } from './sizes.ts';
 /**
  * Input checks that run before any provider touches its backend, so that the same bad input gives
  * the same NaclError whichever provider is in use. The C core checks again for its own callers.
+ *
+ * Every check that accepts bytes returns them as a plain Uint8Array over the caller's memory, sized
+ * by the engine's own byteLength, and providers use only what the checks return: a subclass (or an
+ * instance with its own properties) can report a false `length` or replace `subarray`, and neither
+ * may decide how many bytes are copied into WebAssembly memory.
  */
 
-function requireUint8Array(name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
+const TYPED_ARRAY_PROTOTYPE: object = Object.getPrototypeOf(Uint8Array.prototype);
+
+function intrinsicGetter(key: PropertyKey): (this: unknown) => unknown {
+  const getter = Object.getOwnPropertyDescriptor(TYPED_ARRAY_PROTOTYPE, key)?.get;
+  if (getter === undefined) throw new Error(`%TypedArray%.prototype has no ${String(key)} getter`);
+  return getter;
+}
+
+/** 'Uint8Array' for a Uint8Array or any subclass of it (Buffer), undefined for anything else. */
+const typedArrayName = intrinsicGetter(Symbol.toStringTag);
+const bufferOf = intrinsicGetter('buffer') as (this: unknown) => ArrayBufferLike;
+const byteOffsetOf = intrinsicGetter('byteOffset') as (this: unknown) => number;
+const byteLengthOf = intrinsicGetter('byteLength') as (this: unknown) => number;
+
+function requireUint8Array(name: string, value: unknown): Uint8Array {
+  if (typedArrayName.call(value) !== 'Uint8Array') {
     throw new NaclError('INVALID_ARGUMENT', `${name} must be a Uint8Array`);
+  }
+  try {
+    return new Uint8Array(bufferOf.call(value), byteOffsetOf.call(value), byteLengthOf.call(value));
+  } catch {
+    throw new NaclError('INVALID_ARGUMENT', `${name} is a view of a detached or shrunk buffer`);
   }
 }
 
 export function requireBytes(name: string, value: unknown, length: number): Uint8Array {
-  requireUint8Array(name, value);
-  if (value.length !== length) {
-    throw new NaclError('INVALID_LENGTH', `${name} must be ${length} bytes, got ${value.length}`);
+  const bytes = requireUint8Array(name, value);
+  if (bytes.length !== length) {
+    throw new NaclError('INVALID_LENGTH', `${name} must be ${length} bytes, got ${bytes.length}`);
   }
-  return value;
+  return bytes;
 }
 
 export function requireMessage(name: string, value: unknown): Uint8Array {
-  requireUint8Array(name, value);
-  if (value.length > CRYPTO_LIMITS.maxMessageBytes) {
+  const bytes = requireUint8Array(name, value);
+  if (bytes.length > CRYPTO_LIMITS.maxMessageBytes) {
     throw new NaclError(
       'TOO_LARGE',
-      `${name} is ${value.length} bytes, above the limit of ${CRYPTO_LIMITS.maxMessageBytes}`,
+      `${name} is ${bytes.length} bytes, above the limit of ${CRYPTO_LIMITS.maxMessageBytes}`,
     );
   }
-  return value;
+  return bytes;
+}
+
+/**
+ * A ciphertext to open: the limit is on the message inside, so a ciphertext may be `overhead`
+ * bytes longer than maxMessageBytes (whatever sealing accepted, opening accepts).
+ */
+export function requireCiphertext(name: string, value: unknown, overhead: number): Uint8Array {
+  const bytes = requireUint8Array(name, value);
+  if (bytes.length > CRYPTO_LIMITS.maxMessageBytes + overhead) {
+    throw new NaclError(
+      'TOO_LARGE',
+      `${name} is ${bytes.length} bytes, above the limit of ${CRYPTO_LIMITS.maxMessageBytes} + ${overhead}`,
+    );
+  }
+  return bytes;
 }
 
 /** Ciphertexts shorter than their overhead cannot open: the caller gets null, not an error. */
@@ -57,16 +96,25 @@ export function requireRandomLength(length: unknown): number {
 }
 
 export function requirePassword(password: unknown): Uint8Array {
-  requireUint8Array('password', password);
-  if (password.length > CRYPTO_LIMITS.maxPasswordBytes) {
+  const bytes = requireUint8Array('password', password);
+  if (bytes.length > CRYPTO_LIMITS.maxPasswordBytes) {
     throw new NaclError(
       'TOO_LARGE',
-      `password is ${password.length} bytes, above the limit of ${CRYPTO_LIMITS.maxPasswordBytes}`,
+      `password is ${bytes.length} bytes, above the limit of ${CRYPTO_LIMITS.maxPasswordBytes}`,
     );
   }
-  return password;
+  return bytes;
 }
 
+/** Argon2id works on 1 KiB blocks. */
+export const PWHASH_MEM_LIMIT_UNIT = 1024;
+
+/**
+ * Argon2id costs as crypto_pwhash takes them, within crypto-limits.json. The memory limit must be
+ * a whole number of KiB: libsodium silently rounds a remainder down (so 8,192 and 9,215 would be
+ * the same cost), and implementations that count in KiB (@noble/hashes) cannot express it at all;
+ * every provider refuses it instead of picking one of those answers.
+ */
 export function requirePwhashLimits(opsLimit: unknown, memLimit: unknown): void {
   requireIntegerIn(
     'opsLimit',
@@ -74,12 +122,18 @@ export function requirePwhashLimits(opsLimit: unknown, memLimit: unknown): void 
     CRYPTO_LIMITS.pwhashMinOpsLimit,
     CRYPTO_LIMITS.pwhashMaxOpsLimit,
   );
-  requireIntegerIn(
+  const bytes = requireIntegerIn(
     'memLimit',
     memLimit,
     CRYPTO_LIMITS.pwhashMinMemLimit,
     CRYPTO_LIMITS.pwhashMaxMemLimit,
   );
+  if (bytes % PWHASH_MEM_LIMIT_UNIT !== 0) {
+    throw new NaclError(
+      'INVALID_ARGUMENT',
+      `memLimit must be a multiple of ${PWHASH_MEM_LIMIT_UNIT} bytes, got ${bytes}`,
+    );
+  }
 }
 
 export function requirePwhashString(hash: unknown): string {
@@ -99,17 +153,17 @@ export function requireGenerichashLength(length: unknown): number {
 
 export function optionalGenerichashKey(key: unknown): Uint8Array {
   if (key === undefined) return new Uint8Array(0);
-  requireUint8Array('key', key);
+  const bytes = requireUint8Array('key', key);
   if (
-    key.length !== 0 &&
-    (key.length < SIZES.generichashKeyMin || key.length > SIZES.generichashKeyMax)
+    bytes.length !== 0 &&
+    (bytes.length < SIZES.generichashKeyMin || bytes.length > SIZES.generichashKeyMax)
   ) {
     throw new NaclError(
       'INVALID_LENGTH',
-      `key must be empty or ${SIZES.generichashKeyMin} to ${SIZES.generichashKeyMax} bytes, got ${key.length}`,
+      `key must be empty or ${SIZES.generichashKeyMin} to ${SIZES.generichashKeyMax} bytes, got ${bytes.length}`,
     );
   }
-  return key;
+  return bytes;
 }
 
 export function requireSecretStreamTag(tag: unknown): number {
@@ -129,17 +183,44 @@ export function requireVerifyBatch(items: unknown): readonly unknown[] {
   return items;
 }
 
+export interface SignedParts {
+  message: Uint8Array;
+  signature: Uint8Array;
+  publicKey: Uint8Array;
+}
+
 /** A signature check on malformed input is `false`; only a non-byte or oversized message throws. */
 export function signedPartsOrNull(
   message: unknown,
   signature: unknown,
   publicKey: unknown,
-): { message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array } | null {
+): SignedParts | null {
   const checkedMessage = requireMessage('message', message);
-  requireUint8Array('signature', signature);
-  requireUint8Array('publicKey', publicKey);
-  if (signature.length !== SIZES.signature || publicKey.length !== SIZES.signPublicKey) return null;
-  return { message: checkedMessage, signature, publicKey };
+  const checkedSignature = requireUint8Array('signature', signature);
+  const checkedPublicKey = requireUint8Array('publicKey', publicKey);
+  if (
+    checkedSignature.length !== SIZES.signature ||
+    checkedPublicKey.length !== SIZES.signPublicKey
+  ) {
+    return null;
+  }
+  return { message: checkedMessage, signature: checkedSignature, publicKey: checkedPublicKey };
+}
+
+/**
+ * One item of a batch: anything that could not be verified (not an object, parts that are not
+ * bytes, wrong sizes, a message above maxMessageBytes) is null, so that it fails alone (false)
+ * instead of failing the batch.
+ */
+export function batchItemOrNull(item: unknown): SignedParts | null {
+  if (item === null || typeof item !== 'object') return null;
+  const { message, signature, publicKey } = item as Partial<Record<keyof SignedParts, unknown>>;
+  try {
+    return signedPartsOrNull(message, signature, publicKey);
+  } catch (error) {
+    if (error instanceof NaclError) return null;
+    throw error;
+  }
 }
 
 export function isAllZero(bytes: Uint8Array): boolean {

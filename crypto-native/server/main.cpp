@@ -15,6 +15,7 @@
 #include "anochat/nacl.hpp"
 #include "crypto_service.hpp"
 #include "limits.hpp"
+#include "memory_budget.hpp"
 #include "options.hpp"
 #include "termination_signals.hpp"
 #include "worker_pool.hpp"
@@ -30,8 +31,8 @@ int main(int argc, char** argv) {
   using namespace anochat::server;
   block_termination_signals();  // before gRPC or the pool start any thread
 
-  const Options options =
-      parse_options(std::vector<std::string>(argv + 1, argv + argc), std::getenv("CRYPTO_LISTEN"));
+  const Options options = parse_options(std::vector<std::string>(argv + 1, argv + argc),
+                                       [](const char* name) { return std::getenv(name); });
   if (options.show_help) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
                  options.listen_address.c_str());
 
   WorkerPool pool(std::max(1u, std::thread::hardware_concurrency()));
-  CryptoService service(pool);
+  MemoryBudget pwhash_budget(options.pwhash);
+  CryptoService service(pool, pwhash_budget);
 
   grpc::ServerBuilder builder;
   int bound_port = 0;

@@ -1,7 +1,15 @@
+/**
+ * Properties of the end-to-end binary encodings. Sizes covered (fast-check's default size would
+ * cap every array and string at about 10 elements whatever maxLength says, so each arbitrary
+ * below sets size: 'max'): message ciphertexts of 17 to 2,000 bytes; texts of 0 to 300 graphemes
+ * (plain texts) and 0 to 4,000 graphemes within MAX_TEXT_BYTES (replies and edits); file names of
+ * 1 to 60 graphemes within MAX_FILE_NAME_BYTES; junk of 0 to 401 bytes; base64 of 0 to 300 bytes;
+ * row texts of 0 to 300 characters; fixed-size keys, nonces and signatures at their sizes.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { E2E_ERROR_CODES } from '@anochat/schemas/e2e/errors';
-import { MAX_TEXT_BYTES } from '@anochat/schemas/e2e/limits';
+import { MAX_FILE_NAME_BYTES, MAX_TEXT_BYTES } from '@anochat/schemas/e2e/limits';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import fc from 'fast-check';
 import {
@@ -40,7 +48,7 @@ const messageEnvelope = fc.record({
   senderDeviceId: id,
   nonce: bytesOf(24),
   signature: bytesOf(64),
-  ciphertext: fc.uint8Array({ minLength: 17, maxLength: 2000 }),
+  ciphertext: fc.uint8Array({ minLength: 17, maxLength: 2000, size: 'max' }),
 });
 
 const ZERO_ADDRESS = {
@@ -60,29 +68,36 @@ const keyEnvelope = fc.record({
   ciphertext: bytesOf(KEY_ENVELOPE_BYTES - 1 - 16 - 4 - 16 - 16 - 24 - 64),
 });
 
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+const longText = fc
+  .string({ unit: 'grapheme', maxLength: 4000, size: 'max' })
+  .filter((text) => utf8Length(text) <= MAX_TEXT_BYTES);
+
 const emoji = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 4 })
   .filter((value) => new TextEncoder().encode(value).length <= 64);
 const payload: fc.Arbitrary<MessagePayload> = fc.oneof(
   fc.record({
     type: fc.constant('text' as const),
-    text: fc.string({ unit: 'grapheme', maxLength: 300 }),
+    text: fc.string({ unit: 'grapheme', maxLength: 300, size: 'max' }),
   }),
   fc.record({
     type: fc.constant('text' as const),
-    text: fc.string({ unit: 'grapheme' }),
+    text: longText,
     replyTo: id,
   }),
   fc.record({
     type: fc.constant('edit' as const),
     messageId: id,
-    text: fc.string({ unit: 'grapheme' }),
+    text: longText,
   }),
   fc.record({ type: fc.constant('reaction' as const), messageId: id, emoji, on: fc.boolean() }),
   fc.record({ type: fc.constant('deletion' as const), messageId: id }),
   fc.record({
     type: fc.constant('attachment' as const),
-    fileName: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+    fileName: fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 60, size: 'max' })
+      .filter((name) => utf8Length(name) <= MAX_FILE_NAME_BYTES),
     mime: fc.constantFrom('image/jpeg', 'application/pdf', 'text/plain', 'video/mp4'),
     size: fc.maxSafeNat(),
     key: bytesOf(32),
@@ -93,8 +108,8 @@ const payload: fc.Arbitrary<MessagePayload> = fc.oneof(
 
 /** Random bytes, and random bytes behind a valid version byte so parsers get past the first check. */
 const junk = fc.oneof(
-  fc.uint8Array({ maxLength: 400 }),
-  fc.uint8Array({ maxLength: 400 }).map((bytes) => Uint8Array.of(1, ...bytes)),
+  fc.uint8Array({ maxLength: 400, size: 'max' }),
+  fc.uint8Array({ maxLength: 400, size: 'max' }).map((bytes) => Uint8Array.of(1, ...bytes)),
 );
 
 function assertTypedFailureOrValue<T>(result: E2eResult<T>): void {
@@ -140,7 +155,7 @@ describe('binary encodings: properties', () => {
 
   it('base64: the same text as Node, and only canonical text decodes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      fc.property(fc.uint8Array({ maxLength: 300, size: 'max' }), (bytes) => {
         const text = encodeBase64(bytes);
         assert.equal(text, Buffer.from(bytes).toString('base64'));
         assert.deepEqual(decodeBase64(text), bytes);
@@ -172,7 +187,7 @@ describe('binary encodings: properties', () => {
 
   it('random text never crashes the row checks', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 300 }), (text) => {
+      fc.property(fc.string({ maxLength: 300, size: 'max' }), (text) => {
         assertTypedFailureOrValue(checkMessageRow({ ...ZERO_ADDRESS, envelope: text }));
       }),
     );
@@ -181,7 +196,7 @@ describe('binary encodings: properties', () => {
   it('a decoded certificate re-encodes to the same bytes', () => {
     fc.assert(
       fc.property(
-        fc.stringMatching(/^[a-z0-9._-]{3,32}$/),
+        fc.stringMatching(/^[a-z0-9._-]{3,32}$/, { size: 'max' }),
         bytesOf(32),
         bytesOf(32),
         fc.maxSafeNat(),

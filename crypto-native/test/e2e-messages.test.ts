@@ -229,6 +229,26 @@ for (const name of ['wasm', 'tweetnacl'] as const) {
       );
     });
 
+    it('a title set by a device revoked since opens when the server stored it before the revocation, and only then', () => {
+      const nacl = providers[name];
+      const { alice, bob, conversation, keys, sender } = scene(nacl);
+      const sealed = sealTitle(nacl, conversation, 'Book club', sender);
+      const revokedAt = Date.UTC(2026, 11, 1, 9);
+      revokeDevice(nacl, alice, sender.deviceId, revokedAt);
+      const view = membershipView(nacl, [alice, bob], [alice, bob]);
+      const open = (titleChangedAt?: number) =>
+        openTitle(nacl, sealed, conversation.conversationId, keys, view, titleChangedAt);
+      assert.deepEqual(open(revokedAt - 1), { ok: true, value: 'Book club' });
+      assert.equal(codeOf(open(revokedAt)), 'REVOKED_DEVICE');
+      // A title whose time is unknown (set before the server kept it) is judged as sent now.
+      assert.equal(codeOf(open()), 'REVOKED_DEVICE');
+      // The time only excuses a revocation: a forged or moved title still fails.
+      assert.equal(
+        codeOf(openTitle(nacl, sealed, randomUUID(), keys, view, revokedAt - 1)),
+        'BAD_SIGNATURE',
+      );
+    });
+
     it('the signature covers every field: the signed bytes change with each of them', () => {
       const nacl = providers[name];
       const { send, row } = scene(nacl);

@@ -1,3 +1,10 @@
+/**
+ * Bad input through the Nacl interface and straight to the gRPC server. Sizes covered: one case
+ * per class of bad input (wrong fixed sizes, a message one byte above maxMessageBytes, batches
+ * one item above maxVerifyBatchItems, messages above the gRPC cap); the fuzz sends byte fields of
+ * 0 to 100 bytes, batches of 0 to 20 items and hash strings of 0 to 200 characters (size: 'max',
+ * so that lengths reach those bounds instead of fast-check's default of about 10).
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
@@ -55,11 +62,6 @@ const BAD_CALLS: BadCall[] = [
     args: [Array.from({ length: CRYPTO_LIMITS.maxVerifyBatchItems + 1 }, () => ({}))],
     code: 'TOO_LARGE',
   },
-  {
-    operation: 'verifyBatch',
-    args: [[{ message: 'text', signature: b(64), publicKey: b(32) }]],
-    code: 'INVALID_ARGUMENT',
-  },
   { operation: 'secretstreamInitPush', args: [b(16)], code: 'INVALID_LENGTH' },
   { operation: 'secretstreamPush', args: [b(51), b(1), 0], code: 'INVALID_LENGTH' },
   { operation: 'secretstreamPush', args: [state(), b(1), 4], code: 'INVALID_ARGUMENT' },
@@ -68,6 +70,8 @@ const BAD_CALLS: BadCall[] = [
   { operation: 'secretstreamPull', args: [state(), b(40), 7], code: 'INVALID_ARGUMENT' },
   { operation: 'pwhashStr', args: [b(8), 0, 65536], code: 'INVALID_ARGUMENT' },
   { operation: 'pwhashStr', args: [b(8), 2, 1024], code: 'INVALID_ARGUMENT' },
+  { operation: 'pwhashStr', args: [b(8), 2, 65536 + 512], code: 'INVALID_ARGUMENT' },
+  { operation: 'pwhashDerive', args: [32, b(8), b(16), 2, 8192 + 1], code: 'INVALID_ARGUMENT' },
   {
     operation: 'pwhashStr',
     args: [b(8), 2, CRYPTO_LIMITS.pwhashMaxMemLimit + 1],
@@ -94,6 +98,11 @@ const FALSE_OR_NULL: { operation: NaclOperation; args: unknown[]; answer: unknow
     operation: 'verifyBatch',
     args: [[{ message: b(1), signature: b(1), publicKey: b(1) }]],
     answer: [false],
+  },
+  {
+    operation: 'verifyBatch',
+    args: [[{ message: 'text', signature: b(64), publicKey: b(32) }, null, 7]],
+    answer: [false, false, false],
   },
   { operation: 'boxOpen', args: [b(15), b(24), basePoint, b(32)], answer: null },
   { operation: 'secretboxOpen', args: [b(0), b(24), b(32)], answer: null },
@@ -236,14 +245,14 @@ describe('malformed requests straight to the gRPC server: INVALID_ARGUMENT, and 
   });
 
   it('survives a fuzz of random requests to every method', async () => {
-    const bytesField = fc.uint8Array({ maxLength: 100 });
+    const bytesField = fc.uint8Array({ maxLength: 100, size: 'max' });
     const request = fc.oneof(
       fc.record({
         method: fc.constant('VerifyBatch' as const),
         body: fc.record({
           items: fc.array(
             fc.record({ publicKey: bytesField, message: bytesField, signature: bytesField }),
-            { maxLength: 20 },
+            { maxLength: 20, size: 'max' },
           ),
         }),
       }),
@@ -257,7 +266,7 @@ describe('malformed requests straight to the gRPC server: INVALID_ARGUMENT, and 
       }),
       fc.record({
         method: fc.constant('PwVerify' as const),
-        body: fc.record({ hash: fc.string({ maxLength: 200 }), password: bytesField }),
+        body: fc.record({ hash: fc.string({ maxLength: 200, size: 'max' }), password: bytesField }),
       }),
       fc.record({
         method: fc.constant('SealTo' as const),

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { deviceCertificate, identityPublicKey, keyBackup } from '../e2e/records.ts';
+import {
+  deviceCertificate,
+  deviceRevocation,
+  identityPublicKey,
+  keyBackup,
+} from '../e2e/records.ts';
 import { base64OfLength, base64UrlOfLength } from './encoding.ts';
 
 /** Bytes of the secret a client derives from the password (the server never sees the password). */
@@ -18,14 +23,29 @@ export const username = z
     'must be 3 to 32 characters: letters, digits, dot, dash, underscore',
   );
 
-export const displayName = z.string().trim().min(1).max(64);
+/**
+ * A name people read (a display name, a device name): trimmed, 1 to 64 characters counted as the
+ * database counts them (code points, `char_length`), and no control character or lone surrogate
+ * (PostgreSQL cannot store NUL at all, and a line break or escape would garble lists and logs).
+ * The database checks the same rules (migrations 0001 and 0020).
+ */
+export const shownName = z
+  .string()
+  .trim()
+  .refine((value) => !/[\p{Cc}\p{Cs}]/u.test(value), 'must not contain control characters')
+  .refine((value) => {
+    const characters = [...value].length;
+    return characters >= 1 && characters <= 64;
+  }, 'must be 1 to 64 characters');
+
+export const displayName = shownName;
 
 /**
  * The public keys a device publishes (its secret keys never leave it) and the certificate by which
  * the user's identity key vouches for them (docs/crypto.md, "Identity").
  */
 export const newDevice = z.strictObject({
-  name: z.string().trim().min(1).max(64),
+  name: shownName,
   boxPublicKey: base64OfLength(32),
   signPublicKey: base64OfLength(32),
   certificate: deviceCertificate,
@@ -60,12 +80,27 @@ export type KeyBackupRequest = z.infer<typeof keyBackupRequest>;
 export const keyBackupResponse = z.object({ identityPublicKey, keyBackup: keyBackupBlob });
 export type KeyBackupResponse = z.infer<typeof keyBackupResponse>;
 
-/** The old secret stops working at once; the backup is re-encrypted under the new password. */
-export const changePasswordRequest = z.strictObject({
-  authSecret,
-  newAuthSecret: authSecret,
-  keyBackup: keyBackupBlob,
-});
+/**
+ * The old secret stops working at once; the backup is re-encrypted under the new password. Every
+ * refresh token issued before the change stops working (the answer carries this device's new
+ * pair); `signOutOtherDevices` also revokes every other device of the account at once, keeping the
+ * identity key's signed revocation of those listed in `revocations`.
+ */
+export const changePasswordRequest = z
+  .strictObject({
+    authSecret,
+    newAuthSecret: authSecret,
+    keyBackup: keyBackupBlob,
+    signOutOtherDevices: z.boolean().optional(),
+    revocations: z
+      .array(z.strictObject({ deviceId: z.uuid(), revocation: deviceRevocation }))
+      .max(100)
+      .optional(),
+  })
+  .refine((request) => request.revocations === undefined || request.signOutOtherDevices === true, {
+    message: 'revocations go with signOutOtherDevices: true',
+    path: ['revocations'],
+  });
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequest>;
 
 export const refreshToken = base64UrlOfLength(REFRESH_TOKEN_BYTES);
@@ -112,3 +147,7 @@ export type SessionResponse = z.infer<typeof sessionResponse>;
 /** The answer to refresh. */
 export const refreshResponse = tokenPair;
 export type RefreshResponse = z.infer<typeof refreshResponse>;
+
+/** The answer to a password change: this device's new tokens, and the devices signed out. */
+export const changePasswordResponse = tokenPair.extend({ signedOutDevices: z.array(z.uuid()) });
+export type ChangePasswordResponse = z.infer<typeof changePasswordResponse>;

@@ -35,3 +35,28 @@ export function base64UrlOfLength(bytes: number) {
       `must be unpadded base64url of exactly ${bytes} bytes`,
     );
 }
+
+const CANONICAL_BASE64 = new RegExp(
+  `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]${LAST_CHAR_BEFORE_TWO_PADS}==|[A-Za-z0-9+/]{2}${LAST_CHAR_BEFORE_ONE_PAD}=)?$`,
+);
+
+/** Bytes encoded by canonical padded base64 text (its length is a multiple of 4). */
+function decodedLength(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
+
+/**
+ * Canonical standard padded base64 of `min` to `max` bytes: the same bounds as the database's
+ * `octet_length(...) BETWEEN min AND max`, so a value this accepts is never refused by a constraint.
+ */
+export function base64OfLengthBetween(min: number, max: number) {
+  return z
+    .string()
+    .max(4 * Math.ceil(max / 3))
+    .regex(CANONICAL_BASE64, 'must be canonical standard padded base64')
+    .refine((text) => {
+      const bytes = decodedLength(text);
+      return bytes >= min && bytes <= max;
+    }, `must encode ${min} to ${max} bytes`);
+}

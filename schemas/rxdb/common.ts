@@ -10,6 +10,13 @@
 
 /** Lower-case canonical UUID, as PostgreSQL prints it (ids are compared as strings). */
 export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+/**
+ * A UUID version 7 (RFC 9562: 48-bit Unix milliseconds, version 7, variant 10): what a new message
+ * id must be. Display order uses the id among the messages of one push, which share `rev` and
+ * `createdAt`, so ids must grow in the order the device wrote them (docs/protocol.md).
+ */
+export const UUID_V7_PATTERN =
+  '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
 /** `<conversationId>|<userId>`: the primary key of members and receipts. */
 export const PAIR_ID_PATTERN =
   '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';

@@ -1,4 +1,4 @@
-import { base64, MAX_TITLE_BASE64, rev, uuid } from './common.ts';
+import { base64, MAX_TITLE_BASE64, nullableIsoTime, rev, uuid } from './common.ts';
 
 /**
  * A conversation. `kind` `direct` has exactly two members, `createdBy` and `directPeerId`, both
@@ -8,7 +8,7 @@ import { base64, MAX_TITLE_BASE64, rev, uuid } from './common.ts';
  */
 export const conversationsSchema = {
   title: 'conversations',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   additionalProperties: false,
@@ -18,6 +18,11 @@ export const conversationsSchema = {
     titleCiphertext: { ...base64(MAX_TITLE_BASE64), type: ['string', 'null'] },
     createdBy: uuid,
     directPeerId: { ...uuid, type: ['string', 'null'] },
+    /**
+     * Set by the server: when the title last changed (null before it had one). A title sealed by a
+     * device revoked since opens if it was set before the revocation (docs/crypto.md).
+     */
+    titleChangedAt: nullableIsoTime,
     rev,
   },
   required: ['id', 'kind', 'titleCiphertext', 'createdBy', 'directPeerId'],

@@ -2,6 +2,7 @@
  * The replication protocol over socket.io (see docs/protocol.md, "Replication"): collection names,
  * their schemas, event payloads, error codes and limits, shared by the server and clients.
  */
+import { blocksSchema } from './blocks.ts';
 import { conversationsSchema } from './conversations.ts';
 import { devicesSchema } from './devices.ts';
 import { keyArchiveSchema } from './keyArchive.ts';
@@ -20,6 +21,7 @@ export const RXDB_SCHEMAS = {
   receipts: receiptsSchema,
   keyEnvelopes: keyEnvelopesSchema,
   keyArchive: keyArchiveSchema,
+  blocks: blocksSchema,
 } as const;
 
 export type CollectionName = keyof typeof RXDB_SCHEMAS;
@@ -34,6 +36,11 @@ export const SYNC_LIMITS = {
   maxPushRows: 100,
   /** Default socket.io maxHttpBufferSize: a larger frame closes the connection. */
   maxPayloadBytes: 1024 * 1024,
+  /** Default: unanswered `pull`s and `push`es one socket may have (more: TOO_MANY_IN_FLIGHT). */
+  maxInFlightPerSocket: 16,
+  /** Default: live sockets per device, and per user, on one server instance. */
+  maxConnectionsPerDevice: 8,
+  maxConnectionsPerUser: 32,
 } as const;
 
 /** A position in one collection's ordered stream of (rev, id); null means "from the start". */
@@ -122,6 +129,16 @@ export const SYNC_ERROR_CODES = [
   'NOT_MEMBER',
   /** `typing`: more than EPHEMERAL_LIMITS.typingPerSecond events in a second from one socket. */
   'RATE_LIMITED',
+  /**
+   * `pull`: the checkpoint's revision is at or above the server's horizon, so the server never
+   * returned it (a forged checkpoint, or a database restored from a backup): pull from null.
+   */
+  'CHECKPOINT_AHEAD',
+  /**
+   * `pull` or `push` while this socket already has SYNC_LIMITS.maxInFlightPerSocket of them
+   * unanswered: wait for answers, then send again.
+   */
+  'TOO_MANY_IN_FLIGHT',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
@@ -130,8 +147,14 @@ export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
  * refused or the device is signed out (refresh the token; only a refused refresh ends the
  * session). TOKEN_EXPIRED: refresh and reconnect. NOT_READY: the server could not check the
  * handshake now (its database or crypto-native is unavailable): reconnect with backoff.
+ * TOO_MANY_CONNECTIONS: see docs/protocol.md, Connecting.
  */
-export const CONNECT_ERROR_CODES = ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'NOT_READY'] as const;
+export const CONNECT_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'NOT_READY',
+  'TOO_MANY_CONNECTIONS',
+] as const;
 export type ConnectErrorCode = (typeof CONNECT_ERROR_CODES)[number];
 
 /** Why one pushed row was refused; the other rows of the batch are unaffected. */
@@ -169,5 +192,21 @@ export const REJECTION_CODES = [
   'EPOCH_TAKEN',
   /** A key envelope starts an epoch that is not one above the conversation's newest epoch. */
   'EPOCH_NOT_NEXT',
+  /**
+   * Message requests (docs/protocol.md, "Message requests and blocks"): you have not accepted this
+   * conversation yet, so you may only accept it or leave it.
+   */
+  'REQUEST_PENDING',
+  /** The person blocks you: you cannot start a conversation with them or add them to one. */
+  'BLOCKED',
+  /**
+   * Too many new conversations, or too many requests to people who do not know you, in the last
+   * hour (server quotas, docs/protocol.md): nothing was stored; retry later.
+   */
+  'QUOTA_EXCEEDED',
+  /** A new message whose id is not a UUID version 7 (time-ordered). */
+  'ID_NOT_UUID_V7',
+  /** A write into a deleted conversation (messages, members, receipts, key envelopes), or undeleting it. */
+  'CONVERSATION_DELETED',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];

@@ -30,6 +30,7 @@ import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../test/support/crypto-server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
+import { uuidv7 } from '../test/support/ids.ts';
 import { benchAccessToken, type SeededDevice, seedCertifiedDevices } from './seeded-devices.ts';
 
 type Device = SeededDevice;
@@ -110,7 +111,7 @@ async function pull(
 
 /** A real message row: sealed under the conversation's key and signed by the sender's device. */
 function messageDoc(sender: Device, conversationId: string): WireDocument {
-  const id = randomUUID();
+  const id = uuidv7();
   const sealed = sealMessage(
     nacl,
     { id, conversationKey: keyOf(conversationId), payload: { type: 'text', text: TEXT } },
@@ -156,8 +157,12 @@ async function connectAll(baseUrl: string, devices: Device[], parallel = 50): Pr
   return clients;
 }
 
-/** A group created by `admin` through the socket API, with `others` pushed as members. */
-async function createGroup(admin: Client, others: Device[]): Promise<string> {
+/**
+ * A group created by `admin` through the socket API, with `others` pushed as members. A stranger's
+ * invitation is a message request: the members' acceptance is written with SQL, like the seeded
+ * accounts (accepting over the socket is not what this benchmark measures).
+ */
+async function createGroup(admin: Client, others: Device[], pool: pg.Pool): Promise<string> {
   const id = randomUUID();
   await push(admin.socket, 'conversations', [
     {
@@ -179,10 +184,12 @@ async function createGroup(admin: Client, others: Device[]): Promise<string> {
         userId: other.userId,
         role: 'member',
         removed: false,
+        accepted: false,
         _deleted: false,
       })),
     );
   }
+  await pool.query('UPDATE members SET accepted_at = now() WHERE conversation_id = $1', [id]);
   return id;
 }
 
@@ -234,7 +241,7 @@ async function pushThroughput(baseUrl: string, pool: pg.Pool): Promise<BenchResu
   for (let i = 0; i < clients.length; i += PUSH_GROUP_SIZE) {
     const members = clients.slice(i, i + PUSH_GROUP_SIZE);
     const [admin, ...others] = members as [Client, ...Client[]];
-    groups.push({ id: await createGroup(admin, others), members });
+    groups.push({ id: await createGroup(admin, others, pool), members });
   }
   const senders = groups.flatMap((group) =>
     group.members.map((client) => ({ client, conversationId: group.id })),
@@ -321,7 +328,7 @@ async function initialSync(baseUrl: string, pool: pg.Pool): Promise<BenchResult[
   const [adminDevice, memberDevice] = await seedCertifiedDevices(nacl, pool, 2, 'sync');
   if (!adminDevice || !memberDevice) throw new Error('seed failed');
   const admin = await connect(baseUrl, adminDevice);
-  const conversationId = await createGroup(admin, [memberDevice]);
+  const conversationId = await createGroup(admin, [memberDevice], pool);
   const seedStart = performance.now();
   // Ten transactions, so the messages span several revisions like real history would.
   const perTransaction = Math.ceil(SYNC_MESSAGES / 10);
@@ -411,7 +418,7 @@ async function fanout(baseUrl: string, pool: pg.Pool, rate: number): Promise<Ben
   for (let i = 0; i < clients.length; i += FANOUT_GROUP_SIZE) {
     const members = clients.slice(i, i + FANOUT_GROUP_SIZE);
     const [admin, ...others] = members as [Client, ...Client[]];
-    groups.push({ id: await createGroup(admin, others), members });
+    groups.push({ id: await createGroup(admin, others, pool), members });
   }
   const sentAt = new Map<string, number>();
   const delivery: number[] = [];

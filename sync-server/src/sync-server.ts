@@ -19,6 +19,8 @@ import { webAppRoutes } from './http/web-app-routes.ts';
 import type { Logger } from './logging/logger.ts';
 import { waitFor } from './process/wait-for.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
+import { createFairScheduler } from './replication/fair-scheduler.ts';
 import { createFanout, type Fanout } from './replication/fanout.ts';
 import { createInProcessNotifier } from './replication/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
@@ -93,6 +95,7 @@ export async function startSyncServer(
   const accessTokens = createAccessTokens(config.jwt);
   const authenticated = requireAuth(accessTokens, pool);
   const rateLimiter = createRateLimiter(pool, config.rateLimit.windowSeconds);
+  const signInThrottle = createSignInThrottle(pool, config.signIn, logger);
   const deviceStatements = createDeviceStatements(nacl);
   const auth = createAuthService({
     pool,
@@ -134,7 +137,14 @@ export async function startSyncServer(
         cryptoHealth: () => nacl.health(),
         isShuttingDown: () => shuttingDown,
       }),
-      authRoutes({ auth, rateLimiter, limits: config.rateLimit, authenticated, onDeviceRevoked }),
+      authRoutes({
+        auth,
+        rateLimiter,
+        registrationsPerAddress: config.rateLimit.perIp,
+        signInThrottle,
+        authenticated,
+        onDeviceRevoked,
+      }),
       deviceRoutes({ pool, deviceStatements, authenticated, onDeviceRevoked }),
       userRoutes({
         pool,
@@ -152,6 +162,7 @@ export async function startSyncServer(
     logger,
     verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
+    quotas: config.sync.quotas,
   });
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({
@@ -164,13 +175,16 @@ export async function startSyncServer(
     adapter: fanout.adapter,
     presence: fanout.presence,
     service: syncService,
+    limits: config.sync,
+    // As many at once as the pool has connections: the rest wait here, in turns per user.
+    scheduler: createFairScheduler(config.database.poolMax),
   });
   logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
 
   const pruner = setInterval(() => {
-    rateLimiter
-      .prune()
-      .catch((error: unknown) => logger.warn({ err: error }, 'rate-limit prune failed'));
+    Promise.all([rateLimiter.prune(), signInThrottle.prune()]).catch((error: unknown) =>
+      logger.warn({ err: error }, 'rate-limit prune failed'),
+    );
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
 

@@ -47,6 +47,35 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('keeps failed sign-ins per account within ASVS 2.2.1 (no more than 100 an hour)', () => {
+    assert.deepEqual(loadConfig(minimal).signIn, {
+      failuresPerAccountHour: 50,
+      failuresPerAddressHour: 100,
+      freeFailures: 5,
+      maxBackoffSeconds: 900,
+    });
+    assert.equal(
+      loadConfig({ ...minimal, LOGIN_FAILURES_PER_ACCOUNT_HOUR: '100' }).signIn
+        .failuresPerAccountHour,
+      100,
+    );
+    assert.throws(
+      () => loadConfig({ ...minimal, LOGIN_FAILURES_PER_ACCOUNT_HOUR: '101' }),
+      /LOGIN_FAILURES_PER_ACCOUNT_HOUR/,
+    );
+  });
+
+  it('refuses an Argon2id memory limit that is not a whole number of KiB', () => {
+    assert.throws(
+      () => loadConfig({ ...minimal, ARGON2_MEM_LIMIT: String(64 * 1024 * 1024 + 512) }),
+      /ARGON2_MEM_LIMIT.*multiple of 1024/,
+    );
+    assert.equal(
+      loadConfig({ ...minimal, ARGON2_MEM_LIMIT: String(65 * 1024) }).crypto.argon2.memLimit,
+      65 * 1024,
+    );
+  });
+
   it('reads previous JWT secrets as a list and checks each', () => {
     const ok = loadConfig({
       ...minimal,

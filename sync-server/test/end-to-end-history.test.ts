@@ -31,7 +31,13 @@ import {
   textsOf,
 } from './support/e2e-client.ts';
 import { useSyncServer } from './support/suite.ts';
-import { assertAccepted, createGroup, memberDoc, push } from './support/sync-client.ts';
+import {
+  acceptRequest,
+  assertAccepted,
+  createGroup,
+  memberDoc,
+  push,
+} from './support/sync-client.ts';
 
 /**
  * Who reads what over time: removed members, new members, a user's new device with only the
@@ -150,6 +156,7 @@ describe('epochs and membership', () => {
       { assumedMasterState: null, newDocumentState: memberDoc(group, dave.sync.userId) },
     ]);
     assertAccepted(added);
+    await acceptRequest(dave.sync, group);
     // The adding device wraps the current epoch's key for the newcomer's devices.
     assert.deepEqual((await shareEpoch(alice, group, 1, [dave.sync.userId])).rejected, []);
     assert.ok((await receiveKeys(dave)).every((result) => result.ok));

@@ -27,6 +27,7 @@ import {
   suiteUsers,
   textsOf,
 } from './support/e2e-client.ts';
+import { uuidv7 } from './support/ids.ts';
 import { useSyncServer } from './support/suite.ts';
 import { assertAccepted, connectSocket, createGroup, push } from './support/sync-client.ts';
 
@@ -91,12 +92,7 @@ describe('messages: the server refuses forgeries row by row, and so does the rec
         'BAD_SIGNATURE',
         'BAD_SIGNATURE',
       ],
-      [
-        'replayed under another id',
-        { ...stored, id: randomUUID() },
-        'BAD_SIGNATURE',
-        'BAD_SIGNATURE',
-      ],
+      ['replayed under another id', { ...stored, id: uuidv7() }, 'BAD_SIGNATURE', 'BAD_SIGNATURE'],
       [
         'signed by a key that is not the device’s',
         sealedRow(

@@ -10,6 +10,7 @@ import {
 } from '../src/replication/push/epoch-owners.ts';
 import { useSyncServer } from './support/suite.ts';
 import {
+  acceptRequest,
   create,
   createGroup,
   keyEnvelopeDoc,
@@ -65,6 +66,7 @@ describe('epoch ownership', () => {
       [],
     );
     await create(alice, 'members', [memberDoc(group, dave.userId)]);
+    await acceptRequest(dave, group);
 
     // Alice brings Dave in: epoch 0 is hers to wrap; epoch 1 is Bob's; epoch 3 skips epoch 2.
     const own = keyEnvelopeDoc(alice, dave, group, 0);

@@ -18,6 +18,7 @@ const REPLICATED_TABLES = [
   'receipts',
   'key_envelopes',
   'key_archive',
+  'blocks',
 ];
 
 describe('migrations', () => {
@@ -145,7 +146,7 @@ describe('migrations started by several instances at once', () => {
     );
     try {
       const results = await Promise.all(pools.map((pool) => migrate(pool, logger)));
-      const applied = results.flatMap((result) => result.applied).sort();
+      const applied = results.flatMap((result) => result.applied).sort((a, b) => a - b);
       assert.deepEqual(
         applied,
         (await readMigrations()).map((migration) => migration.version),

@@ -269,6 +269,10 @@ describe('sync bad input: the error ack, and nothing written', () => {
     const payload = fc.oneof(
       fc.anything(),
       fc.record({
+        conversationId: fc.oneof(fc.constant(group), fc.uuid(), fc.string()),
+        typing: fc.oneof(fc.boolean(), fc.anything()),
+      }),
+      fc.record({
         collection,
         checkpoint: fc.oneof(
           fc.constant(null),
@@ -298,18 +302,24 @@ describe('sync bad input: the error ack, and nothing written', () => {
       }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('pull', 'push', 'other'), payload, async (event, body) => {
-        const answer = (await emit(alice.socket, event, body)) as Record<string, unknown>;
-        if ('error' in answer) {
-          const { error } = answer as { error: { code: string; message: string } };
-          assert.ok((SYNC_ERROR_CODES as readonly string[]).includes(error.code), error.code);
-          assert.notEqual(error.code, 'INTERNAL', error.message);
-        } else if (event === 'pull') {
-          assert.ok(Array.isArray(answer.documents));
-        } else {
-          assert.ok(Array.isArray(answer.conflicts) && Array.isArray(answer.rejected));
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('pull', 'push', 'typing', 'other'),
+        payload,
+        async (event, body) => {
+          const answer = (await emit(alice.socket, event, body)) as Record<string, unknown>;
+          if ('error' in answer) {
+            const { error } = answer as { error: { code: string; message: string } };
+            assert.ok((SYNC_ERROR_CODES as readonly string[]).includes(error.code), error.code);
+            assert.notEqual(error.code, 'INTERNAL', error.message);
+          } else if (event === 'pull') {
+            assert.ok(Array.isArray(answer.documents));
+          } else if (event === 'typing') {
+            assert.deepEqual(answer, { ok: true });
+          } else {
+            assert.ok(Array.isArray(answer.conflicts) && Array.isArray(answer.rejected));
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     assert.ok(alice.socket.connected);

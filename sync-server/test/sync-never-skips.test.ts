@@ -154,10 +154,10 @@ describe('sync pull query plan', () => {
       SELECT gen_random_uuid(), c.id, $2, '\\x01'::bytea FROM c, generate_series(1, 100)`,
       [reader.userId, reader.deviceId],
     );
-    // The reader belongs to a handful of those conversations.
+    // The reader belongs to a handful of those conversations (and accepted them).
     await pool.query(
-      `INSERT INTO members (conversation_id, user_id, role)
-       SELECT id, $1, 'member' FROM conversations WHERE id <> $2 LIMIT 5`,
+      `INSERT INTO members (conversation_id, user_id, role, accepted_at)
+       SELECT id, $1, 'member', now() FROM conversations WHERE id <> $2 LIMIT 5`,
       [reader.userId, mine],
     );
     await pool.query('ANALYZE');

@@ -6,6 +6,7 @@ import jwt from 'jsonwebtoken';
 import { request } from './support/api.ts';
 import { useSyncServer } from './support/suite.ts';
 import {
+  acceptRequest,
   assertAccepted,
   connectSocket,
   create,
@@ -93,8 +94,9 @@ describe('sync handshake', () => {
 
   it('sends RESYNC for every collection on connect', async () => {
     const alice = await user();
-    await eventually(() => alice.streams.length >= 8);
+    await eventually(() => alice.streams.length >= 9);
     assert.deepEqual(alice.streams.map((event) => event.collection).sort(), [
+      'blocks',
       'conversations',
       'devices',
       'keyArchive',
@@ -170,6 +172,8 @@ describe('sync visibility', () => {
 
     const streamsBefore = dave.streams.length;
     await create(alice, 'members', [memberDoc(conversation, dave.userId)]);
+    // A stranger's invitation is a request: the history arrives once Dave accepts it.
+    await acceptRequest(dave, conversation);
     await eventually(() =>
       dave.streams.slice(streamsBefore).some((e) => e.collection === 'messages'),
     );
@@ -249,6 +253,7 @@ describe('sync push authorization: each forbidden row refused alone, with its re
       _deleted: false,
     };
     await create(alice, 'conversations', [direct]);
+    await acceptRequest(bob, direct.id);
     const aliceMessage = messageDoc(alice, group);
     await create(alice, 'messages', [aliceMessage]);
     const stored = (await pullAll(bob, 'messages')).documents.find(

@@ -154,4 +154,46 @@ test.describe('accounts and devices', () => {
     await send(alice.page, 'Back with the new password');
     await expect(messageWithText(bob.page, 'Back with the new password')).toBeVisible();
   });
+
+  test('changing the password with "sign out all my other devices" ends the other device at once; this one goes on', async ({
+    person,
+    freshPage,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const conversationId = await startDirectChat(alice.page, bob.userId);
+    await send(alice.page, 'Before the change');
+    const { page: laptop } = await freshPage();
+    await login(laptop, { username: alice.username, password: alice.password });
+    await expect(laptop).toHaveURL(/\/chats$/);
+
+    await backToList(alice.page);
+    await shown(alice.page, 'open-settings').click();
+    const form = shown(alice.page, 'password-change');
+    const newPassword = `${alice.password}-renewed`;
+    await form.getByTestId('current-password').locator('input').fill(alice.password);
+    await form.getByTestId('new-password').locator('input').fill(newPassword);
+    await form.getByTestId('confirm-password').locator('input').fill(newPassword);
+    await form.getByTestId('sign-out-other-devices').click();
+    await form.getByTestId('change-password').click();
+    await expect(form.getByTestId('password-changed')).toHaveText(
+      'Your password is changed. Your other device is signed out.',
+    );
+
+    // The laptop is told at once (its socket is closed), not when its token expires.
+    await expect(laptop).toHaveURL(/\/login$/);
+    await expect(laptop.getByText('Your session has ended. Please log in again.')).toBeVisible();
+    // This device keeps its session (the server handed it new tokens) and goes on writing.
+    await alice.page.goto(`/chats/${conversationId}`);
+    await send(alice.page, 'After the change');
+    await openConversation(bob.page, conversationId);
+    await expect(messageWithText(bob.page, 'After the change')).toBeVisible();
+    // The refresh token it now holds is the new one: a refresh goes through.
+    await alice.page.evaluate(async () => {
+      const { session } = (globalThis as unknown as { anochat: AppContext }).anochat;
+      await session.refresh(session.current.value?.accessToken);
+    });
+    await send(alice.page, 'After a refresh too');
+    await expect(messageWithText(bob.page, 'After a refresh too')).toBeVisible();
+  });
 });

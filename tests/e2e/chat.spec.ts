@@ -1,4 +1,6 @@
 import {
+  acceptRequest,
+  backToList,
   expect,
   messageWithText,
   openConversation,
@@ -20,18 +22,26 @@ test.describe('two people chat', () => {
     const first = messageWithText(alice.page, 'Hi Bob, this is end-to-end encrypted');
     await expect(first).toBeVisible();
 
-    // Bob's list shows the conversation with the decrypted preview, then the message itself.
+    // Alice is a stranger to Bob: her chat reaches him as a message request, not a chat, and
+    // nothing is delivered (nor read) before he accepts.
+    await expect(shown(alice.page, 'request-waiting')).toContainText('Waiting for Bob');
+    await expect(shown(bob.page, 'message-requests')).toContainText('Alice');
+    await expect(shown(bob.page, `conversation-${conversationId}`)).toHaveCount(0);
+    await expect(first).toHaveAttribute('data-status', 'sent');
+    await acceptRequest(bob.page, conversationId);
+    await expect(messageWithText(bob.page, 'Hi Bob, this is end-to-end encrypted')).toBeVisible();
+
+    // Bob opened it: Alice's message goes to "read", and her chat is no longer a request.
+    await expect(first).toHaveAttribute('data-status', 'read');
+    await expect(shown(alice.page, 'request-waiting')).toHaveCount(0);
+    await backToList(bob.page);
+    await expect(shown(bob.page, 'message-requests')).toHaveCount(0);
     const listItem = shown(bob.page, `conversation-${conversationId}`);
     await expect(listItem).toContainText('Alice');
     await expect(listItem.locator('[data-role="preview"]')).toContainText(
       'Hi Bob, this is end-to-end encrypted',
     );
-    await expect(listItem.locator('[data-role="unread"]')).toHaveText('1');
     await openConversation(bob.page, conversationId);
-    await expect(messageWithText(bob.page, 'Hi Bob, this is end-to-end encrypted')).toBeVisible();
-
-    // Bob opened it: Alice's message goes to "read".
-    await expect(first).toHaveAttribute('data-status', 'read');
 
     await send(bob.page, 'Hello Alice!\nTwo lines, and it arrives live.');
     await expect(messageWithText(alice.page, 'Two lines, and it arrives live.')).toBeVisible();
@@ -68,7 +78,7 @@ test.describe('two people chat', () => {
     await expect(shown(alice.page, 'chat-title')).toHaveText('Bob');
     await send(alice.page, 'Found you by your name');
 
-    await openConversation(bob.page, conversationId);
+    await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'Found you by your name')).toBeVisible();
     await send(bob.page, 'Hello, stranger');
     await expect(messageWithText(alice.page, 'Hello, stranger')).toBeVisible();

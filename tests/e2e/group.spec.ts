@@ -1,7 +1,10 @@
 import type { Page } from '@playwright/test';
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
+  acceptRequest,
+  backToList,
   expect,
+  login,
   messageWithText,
   openConversation,
   type Person,
@@ -35,8 +38,11 @@ test.describe('groups', () => {
     await send(alice.page, 'Who is in for Saturday?');
 
     for (const member of [bob, carol]) {
-      const item = shown(member.page, `conversation-${groupId}`);
-      await expect(item).toContainText('Weekend trip');
+      // Alice is a stranger to both: her group is an invitation until they accept it.
+      await acceptRequest(member.page, groupId);
+      await expect(shown(member.page, 'chat-title')).toHaveText('Weekend trip');
+      await backToList(member.page);
+      await expect(shown(member.page, `conversation-${groupId}`)).toContainText('Weekend trip');
       await openConversation(member.page, groupId);
       const message = messageWithText(member.page, 'Who is in for Saturday?');
       await expect(message).toBeVisible();
@@ -85,8 +91,8 @@ test.describe('groups', () => {
     await send(alice.page, 'First meeting on Monday');
 
     for (const member of [bob, carol]) {
-      await expect(shown(member.page, `conversation-${groupId}`)).toContainText('Book club');
-      await openConversation(member.page, groupId);
+      await acceptRequest(member.page, groupId);
+      await expect(shown(member.page, 'chat-title')).toHaveText('Book club');
       await expect(messageWithText(member.page, 'First meeting on Monday')).toBeVisible();
       await shown(member.page, 'chat-info').click();
       await expect(shown(member.page, `role-${bob.username}`)).toHaveText('member');
@@ -129,5 +135,56 @@ test.describe('groups', () => {
     }, groupId);
     expect(stored).not.toContain('autumn');
     expect(atob(stored)).not.toContain('autumn');
+  });
+
+  test('a member logs out and logs in again: everyone, the person’s new device included, still sees the group’s name', async ({
+    person,
+    freshPage,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const carol = await person('Carol');
+    // Alice's device seals the title.
+    const groupId = await createGroup(alice.page, 'Climbing club', [bob, carol]);
+    await send(alice.page, 'Welcome to the club');
+    for (const member of [bob, carol]) {
+      await acceptRequest(member.page, groupId);
+      await expect(shown(member.page, 'chat-title')).toHaveText('Climbing club');
+      await expect(messageWithText(member.page, 'Welcome to the club')).toBeVisible();
+    }
+
+    // Logging out revokes that device.
+    const sealingDevice = await alice.page.evaluate(
+      () => (globalThis as unknown as { anochat: AppContext }).anochat.account.value?.deviceId,
+    );
+    await backToList(alice.page);
+    await shown(alice.page, 'open-settings').click();
+    await shown(alice.page, 'logout').click();
+    await expect(alice.page).toHaveURL(/\/login$/);
+
+    for (const member of [bob, carol]) {
+      // Once the revocation is on the member's device, the title is opened again from scratch.
+      await expect
+        .poll(() =>
+          member.page.evaluate(async (id) => {
+            const { database } = (globalThis as unknown as { anochat: AppContext }).anochat;
+            return (await database.devices.findOne(id ?? '').exec())?.revokedAt ?? null;
+          }, sealingDevice),
+        )
+        .not.toBeNull();
+      await member.page.reload();
+      await expect(shown(member.page, 'chat-title')).toHaveText('Climbing club');
+      await backToList(member.page);
+      await expect(shown(member.page, `conversation-${groupId}`)).toContainText('Climbing club');
+    }
+
+    // Alice logs in again: her new device reads the name (and the history) too.
+    const again = await freshPage();
+    await login(again.page, { username: alice.username, password: alice.password });
+    await expect(again.page).toHaveURL(/\/chats$/);
+    await expect(shown(again.page, `conversation-${groupId}`)).toContainText('Climbing club');
+    await openConversation(again.page, groupId);
+    await expect(shown(again.page, 'chat-title')).toHaveText('Climbing club');
+    await expect(messageWithText(again.page, 'Welcome to the club')).toBeVisible();
   });
 });

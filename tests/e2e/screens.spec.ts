@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page, TestInfo } from '@playwright/test';
 import {
+  acceptRequest,
   backToList,
   expect,
   messageWithText,
@@ -31,7 +32,7 @@ test('screenshots of the main screens', async ({ person, freshPage }, testInfo) 
   const carol = await person('Carol');
   const direct = await startDirectChat(alice.page, bob.userId);
   await send(alice.page, 'Are we still on for the hike on Saturday?');
-  await openConversation(bob.page, direct);
+  await acceptRequest(bob.page, direct);
   await send(bob.page, 'Yes! I will bring snacks.\nAnd the map.');
   await expect(messageWithText(alice.page, 'I will bring snacks')).toBeVisible();
   await send(alice.page, 'Perfect, see you at 8');

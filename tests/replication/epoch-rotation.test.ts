@@ -15,6 +15,7 @@ import { createEpochRotation } from '../../app/src/conversations/epoch-rotation.
 import { startKeyDistribution } from '../../app/src/conversations/key-distribution.ts';
 import { createClientCrypto } from '../../app/src/crypto/client-crypto.ts';
 import { type AppDatabase, openAppDatabase } from '../../app/src/database/app-database.ts';
+import { createMemorySecretStore } from '../../app/src/platform/memory-secret-store.ts';
 import { createSyncEngine } from '../../app/src/replication/sync-engine.ts';
 import { createSyncTransport } from '../../app/src/replication/sync-transport.ts';
 import { request } from '../../sync-server/test/support/api.ts';
@@ -29,6 +30,7 @@ import {
   textsOf,
 } from '../../sync-server/test/support/e2e-client.ts';
 import { useSyncServer } from '../../sync-server/test/support/suite.ts';
+import { acceptRequest } from '../../sync-server/test/support/sync-client.ts';
 
 /**
  * The app's own modules (local RxDB database, client crypto, key distribution, epoch rotation,
@@ -61,7 +63,7 @@ async function appOn(user: E2eUser) {
     name: `epochs${randomBytes(6).toString('hex')}`,
     storage: getRxStorageMemory(),
   });
-  const crypto = createClientCrypto(nacl, database);
+  const crypto = createClientCrypto(nacl, database, createMemorySecretStore());
   const { box, sign } = user.sync.device;
   await crypto.adoptDevice(
     {
@@ -77,6 +79,7 @@ async function appOn(user: E2eUser) {
     url: suite.server.baseUrl,
     accessToken: async () => user.session.accessToken,
     refreshAccessToken: async () => user.session.accessToken,
+    network: { online: () => true, subscribe: () => () => undefined },
   });
   const engine = createSyncEngine({
     database,
@@ -174,6 +177,15 @@ describe('epoch rotation in the app, against the real server', () => {
 
   it('after a device of a member is revoked, the next message is sealed under an epoch that device has no key for', async () => {
     group = await aliceApp.conversations.createGroup('Epochs', [bob.sync.userId]);
+    // Alice is a stranger to Bob: he accepts her invitation once her app has pushed it.
+    await until('the invitation reaches the server', async () => {
+      const { rowCount } = await suite.server.pool.query(
+        'SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2',
+        [group, bob.sync.userId],
+      );
+      return rowCount === 1;
+    });
+    await acceptRequest(bob.sync, group);
     // Alice started epoch 0 and wraps it for Bob's devices as she learns of them.
     await until('epoch 0 reaches both of Bob’s devices', async () => {
       const recipients = (await envelopesOf(group, 0)).map((row) => row.recipient);

@@ -9,11 +9,13 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import { RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
 import {
+  addRxPlugin,
   createRxDatabase,
   type RxCollection,
   type RxDatabase,
   type RxReplicationPullStreamItem,
 } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { Subject } from 'rxjs';
@@ -34,7 +36,10 @@ export interface RxdbClient {
   close(): Promise<void>;
 }
 
+addRxPlugin(RxDBMigrationSchemaPlugin);
+
 const PULL_BATCH = 20;
+const keepAsIs = (document: unknown) => document;
 
 async function ask<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
   const answer = (await socket.timeout(5_000).emitWithAck(event, payload)) as T | SyncErrorAck;
@@ -56,7 +61,14 @@ export async function startRxdbClient(
   });
   const collections = await database.addCollections(
     Object.fromEntries(
-      collectionNames.map((collection) => [collection, { schema: RXDB_SCHEMAS[collection] }]),
+      collectionNames.map((collection) => {
+        const schema = RXDB_SCHEMAS[collection];
+        // A fresh database has nothing to migrate, but RxDB wants a strategy per schema version.
+        const migrationStrategies = Object.fromEntries(
+          Array.from({ length: schema.version }, (_, index) => [index + 1, keepAsIs]),
+        );
+        return [collection, { schema, migrationStrategies }];
+      }),
     ),
   );
   const received = { documents: 0, resyncs: 0, conflicts: 0 };

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { useSyncServer } from '../../sync-server/test/support/suite.ts';
 import {
+  acceptRequest,
   create,
   createGroup,
   envelope,
@@ -61,6 +62,7 @@ describe('a real RxDB 17 client replicating through the sync server', () => {
     group = await createGroup(alice, []);
     // Two admins, so both may change the title (and so collide).
     await create(alice, 'members', [memberDoc(group, bob.userId, 'admin')]);
+    await acceptRequest(bob, group);
     aliceDb = await startRxdbClient(`alice${randomUUID()}`, alice.socket, [
       'conversations',
       'messages',

@@ -1,5 +1,6 @@
 import type {
   ChangePasswordRequest,
+  ChangePasswordResponse,
   KeyBackupRequest,
   KeyBackupResponse,
   LoginRequest,
@@ -23,7 +24,7 @@ export function createServerApi(http: HttpClient) {
     refresh: (refreshToken: string) =>
       http.request<RefreshResponse>('POST', '/api/auth/refresh', { body: { refreshToken } }),
     changePassword: (token: string, body: ChangePasswordRequest) =>
-      http.request<void>('POST', '/api/auth/password', { token, body }),
+      http.request<ChangePasswordResponse>('POST', '/api/auth/password', { token, body }),
     logout: (token: string, revocation: string) =>
       http.request<void>('POST', '/api/auth/logout', { token, body: { revocation } }),
     listDevices: (token: string) =>

@@ -51,7 +51,8 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
     const newest = await newestOf(conversationId);
     if (newest === null) return;
     const membership = await database.members.findOne(`${conversationId}|${selfUserId}`).exec();
-    if (membership?.removed === true) return;
+    // A request (not accepted yet) marks nothing delivered or read; the server would refuse it.
+    if (membership?.removed === true || membership?.accepted === false) return;
     const id = `${conversationId}|${selfUserId}`;
     const current = (await database.receipts.findOne(id).exec())?.toJSON() as
       | ReceiptDoc

@@ -35,13 +35,16 @@ export function createConversationActions(
   }
 
   return {
-    /** The direct conversation with this user: the existing one, or a new one. */
+    /**
+     * The direct conversation with this user: the existing one both are still in, or a new one (a
+     * conversation one of them left, by declining or blocking, is over).
+     */
     async openDirect(peerUserId: string): Promise<string> {
       const peer = peerUserId.trim().toLowerCase();
       if (!UUID.test(peer)) throw new ConversationError('INVALID_USER_ID', 'not a user ID');
       if (peer === selfUserId) throw new ConversationError('SELF', 'that is your own ID');
       const existing = await database.conversations
-        .findOne({
+        .find({
           selector: {
             kind: 'direct',
             $or: [
@@ -51,7 +54,17 @@ export function createConversationActions(
           },
         })
         .exec();
-      if (existing !== null) return existing.id;
+      const left = await database.members
+        .find({
+          selector: {
+            conversationId: { $in: existing.map((conversation) => conversation.id) },
+            removed: true,
+          },
+        })
+        .exec();
+      const over = new Set(left.map((member) => member.conversationId));
+      const ongoing = existing.find((conversation) => !over.has(conversation.id));
+      if (ongoing !== undefined) return ongoing.id;
       const id = crypto.randomId();
       await database.conversations.insert({
         id,
@@ -89,6 +102,8 @@ export function createConversationActions(
           userId,
           role: 'member' as const,
           removed: false,
+          // The server decides: accepted if they know you, else a request.
+          accepted: false,
         })),
       );
       await database.keyEnvelopes.bulkInsert(envelopes);
@@ -126,6 +141,7 @@ export function createConversationActions(
         userId: user,
         role: 'member',
         removed: false,
+        accepted: false,
       });
     },
 

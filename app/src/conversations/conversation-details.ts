@@ -8,6 +8,8 @@ export interface MemberSummary {
   username: string;
   role: 'admin' | 'member';
   removed: boolean;
+  /** False while their membership is a message request they have not answered. */
+  accepted: boolean;
 }
 
 export interface ConversationDetails {
@@ -18,6 +20,8 @@ export interface ConversationDetails {
   members: MemberSummary[];
   amAdmin: boolean;
   amMember: boolean;
+  /** This conversation is a request to me that I have not answered yet. */
+  amAsked: boolean;
 }
 
 /** One conversation with its members, live; null while it is not in the local database. */
@@ -49,6 +53,7 @@ export function conversationDetails$(
         username: people.get(row.userId)?.username ?? '',
         role: row.role,
         removed: row.removed,
+        accepted: row.accepted,
       }));
       const me = members.find((member) => member.userId === selfUserId);
       // Before the server's membership rows arrive, the creator is the (only) admin.
@@ -58,7 +63,12 @@ export function conversationDetails$(
           ? of(people.get(peer)?.displayName ?? 'Unknown user')
           : conversation.titleCiphertext === null
             ? of('Group')
-            : from(crypto.openTitle(conversationId, conversation.titleCiphertext)).pipe(
+            : from(
+                crypto.openTitle({
+                  ...conversation,
+                  titleCiphertext: conversation.titleCiphertext,
+                }),
+              ).pipe(
                 map((title) => title ?? 'Encrypted group'),
                 startWith('Group'),
               );
@@ -70,8 +80,9 @@ export function conversationDetails$(
             title,
             peerUserId: peer,
             members: members.sort((a, b) => a.name.localeCompare(b.name)),
-            amAdmin: founder || (me?.role === 'admin' && !me.removed),
+            amAdmin: founder || (me?.role === 'admin' && !me.removed && me.accepted),
             amMember: founder || (me !== undefined && !me.removed),
+            amAsked: me !== undefined && !me.removed && !me.accepted,
           }),
         ),
       );

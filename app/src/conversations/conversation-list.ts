@@ -56,11 +56,12 @@ export function conversationList$(
 ): Observable<ConversationSummary[]> {
   const titles = new Map<string, Promise<string | null>>();
   const titleOf = (conversation: ConversationDoc): Observable<string> => {
-    if (conversation.titleCiphertext === null) return of('Group');
-    const key = `${conversation.id}:${conversation.titleCiphertext}`;
+    const { titleCiphertext } = conversation;
+    if (titleCiphertext === null) return of('Group');
+    const key = `${conversation.id}:${titleCiphertext}:${conversation.titleChangedAt ?? ''}`;
     let opened = titles.get(key);
     if (opened === undefined) {
-      opened = crypto.openTitle(conversation.id, conversation.titleCiphertext);
+      opened = crypto.openTitle({ ...conversation, titleCiphertext });
       titles.set(key, opened);
     }
     return from(opened).pipe(
@@ -89,6 +90,10 @@ export function conversationList$(
       const removed = new Set(
         memberships.filter((row) => row.removed).map((row) => row.conversationId),
       );
+      // Requests (unanswered or declined) live in the message requests list, not here.
+      const requests = new Set(
+        memberships.filter((row) => !row.accepted).map((row) => row.conversationId),
+      );
       const readUpTo = new Map(
         receipts.map((receipt) => [
           receipt.conversationId,
@@ -96,8 +101,10 @@ export function conversationList$(
         ]),
       );
       titles.clear();
+      const chats = conversations.filter((doc) => !requests.has(doc.id));
+      if (chats.length === 0) return of([]);
       return combineLatest(
-        conversations.map((doc) => {
+        chats.map((doc) => {
           const conversation = doc.toJSON() as ConversationDoc;
           const peer =
             conversation.kind === 'direct'

@@ -143,7 +143,7 @@ export function createEpochRotation(
     const self = crypto.device;
     if (self === null) return;
     const memberships = await database.members
-      .find({ selector: { userId: self.userId, removed: false } })
+      .find({ selector: { userId: self.userId, removed: false, accepted: true } })
       .exec();
     for (const { conversationId } of memberships) {
       if (conversationIds === null || conversationIds.has(conversationId)) {

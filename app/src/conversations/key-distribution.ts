@@ -17,7 +17,7 @@ export function startKeyDistribution(
 ) {
   async function distribute(): Promise<void> {
     const memberships = await database.members
-      .find({ selector: { userId: selfUserId, removed: false } })
+      .find({ selector: { userId: selfUserId, removed: false, accepted: true } })
       .exec();
     const created = await database.conversations
       .find({ selector: { createdBy: selfUserId } })

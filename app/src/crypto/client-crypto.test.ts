@@ -17,6 +17,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppDatabase } from '../database/app-database.ts';
 import { openTestDatabase } from '../database/test-database.ts';
+import { createMemorySecretStore } from '../platform/memory-secret-store.ts';
 import { type ClientCrypto, createClientCrypto } from './client-crypto.ts';
 
 /**
@@ -90,6 +91,7 @@ async function addMember(user: Person): Promise<void> {
     userId: user.device.userId,
     role: 'member',
     removed: false,
+    accepted: true,
     rev: stored().rev,
   });
 }
@@ -165,7 +167,7 @@ beforeEach(async () => {
   });
   await addMember(alice);
   await addMember(bob);
-  crypto = createClientCrypto(nacl, database);
+  crypto = createClientCrypto(nacl, database, createMemorySecretStore());
   await crypto.adoptDevice(
     {
       keys: { box: alice.device.box, sign: alice.device.sign },

@@ -36,12 +36,19 @@ import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import { merge } from 'rxjs';
 import type {
   AppDatabase,
+  ConversationDoc,
   DeviceDoc,
   KeyArchiveDoc,
   KeyEnvelopeDoc,
   MessageDoc,
 } from '../database/app-database.ts';
-import { type DeviceSecrets, loadDeviceSecrets, saveDeviceSecrets } from './device-secrets.ts';
+import type { SecretStore } from '../platform/platform.ts';
+import {
+  type DeviceSecrets,
+  forgetDeviceSecrets,
+  loadDeviceSecrets,
+  saveDeviceSecrets,
+} from './device-secrets.ts';
 
 export class AccountKeyError extends Error {
   override readonly name = 'AccountKeyError';
@@ -142,7 +149,7 @@ function asPublished(device: DeviceDoc): PublishedDevice | null {
  * app handles base64 envelopes and plaintext payloads.
 
  */
-export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
+export function createClientCrypto(nacl: SyncNacl, database: AppDatabase, store: SecretStore) {
   let self: LocalDevice | null = null;
   let account: DeviceSecrets | null = null;
   /** Keyrings by conversation; dropped when its key envelopes, archive or refusals change. */
@@ -476,15 +483,22 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
         identitySeed: pending.identitySeed,
         archiveKey: pending.archiveKey,
       };
-      await saveDeviceSecrets(database, secrets);
+      await saveDeviceSecrets(store, secrets);
       account = secrets;
       self = secrets.device;
     },
 
     async restoreDevice(): Promise<LocalDevice | null> {
-      account = await loadDeviceSecrets(database);
+      account = await loadDeviceSecrets(store, database);
       self = account?.device ?? null;
       return self;
+    },
+
+    /** Signing out: this device's keys are forgotten. */
+    async forgetDevice(): Promise<void> {
+      account = null;
+      self = null;
+      await forgetDeviceSecrets(store);
     },
 
     /**
@@ -685,12 +699,22 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase) {
       return encodeBase64(sealTitle(nacl, conversationKey, title, requireSelf()));
     },
 
-    async openTitle(conversationId: string, titleCiphertext: string): Promise<string | null> {
-      const bytes = decodeBase64(titleCiphertext);
+    /**
+     * A group title, after every check of the e2e module. The server's `titleChangedAt` lets a
+     * title set by a device revoked since (a member who logged out) still open.
+     */
+    async openTitle(
+      conversation: Pick<ConversationDoc, 'id' | 'titleChangedAt'> & { titleCiphertext: string },
+    ): Promise<string | null> {
+      const bytes = decodeBase64(conversation.titleCiphertext);
       if (bytes === null) return null;
-      const keys = await keysOf(conversationId);
-      const { opening } = await membershipViews(conversationId);
-      const opened = openTitle(nacl, bytes, conversationId, keys, opening);
+      const keys = await keysOf(conversation.id);
+      const { opening } = await membershipViews(conversation.id);
+      const storedAt =
+        typeof conversation.titleChangedAt === 'string'
+          ? Date.parse(conversation.titleChangedAt)
+          : undefined;
+      const opened = openTitle(nacl, bytes, conversation.id, keys, opening, storedAt);
       return opened.ok ? opened.value : null;
     },
   };

@@ -89,7 +89,10 @@ describe('upgrading the local database', () => {
     const storage = getRxStorageDexie();
     const older = await createRxDatabase({ name, storage, multiInstance: false });
     const stored = await older.addCollections({
-      members: { schema: asVersionZero(RXDB_SCHEMAS.members, ['removedAt']) },
+      members: {
+        schema: asVersionZero(RXDB_SCHEMAS.members, ['removedAt', 'accepted', 'invitedBy']),
+      },
+      conversations: { schema: asVersionZero(RXDB_SCHEMAS.conversations, ['titleChangedAt']) },
       keyEnvelopes: { schema: asVersionZero(RXDB_SCHEMAS.keyEnvelopes, ['epochStartedAt']) },
       messageViews: {
         schema: asVersionZero(
@@ -108,6 +111,13 @@ describe('upgrading the local database', () => {
       userId: USER,
       role: 'admin',
       removed: false,
+    };
+    const conversation = {
+      id: CONVERSATION,
+      kind: 'group',
+      titleCiphertext: 'AAEC',
+      createdBy: USER,
+      directPeerId: null,
     };
     const keyEnvelope = {
       id: '00000000-0000-4000-8000-0000000000e1',
@@ -135,12 +145,21 @@ describe('upgrading the local database', () => {
       sourceRev: '7',
     };
     await stored.members.insert(member);
+    await stored.conversations.insert(conversation);
     await stored.keyEnvelopes.insert(keyEnvelope);
     await stored.messageViews.insert(view);
     await older.close();
 
     database = await openAppDatabase({ name, storage });
-    expect((await database.members.findOne(member.id).exec())?.toJSON()).toMatchObject(member);
+    // Memberships stored before message requests were in conversations the server showed in full.
+    expect((await database.members.findOne(member.id).exec())?.toJSON()).toMatchObject({
+      ...member,
+      accepted: true,
+      invitedBy: null,
+    });
+    expect((await database.conversations.findOne(conversation.id).exec())?.toJSON()).toMatchObject(
+      conversation,
+    );
     expect((await database.keyEnvelopes.findOne(keyEnvelope.id).exec())?.toJSON()).toMatchObject(
       keyEnvelope,
     );

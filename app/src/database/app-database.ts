@@ -10,19 +10,28 @@ import {
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { localChangeWins } from './conflict-handler.ts';
 import { failuresSchema, messageViewsSchema, NO_EPOCH } from './local-schemas.ts';
+import { wrappedValidateJsonSchemaStorage } from './schema-validation.ts';
 
 addRxPlugin(RxDBLocalDocumentsPlugin);
 addRxPlugin(RxDBMigrationSchemaPlugin);
 
 /**
  * Version 1 added server times that only the server sets (a member's `removedAt`, a key
- * envelope's `epochStartedAt`): stored rows stay as they are. A message view gained the epoch it
- * was sealed under; views made before are counted in no epoch.
+ * envelope's `epochStartedAt`, a conversation's `titleChangedAt`): stored rows stay as they are.
+ * A message view gained the epoch it was sealed under; views made before are counted in no epoch.
  */
 const keepAsIs = { 1: (doc: unknown) => doc };
+
+/**
+ * Members version 2 added message requests: memberships stored before were in conversations the
+ * server had already shown in full, so they are accepted; who invited them is not known here.
+ */
+const memberMigrations = {
+  ...keepAsIs,
+  2: (doc: Record<string, unknown>) => ({ ...doc, accepted: true, invitedBy: null }),
+};
 
 type Doc<Schema> = ExtractDocumentTypeFromTypedRxJsonSchema<Schema>;
 export type UserDoc = Doc<typeof RXDB_SCHEMAS.users>;
@@ -33,6 +42,7 @@ export type MessageDoc = Doc<typeof RXDB_SCHEMAS.messages>;
 export type ReceiptDoc = Doc<typeof RXDB_SCHEMAS.receipts>;
 export type KeyEnvelopeDoc = Doc<typeof RXDB_SCHEMAS.keyEnvelopes>;
 export type KeyArchiveDoc = Doc<typeof RXDB_SCHEMAS.keyArchive>;
+export type BlockDoc = Doc<typeof RXDB_SCHEMAS.blocks>;
 export type MessageViewDoc = Doc<typeof messageViewsSchema>;
 export type FailureDoc = Doc<typeof failuresSchema>;
 
@@ -45,6 +55,7 @@ export interface AppCollections {
   receipts: RxCollection<ReceiptDoc>;
   keyEnvelopes: RxCollection<KeyEnvelopeDoc>;
   keyArchive: RxCollection<KeyArchiveDoc>;
+  blocks: RxCollection<BlockDoc>;
   messageViews: RxCollection<MessageViewDoc>;
   failures: RxCollection<FailureDoc>;
 }
@@ -64,7 +75,7 @@ export async function openAppDatabase(
 ): Promise<AppDatabase> {
   const database = await createRxDatabase<AppCollections>({
     name: options.name ?? DATABASE_NAME,
-    storage: wrappedValidateAjvStorage({ storage: options.storage ?? getRxStorageDexie() }),
+    storage: wrappedValidateJsonSchemaStorage({ storage: options.storage ?? getRxStorageDexie() }),
     localDocuments: true,
     multiInstance: true,
   });
@@ -74,16 +85,18 @@ export async function openAppDatabase(
     conversations: {
       schema: RXDB_SCHEMAS.conversations,
       conflictHandler: localChangeWins('conversations'),
+      migrationStrategies: keepAsIs,
     },
     members: {
       schema: RXDB_SCHEMAS.members,
       conflictHandler: localChangeWins('members'),
-      migrationStrategies: keepAsIs,
+      migrationStrategies: memberMigrations,
     },
     messages: { schema: RXDB_SCHEMAS.messages, conflictHandler: localChangeWins('messages') },
     receipts: { schema: RXDB_SCHEMAS.receipts, conflictHandler: localChangeWins('receipts') },
     keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes, migrationStrategies: keepAsIs },
     keyArchive: { schema: RXDB_SCHEMAS.keyArchive },
+    blocks: { schema: RXDB_SCHEMAS.blocks, conflictHandler: localChangeWins('blocks') },
     messageViews: {
       schema: messageViewsSchema,
       migrationStrategies: { 1: (doc: MessageViewDoc) => ({ ...doc, epoch: NO_EPOCH }) },

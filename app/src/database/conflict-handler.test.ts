@@ -57,7 +57,7 @@ describe('localChangeWins', () => {
 
   it('keeps the server’s time of a removal (a field clients do not write)', async () => {
     const members = localChangeWins<MemberDoc>('members');
-    const member = { ...base, role: 'member' as const, _deleted: false };
+    const member = { ...base, role: 'member' as const, accepted: true, _deleted: false };
     const resolved = await members.resolve(
       {
         realMasterState: {
@@ -77,5 +77,27 @@ describe('localChangeWins', () => {
       removedAt: '2026-03-01T10:00:00.000Z',
       rev: '7',
     });
+  });
+
+  it('keeps an acceptance from either side: mine waits to be pushed, the server’s is not undone', async () => {
+    const members = localChangeWins<MemberDoc>('members');
+    const member = { ...base, role: 'member' as const, removed: false, _deleted: false };
+    const mineAccepted = await members.resolve(
+      {
+        realMasterState: { ...member, accepted: false, rev: '8' },
+        newDocumentState: { ...member, accepted: true },
+      },
+      'test',
+    );
+    expect(mineAccepted).toMatchObject({ accepted: true, rev: '8' });
+    // An admin's local row still says false (the server decided the member knew the admin).
+    const serverAccepted = await members.resolve(
+      {
+        realMasterState: { ...member, accepted: true, rev: '9' },
+        newDocumentState: { ...member, role: 'admin', accepted: false },
+      },
+      'test',
+    );
+    expect(serverAccepted).toMatchObject({ role: 'admin', accepted: true, rev: '9' });
   });
 });

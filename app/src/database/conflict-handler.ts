@@ -2,7 +2,20 @@ import { type CollectionName, RXDB_SCHEMAS } from '@anochat/schemas/rxdb/sync';
 import type { RxConflictHandler, WithDeleted } from 'rxdb';
 
 /** Fields the server sets: the server's values are kept when a local change wins. */
-const SERVER_FIELDS = new Set(['rev', 'createdAt', 'editedAt', 'removedAt']);
+const SERVER_FIELDS = new Set([
+  'rev',
+  'createdAt',
+  'editedAt',
+  'removedAt',
+  'invitedBy',
+  'titleChangedAt',
+]);
+/**
+ * Flags that only ever turn true for a client (a member accepts a request; the server decides the
+ * rest): true on either side stays true, so neither an acceptance made here nor one the server
+ * decided is undone by the other side's older state.
+ */
+const ONE_WAY_FLAGS = new Set(['accepted']);
 
 /**
  * How this device settles a push the server answered with a conflict. The server reports a
@@ -32,7 +45,10 @@ export function localChangeWins<T>(collection: CollectionName): RxConflictHandle
       const local = newDocumentState as Record<string, unknown>;
       const merged: Record<string, unknown> = { ...master };
       for (const field of clientFields) {
-        if (local[field] !== undefined) merged[field] = local[field];
+        if (local[field] === undefined) continue;
+        merged[field] = ONE_WAY_FLAGS.has(field)
+          ? master[field] === true || local[field] === true
+          : local[field];
       }
       merged._deleted = local._deleted === true;
       return merged as WithDeleted<T>;

@@ -73,11 +73,16 @@ export function replicateCollection(
       batchSize: SYNC_LIMITS.maxPullBatchSize,
       stream$: transport.stream$(collectionName) as never,
       handler: async (checkpoint, batchSize) => {
-        const answer = await transport.request<PullResponse | SyncErrorAck>('pull', {
-          collection: collectionName,
-          checkpoint: checkpoint ?? null,
-          batchSize,
-        });
+        const pull = (from: Checkpoint | null) =>
+          transport.request<PullResponse | SyncErrorAck>('pull', {
+            collection: collectionName,
+            checkpoint: from,
+            batchSize,
+          });
+        let answer = await pull(checkpoint ?? null);
+        // A checkpoint the server never handed out (its database was restored from a backup):
+        // start again from the beginning, which RxDB stores as the new checkpoint.
+        if (checkpoint && refusal(answer)?.code === 'CHECKPOINT_AHEAD') answer = await pull(null);
         const error = refusal(answer);
         if (error) throw new SyncRefusedError(error.code, error.message);
         const page = answer as PullResponse;

@@ -12,6 +12,9 @@ import { createSyncTransport, type SyncTransport } from './sync-transport.ts';
  * A real socket.io server whose handshake middleware answers what the test scripts: the sync
  * server's connect_error codes (docs/protocol.md, Connecting), then acceptance.
  */
+/** A network that is always up: these tests are about the server's answers. */
+const alwaysOnline = { online: () => true, subscribe: () => () => undefined };
+
 describe('the sync transport when the server refuses a handshake', () => {
   let http: HttpServer;
   let io: Server;
@@ -45,6 +48,7 @@ describe('the sync transport when the server refuses a handshake', () => {
       url,
       accessToken: async () => 'token-1',
       refreshAccessToken,
+      network: alwaysOnline,
       reconnectDelayMs: 20,
       maxReconnectDelayMs: 100,
     });
@@ -75,6 +79,7 @@ describe('the sync transport when the server refuses a handshake', () => {
       url,
       accessToken: async () => current,
       refreshAccessToken: refresh,
+      network: alwaysOnline,
       reconnectDelayMs: 20,
     });
     transport.start();

@@ -6,6 +6,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
+import type { NetworkStatus } from '../platform/platform.ts';
 
 /** What the connection is doing, for the banner. */
 export type LinkState = 'offline' | 'connecting' | 'online';
@@ -30,6 +31,8 @@ export interface SyncTransportOptions {
    * anything else rejects and the transport tries again later.
    */
   refreshAccessToken(expired: string): Promise<string>;
+  /** Whether the device has a network, from the platform (the browser, Capacitor's plugin). */
+  network: NetworkStatus;
   ackTimeoutMs?: number;
   /** First wait before reconnecting after a refused handshake; doubles up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
@@ -49,7 +52,7 @@ interface InFlight {
  *   handshake the server could not check (NOT_READY: its database is down) or a refresh that
  *   failed for any reason but a refusal is retried with backoff (docs/protocol.md, Connecting);
  * - reconnects with socket.io's randomized exponential backoff (0.5 s doubling to 15 s), but at
- *   once when the browser reports it is online again, and stays down while the browser is offline;
+ *   once when the platform reports the network is back, and stays down while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
  *   RxDB simply repeats them), and makes new requests wait for the next connection.
  */
@@ -57,7 +60,8 @@ export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
   const firstDelayMs = options.reconnectDelayMs ?? 500;
   const maxDelayMs = options.maxReconnectDelayMs ?? 15_000;
-  const link = new BehaviorSubject<LinkState>(browserOnline() ? 'connecting' : 'offline');
+  const { network } = options;
+  const link = new BehaviorSubject<LinkState>(network.online() ? 'connecting' : 'offline');
   const connected$ = new BehaviorSubject(false);
   const streamEvents = new Subject<StreamEvent>();
   const inFlight = new Set<InFlight>();
@@ -85,17 +89,13 @@ export function createSyncTransport(options: SyncTransportOptions) {
     },
   });
 
-  function browserOnline(): boolean {
-    return globalThis.navigator?.onLine ?? true;
-  }
-
   function failInFlight(message: string): void {
     for (const request of inFlight) request.reject(new TransportError('DISCONNECTED', message));
     inFlight.clear();
   }
 
   function start(): void {
-    if (stopped || socket.connected || !browserOnline()) return;
+    if (stopped || socket.connected || !network.online()) return;
     clearTimeout(retryTimer);
     retryTimer = undefined;
     link.next('connecting');
@@ -108,7 +108,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
    */
   function retryLater(): void {
     if (stopped || retryTimer !== undefined) return;
-    link.next(browserOnline() ? 'connecting' : 'offline');
+    link.next(network.online() ? 'connecting' : 'offline');
     const delay = retryDelayMs * (0.5 + Math.random() / 2);
     retryDelayMs = Math.min(maxDelayMs, retryDelayMs * 2);
     retryTimer = setTimeout(() => {
@@ -136,7 +136,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   socket.on('disconnect', (reason) => {
     connected$.next(false);
     failInFlight(`disconnected: ${reason}`);
-    link.next(stopped || !browserOnline() ? 'offline' : 'connecting');
+    link.next(stopped || !network.online() ? 'offline' : 'connecting');
     // A disconnect by the server (expired token, revoked device) is not retried by socket.io.
     if (reason === 'io server disconnect' && !stopped) void renewAndReconnect();
   });
@@ -145,10 +145,14 @@ export function createSyncTransport(options: SyncTransportOptions) {
     // A refused token may only be stale (another tab refreshed, a secret rotated): the refresh
     // tells whether the session still exists. Never sign out here.
     if (code === 'TOKEN_EXPIRED' || code === 'UNAUTHORIZED') void renewAndReconnect();
+    // Too many sockets of this device or user: not to be retried in a loop (docs/protocol.md);
+    // the next network change or reconnect() tries again.
+    else if (code === 'TOO_MANY_CONNECTIONS')
+      link.next(network.online() ? 'connecting' : 'offline');
     // NOT_READY (the server could not check the device now) and any other refusal: retry later.
     // Without `data` it was the transport (server unreachable): socket.io retries by itself.
     else if (code !== undefined || !socket.active) retryLater();
-    else link.next(browserOnline() ? 'connecting' : 'offline');
+    else link.next(network.online() ? 'connecting' : 'offline');
   });
   socket.on('session_expired', () => {
     // The server disconnects right after; renewAndReconnect runs on that disconnect.
@@ -157,20 +161,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
     if (typeof event?.collection === 'string') streamEvents.next(event);
   });
 
-  const onOnline = () => {
-    // Skip whatever backoff delay socket.io is waiting out.
-    if (!socket.connected) {
+  const stopWatchingNetwork = network.subscribe((online) => {
+    if (online) {
+      // Skip whatever backoff delay socket.io is waiting out.
+      if (!socket.connected) {
+        socket.disconnect();
+        start();
+      }
+    } else {
+      // There is no network: an open socket would only hang until it times out.
       socket.disconnect();
-      start();
+      link.next('offline');
     }
-  };
-  const onOffline = () => {
-    // The browser says there is no network: an open socket would only hang until it times out.
-    socket.disconnect();
-    link.next('offline');
-  };
-  globalThis.addEventListener?.('online', onOnline);
-  globalThis.addEventListener?.('offline', onOffline);
+  });
 
   function whenConnected(): Promise<void> {
     if (socket.connected) return Promise.resolve();
@@ -230,11 +233,20 @@ export function createSyncTransport(options: SyncTransportOptions) {
 
     start,
 
+    /**
+     * Drops the socket and connects again now: after the app was frozen in the background its
+     * socket may be dead without either side having noticed yet.
+     */
+    reconnect(): void {
+      if (stopped) return;
+      socket.disconnect();
+      start();
+    },
+
     stop(): void {
       stopped = true;
       clearTimeout(retryTimer);
-      globalThis.removeEventListener?.('online', onOnline);
-      globalThis.removeEventListener?.('offline', onOffline);
+      stopWatchingNetwork();
       socket.disconnect();
       failInFlight('stopped');
       link.next('offline');

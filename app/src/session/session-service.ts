@@ -1,4 +1,4 @@
-import type { SessionResponse } from '@anochat/schemas/api/auth';
+import type { ChangePasswordRequest, SessionResponse } from '@anochat/schemas/api/auth';
 import { ref } from 'vue';
 import { ClientError } from '../api/api-error.ts';
 import type { ServerApi } from '../api/server-api.ts';
@@ -155,11 +155,46 @@ export function createSessionService(options: SessionServiceOptions) {
 
     /**
      * Changes the password on the server (which checks the current one) with the key backup sealed
-     * again under the new one. This device stays signed in.
+     * again under the new one. The server revokes every refresh token issued before: this device
+     * keeps going with the new pair it answers; the others stop when their access token expires,
+     * unless `signOutOtherDevices` ends them now (each revoked with the identity key's statement,
+     * so their peers also stop trusting what they sign from now on). Returns the devices signed out.
      */
-    async changePassword(input: { currentPassword: string; newPassword: string }) {
-      const body = await options.crypto.passwordChange(input.currentPassword, input.newPassword);
-      await this.authenticated((token) => options.api.changePassword(token, body));
+    async changePassword(input: {
+      currentPassword: string;
+      newPassword: string;
+      signOutOtherDevices?: boolean;
+    }): Promise<string[]> {
+      const body: ChangePasswordRequest = await options.crypto.passwordChange(
+        input.currentPassword,
+        input.newPassword,
+      );
+      if (input.signOutOtherDevices === true) {
+        const { devices } = await this.authenticated((token) => options.api.listDevices(token));
+        const revokedAt = this.serverNow();
+        body.signOutOtherDevices = true;
+        body.revocations = devices
+          .filter((device) => !device.current && device.revokedAt === null)
+          .map((device) => ({
+            deviceId: device.id,
+            revocation: options.crypto.revocationFor(device.signPublicKey, revokedAt),
+          }));
+      }
+      const changed = await this.authenticated((token) => options.api.changePassword(token, body));
+      // The refresh token this device held is revoked: keep the new pair, as a refresh would.
+      await serialize('anochat-refresh', async () => {
+        const stored = await options.store.read();
+        if (stored === null) return;
+        const next: StoredSession = {
+          ...stored,
+          accessToken: changed.accessToken,
+          accessTokenExpiresAt: now() + changed.accessTokenExpiresIn * 1000,
+          refreshToken: changed.refreshToken,
+        };
+        await options.store.write(next);
+        current.value = next;
+      });
+      return changed.signedOutDevices;
     },
 
     /**

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ClientError } from '../api/api-error.ts';
 import { MIN_PASSWORD_LENGTH } from '../session/password-policy.ts';
-import { describePasswordChangeError, passwordChangeProblem } from './password-change.ts';
+import {
+  describePasswordChanged,
+  describePasswordChangeError,
+  passwordChangeProblem,
+} from './password-change.ts';
 
 const valid = {
   currentPassword: 'old secret words',
@@ -47,6 +51,16 @@ describe('changing the password', () => {
     );
     expect(describePasswordChangeError(new ClientError('RATE_LIMITED', 'slow down'))).toBe(
       'Too many attempts. Wait a minute and try again.',
+    );
+  });
+
+  it('says which other devices it signed out', () => {
+    expect(describePasswordChanged(0)).toBe('Your password is changed.');
+    expect(describePasswordChanged(1)).toBe(
+      'Your password is changed. Your other device is signed out.',
+    );
+    expect(describePasswordChanged(3)).toBe(
+      'Your password is changed. Your 3 other devices are signed out.',
     );
   });
 });

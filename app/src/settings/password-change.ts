@@ -29,3 +29,10 @@ export function describePasswordChangeError(error: unknown): string {
   }
   return describeError(error);
 }
+
+/** What the form says once the change went through, naming the devices it signed out. */
+export function describePasswordChanged(signedOutDevices: number): string {
+  if (signedOutDevices === 0) return 'Your password is changed.';
+  if (signedOutDevices === 1) return 'Your password is changed. Your other device is signed out.';
+  return `Your password is changed. Your ${signedOutDevices} other devices are signed out.`;
+}

@@ -3,6 +3,13 @@ export type ThemeChoice = 'system' | 'light' | 'dark';
 
 const KEY = 'anochat-theme';
 
+/** The phone's system bars, which follow the theme (a no-op in browsers and on the desktop). */
+let systemBars: { match(theme: 'light' | 'dark'): void } | null = null;
+
+export function themeSystemBars(bars: { match(theme: 'light' | 'dark'): void }): void {
+  systemBars = bars;
+}
+
 export function themeChoice(): ThemeChoice {
   const stored = globalThis.localStorage?.getItem(KEY);
   return stored === 'light' || stored === 'dark' ? stored : 'system';
@@ -14,6 +21,7 @@ export function applyTheme(choice: ThemeChoice = themeChoice()): void {
   const prefersDark = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
   const dark = choice === 'dark' || (choice === 'system' && prefersDark?.matches === true);
   document.documentElement.classList.toggle('ion-palette-dark', dark);
+  systemBars?.match(dark ? 'dark' : 'light');
   prefersDark?.addEventListener?.('change', () => {
     if (themeChoice() === 'system') applyTheme('system');
   });

@@ -183,8 +183,12 @@ int main(int argc, char** argv) {
     report("native.secretbox_1k", secretbox(kKiB), "ops/s");
     return 0;
   }
+  if (argc == 2 && std::string_view(argv[1]) == "secretstream_1m") {
+    report("native.secretstream_1m", megabytes_per_second(secretstream(kMiB, 64 * kKiB), kMiB), "MB/s");
+    return 0;
+  }
   if (argc != 1) {
-    std::fprintf(stderr, "usage: anochat-nacl-bench [secretbox_1k]\n");
+    std::fprintf(stderr, "usage: anochat-nacl-bench [secretbox_1k | secretstream_1m]\n");
     return 2;
   }
   report("native.secretbox_1k", secretbox(kKiB), "ops/s");

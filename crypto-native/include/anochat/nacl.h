@@ -150,7 +150,8 @@ int anochat_secretstream_pull(uint8_t *state, size_t state_len, uint8_t *m, size
                               size_t ad_len);
 
 /* Argon2id (limits are uint32 so the WebAssembly exports need no 64-bit legalisation). out_len == ANOCHAT_PWHASH_STRBYTES; the string is NUL-terminated inside it.
- * ops/mem limits within schemas/crypto-limits.json (pwhashMin/Max*); password may be empty,
+ * ops/mem limits within schemas/crypto-limits.json (pwhashMin/Max*), mem_limit a multiple of 1024
+ * (ANOCHAT_E_INVALID_ARGUMENT otherwise; libsodium would round it down); password may be empty,
  * at most maxPasswordBytes. */
 int anochat_pwhash_str(uint8_t *out, size_t out_len, const uint8_t *password, size_t password_len,
                        uint32_t ops_limit, uint32_t mem_limit);

@@ -130,19 +130,24 @@ export function sealTitle(
   return concatBytes(uuidToBytes(sender.deviceId, 'senderDeviceId'), envelope);
 }
 
-/** The title of `sealTitle`, after every check `openMessage` makes. */
+/**
+ * The title of `sealTitle`, after every check `openMessage` makes. `storedAt` is the server's time
+ * of the title's last change (ms; the conversation's `titleChangedAt`): a title set by a device
+ * revoked since still opens if it was set before the revocation, as a message does.
+ */
 export function openTitle(
   nacl: SyncNacl,
   bytes: Uint8Array,
   conversationId: string,
   keys: EpochKeys,
   view: MembershipView,
+  storedAt?: number,
 ): E2eResult<string> {
   if (!(bytes instanceof Uint8Array) || bytes.length < DEVICE_ID_BYTES) {
     return fail('MALFORMED', 'title envelope too short');
   }
   const address = { id: conversationId, conversationId, senderDeviceId: bytesToUuid(bytes, 0) };
-  const opened = openMessage(nacl, bytes.subarray(DEVICE_ID_BYTES), address, keys, view);
+  const opened = openMessage(nacl, bytes.subarray(DEVICE_ID_BYTES), address, keys, view, storedAt);
   if (!opened.ok) return opened;
   if (opened.value.payload.type !== 'text') return fail('MALFORMED', 'a title is a text payload');
   return ok(opened.value.payload.text);

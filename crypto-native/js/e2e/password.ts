@@ -1,6 +1,8 @@
 import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
 import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { NaclError } from '../errors.ts';
 import type { SyncNacl } from '../nacl.ts';
+import { requirePwhashLimits } from '../validation.ts';
 import { concatBytes, utf8 } from './bytes.ts';
 import { CONTEXT } from './canonical.ts';
 import { canonicalUsername } from './identity.ts';
@@ -30,6 +32,20 @@ const SALT_BYTES = 16;
 export function passwordSalt(nacl: SyncNacl, username: string): Uint8Array {
   const input = concatBytes(utf8(CONTEXT.passwordSalt), utf8(canonicalUsername(username)));
   return nacl.generichash(32, input).slice(0, SALT_BYTES);
+}
+
+/**
+ * The cost must pass the Nacl interface's pwhash checks (crypto-limits.json, and a memory limit in
+ * whole KiB) before either Argon2id runs: libsodium would round a remainder down and @noble/hashes
+ * would refuse it, so without this the WebAssembly and tweetnacl clients would disagree.
+ */
+function requireCost(cost: Argon2idCost): void {
+  try {
+    requirePwhashLimits(cost?.opsLimit, cost?.memLimitBytes);
+  } catch (error) {
+    if (error instanceof NaclError) throw new E2eError('INVALID_INPUT', `cost: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -70,6 +86,7 @@ export async function deriveAccountSecrets(
   if (typeof password !== 'string' || password.length === 0) {
     throw new E2eError('INVALID_INPUT', 'password: must not be empty');
   }
+  requireCost(cost);
   const master = await argon2id(
     nacl,
     utf8(password.normalize('NFC')),

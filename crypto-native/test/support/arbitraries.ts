@@ -17,9 +17,13 @@ function seededBytes(length: number, seed: number): Uint8Array {
 
 export const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
 
-/** Messages from 0 bytes to 1 MiB: mostly small, some large, and both bounds exactly. */
+/**
+ * Messages from 0 bytes to 1 MiB: mostly 0 to 300 bytes, some anywhere up to 1 MiB, and both
+ * bounds exactly. size: 'max' because fast-check's default size caps an array at about 10 elements
+ * whatever maxLength says.
+ */
 export const message = fc.oneof(
-  { weight: 4, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+  { weight: 4, arbitrary: fc.uint8Array({ maxLength: 300, size: 'max' }) },
   {
     weight: 1,
     arbitrary: fc

@@ -2,8 +2,25 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace anochat::server {
 namespace {
+
+// An environment holding only `variables`.
+std::function<const char*(const char*)> environment(std::map<std::string, std::string> variables = {}) {
+  return [variables = std::move(variables)](const char* name) -> const char* {
+    const auto found = variables.find(name);
+    return found == variables.end() ? nullptr : found->second.c_str();
+  };
+}
+
+Options parse_options(const std::vector<std::string>& args, const char* listen) {
+  return anochat::server::parse_options(
+      args, listen == nullptr ? environment() : environment({{"CRYPTO_LISTEN", listen}}));
+}
 
 TEST(Options, ListenFlag) {
   EXPECT_EQ(parse_options({"--listen", "unix:/tmp/a.sock"}, nullptr).listen_address, "unix:/tmp/a.sock");
@@ -22,6 +39,47 @@ TEST(Options, Errors) {
   EXPECT_EQ(parse_options({"--listen"}, nullptr).error, "--listen needs an address");
   EXPECT_EQ(parse_options({"--port", "1"}, nullptr).error, "unknown argument: --port");
   EXPECT_TRUE(parse_options({"--listen", "unix:/x"}, nullptr).error.empty());
+}
+
+TEST(Options, PwhashBudgetDefaultsFlagsAndEnvironment) {
+  const Options defaults = parse_options({"--listen", "unix:/x"}, nullptr);
+  EXPECT_EQ(defaults.pwhash.capacity_bytes, 512ull << 20);
+  EXPECT_EQ(defaults.pwhash.max_waiting, 64u);
+  EXPECT_EQ(defaults.pwhash.max_wait, std::chrono::milliseconds(10'000));
+
+  const Options flags = parse_options({"--listen", "unix:/x", "--pwhash-memory-budget", "1073741824",
+                                       "--pwhash-max-waiting=3", "--pwhash-max-wait-ms", "250"},
+                                      nullptr);
+  EXPECT_TRUE(flags.error.empty()) << flags.error;
+  EXPECT_EQ(flags.pwhash.capacity_bytes, 1073741824u);
+  EXPECT_EQ(flags.pwhash.max_waiting, 3u);
+  EXPECT_EQ(flags.pwhash.max_wait, std::chrono::milliseconds(250));
+
+  const Options environment_only = anochat::server::parse_options(
+      {}, environment({{"CRYPTO_LISTEN", "unix:/x"},
+                       {"CRYPTO_PWHASH_MEMORY_BUDGET", "67108864"},
+                       {"CRYPTO_PWHASH_MAX_WAITING", "0"}}));
+  EXPECT_EQ(environment_only.pwhash.capacity_bytes, 67108864u);
+  EXPECT_EQ(environment_only.pwhash.max_waiting, 0u);
+  // A flag wins over the environment.
+  EXPECT_EQ(anochat::server::parse_options({"--pwhash-max-waiting", "5"},
+                                           environment({{"CRYPTO_LISTEN", "unix:/x"},
+                                                        {"CRYPTO_PWHASH_MAX_WAITING", "9"}}))
+                .pwhash.max_waiting,
+            5u);
+}
+
+TEST(Options, PwhashBudgetErrors) {
+  EXPECT_EQ(parse_options({"--listen", "unix:/x", "--pwhash-memory-budget", "8191"}, nullptr).error,
+            "--pwhash-memory-budget must be a whole number from 8192 to 1099511627776, got \"8191\"");
+  EXPECT_EQ(parse_options({"--listen", "unix:/x", "--pwhash-max-wait-ms=-1"}, nullptr).error,
+            "--pwhash-max-wait-ms must be a whole number from 0 to 600000, got \"-1\"");
+  EXPECT_EQ(parse_options({"--listen", "unix:/x", "--pwhash-max-waiting"}, nullptr).error,
+            "--pwhash-max-waiting needs a value");
+  EXPECT_EQ(anochat::server::parse_options(
+                {"--listen", "unix:/x"}, environment({{"CRYPTO_PWHASH_MEMORY_BUDGET", "512M"}}))
+                .error,
+            "CRYPTO_PWHASH_MEMORY_BUDGET must be a whole number from 8192 to 1099511627776, got \"512M\"");
 }
 
 TEST(Options, Help) {

@@ -125,6 +125,10 @@ TEST(Pwhash, StrValidation) {
                      "memory limit must be between 8192 and 1073741824 bytes");
   EXPECT_CORE_STATUS(call(128, password.data(), 2, kOps, ANOCHAT_PWHASH_MAX_MEM_LIMIT + 1u),
                      ANOCHAT_E_INVALID_ARGUMENT, "memory limit must be between 8192 and 1073741824 bytes");
+  // libsodium would run 9,215 bytes as 8,192 (whole KiB); the core refuses what it cannot honour.
+  EXPECT_CORE_STATUS(call(128, password.data(), 2, kOps, kMem + 1023), ANOCHAT_E_INVALID_ARGUMENT,
+                     "memory limit must be a multiple of 1024 bytes");
+  EXPECT_TRUE(all_zero(out));
   EXPECT_CORE_STATUS(anochat_pwhash_str(nullptr, 128, password.data(), 2, kOps, kMem),
                      ANOCHAT_E_INVALID_LENGTH, "hash output is NULL");
 }
@@ -168,6 +172,8 @@ TEST(Pwhash, DeriveValidation) {
                      ANOCHAT_E_INVALID_LENGTH, "output is NULL but its length is not 0");
   EXPECT_CORE_STATUS(anochat_pwhash_derive(out.data(), 32, password.data(), 2, salt.data(), 15, kOps, kMem),
                      ANOCHAT_E_INVALID_LENGTH, "salt must be 16 bytes");
+  EXPECT_CORE_STATUS(anochat_pwhash_derive(out.data(), 32, password.data(), 2, salt.data(), 16, kOps, kMem + 1),
+                     ANOCHAT_E_INVALID_ARGUMENT, "memory limit must be a multiple of 1024 bytes");
   EXPECT_CORE_STATUS(anochat_pwhash_derive(out.data(), 32, password.data(), 2, nullptr, 16, kOps, kMem),
                      ANOCHAT_E_INVALID_LENGTH, "salt is NULL");
   EXPECT_CORE_STATUS(anochat_pwhash_derive(out.data(), 32, nullptr, 2, salt.data(), 16, kOps, kMem),

@@ -1,6 +1,7 @@
 // The real anochat-crypto-server binary: startup line, calls over a unix socket and TCP, the
 // message size cap, and graceful shutdown on SIGTERM with a call in flight.
 #include <gtest/gtest.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <poll.h>
 #include <signal.h>
@@ -214,6 +215,65 @@ TEST(ServerProcess, ListensOnTheAddressFromTheEnvironment) {
   auto stub = connect(line.substr(std::string("listening on ").size()));
   v1::HealthResponse health;
   EXPECT_TRUE(stub->Health(context_with_deadline().get(), v1::HealthRequest(), &health).ok());
+  stub.reset();
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit_code(), 0);
+}
+
+TEST(ServerProcess, AnswersAnUnparseableRequestWithInvalidArgumentAndItsReason) {
+  const std::string address = "unix:" + unique_socket_path();
+  ServerProcess server({"--listen", address}, {});
+  ASSERT_EQ(server.first_line(), "listening on " + address);
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  // Field 1 (items) as a length-delimited field whose length runs past the end of the message.
+  const std::string garbage("\x0a\xff\xff\xff\x0f", 5);
+  for (const char* method : {"VerifyBatch", "PwHash", "PwVerify", "SealTo", "SealOpen"}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Slice slice(garbage);
+    grpc::ByteBuffer request(&slice, 1), response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&context, std::string("/anochat.crypto.v1.Crypto/") + method, {}, &request,
+                      &response, [&](grpc::Status status) { done.set_value(status); });
+    const grpc::Status status = done.get_future().get();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+    EXPECT_EQ(status.error_details(), "INVALID_ARGUMENT") << method;
+    EXPECT_EQ(status.error_message().rfind("request: is not a valid anochat.crypto.v1.", 0), 0u)
+        << status.error_message();
+  }
+  auto stub = connect(address);
+  v1::HealthResponse health;
+  EXPECT_TRUE(stub->Health(context_with_deadline().get(), v1::HealthRequest(), &health).ok());
+  stub.reset();
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit_code(), 0);
+}
+
+TEST(ServerProcess, RunsNoMoreArgon2idThanItsBudgetAndAnswersBusyBeyondIt) {
+  const std::string address = "unix:" + unique_socket_path();
+  // Room for one 64 MiB hash at a time, and no call may wait: a second one is refused at once.
+  ServerProcess server({"--listen", address, "--pwhash-memory-budget", std::to_string(64u << 20),
+                        "--pwhash-max-waiting", "0"},
+                       {});
+  ASSERT_EQ(server.first_line(), "listening on " + address);
+  auto stub = connect(address);
+  v1::PwHashRequest request;
+  request.set_password("pw");
+  request.set_ops_limit(16);  // 16 passes over 64 MiB, a second or more: the next call overlaps it
+  request.set_mem_limit(64u << 20);
+  auto first = std::async(std::launch::async, [&] {
+    v1::PwHashResponse response;
+    return stub->PwHash(context_with_deadline().get(), request, &response);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  v1::PwHashResponse response;
+  const grpc::Status second = stub->PwHash(context_with_deadline().get(), request, &response);
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << second.error_message();
+  EXPECT_EQ(second.error_details(), "UNAVAILABLE");
+  EXPECT_TRUE(first.get().ok());
+  request.set_ops_limit(1);
+  EXPECT_TRUE(stub->PwHash(context_with_deadline().get(), request, &response).ok());
   stub.reset();
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait_exit_code(), 0);

@@ -6,65 +6,63 @@ import {
   registerRequest,
 } from '@anochat/schemas/api/auth';
 import { revokeDeviceRequest } from '@anochat/schemas/api/devices';
-import { type RequestHandler, Router } from 'express';
+import { type Request, type RequestHandler, Router } from 'express';
 import { parseBody } from '../http/parse-body.ts';
-import type { RateLimiter, RateLimitRule } from '../rate-limit/rate-limiter.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import type { SignInThrottle } from '../rate-limit/sign-in-throttle.ts';
 import type { AuthService } from './auth-service.ts';
 import { authOf } from './require-auth.ts';
 
-export interface CredentialLimits {
-  perIp: number;
-  perUsername: number;
-}
-
-/** Register and login share counters: guessing through either costs the same budget. */
-function credentialRules(ip: string, username: string, limits: CredentialLimits): RateLimitRule[] {
-  return [
-    { key: `credentials-ip:${ip}`, max: limits.perIp },
-    { key: `credentials-user:${username.toLowerCase()}`, max: limits.perUsername },
-  ];
-}
-
 export function authRoutes(deps: {
   auth: AuthService;
+  /** Registrations per address and window (each runs Argon2id: unbounded, they would be a DoS). */
   rateLimiter: RateLimiter;
-  limits: CredentialLimits;
+  registrationsPerAddress: number;
+  /** Wrong secrets at login, key-backup fetch and password change. */
+  signInThrottle: SignInThrottle;
   authenticated: RequestHandler;
-  /** Called after a device signed out, e.g. to close its sync connections. */
+  /** Called after a device signed out or was revoked by a refresh-token reuse, to close its connections. */
   onDeviceRevoked?: (userId: string, deviceId: string) => void;
 }): Router {
-  const { auth, rateLimiter, limits, authenticated } = deps;
+  const { auth, rateLimiter, signInThrottle, authenticated } = deps;
+  const address = (request: Request) => request.ip ?? 'unknown';
   const router = Router();
 
   router.post('/api/auth/register', async (request, response) => {
     const body = parseBody(registerRequest, request);
-    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', body.username, limits));
+    // Per address only: nobody can keep a name from being registered by trying it.
+    await rateLimiter.consume([
+      { key: `register-ip:${address(request)}`, max: deps.registrationsPerAddress },
+    ]);
     response.status(201).json(await auth.register(body));
   });
 
   router.post('/api/auth/login', async (request, response) => {
     const body = parseBody(loginRequest, request);
-    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', body.username, limits));
-    response.json(await auth.login(body));
+    const subject = { address: address(request), account: body.username };
+    response.json(await signInThrottle.guard(subject, () => auth.login(body)));
   });
 
   router.post('/api/auth/key-backup', async (request, response) => {
     const body = parseBody(keyBackupRequest, request);
-    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', body.username, limits));
-    response.json(await auth.keyBackup(body));
+    const subject = { address: address(request), account: body.username };
+    response.json(await signInThrottle.guard(subject, () => auth.keyBackup(body)));
   });
 
   router.post('/api/auth/password', authenticated, async (request, response) => {
     const body = parseBody(changePasswordRequest, request);
-    const { userId } = authOf(response);
-    await rateLimiter.consume(credentialRules(request.ip ?? 'unknown', userId, limits));
-    await auth.changePassword(userId, body);
-    response.status(204).end();
+    const { userId, deviceId } = authOf(response);
+    const subject = { address: address(request), account: `id:${userId}` };
+    const changed = await signInThrottle.guard(subject, () =>
+      auth.changePassword(userId, deviceId, body),
+    );
+    for (const signedOut of changed.signedOutDevices) deps.onDeviceRevoked?.(userId, signedOut);
+    response.json(changed);
   });
 
   router.post('/api/auth/refresh', async (request, response) => {
     const { refreshToken } = parseBody(refreshRequest, request);
-    response.json(await auth.refresh(refreshToken));
+    response.json(await auth.refresh(refreshToken, deps.onDeviceRevoked));
   });
 
   router.post('/api/auth/logout', authenticated, async (request, response) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ChangePasswordRequest,
+  ChangePasswordResponse,
   DeviceView,
   KeyBackupRequest,
   KeyBackupResponse,
@@ -14,7 +15,12 @@ import type pg from 'pg';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
 import type { Queryable } from '../database/pool.ts';
 import { inTransaction, isUniqueViolation } from '../database/transaction.ts';
-import { insertDevice } from '../devices/device-repository.ts';
+import {
+  findDeviceForRevocation,
+  insertDevice,
+  revokeDeviceOfUser,
+  revokeOtherDevicesOfUser,
+} from '../devices/device-repository.ts';
 import type { DeviceStatements } from '../devices/device-statements.ts';
 import { revokeDeviceAndTokens } from '../devices/revoke-device.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -32,6 +38,8 @@ import {
   lockRefreshTokenByHash,
   markRefreshTokenUsed,
   revokeRefreshTokenFamily,
+  revokeRefreshTokensOfDevice,
+  revokeRefreshTokensOfUser,
 } from './refresh-token-repository.ts';
 import { hashRefreshToken, newRefreshTokenSecret } from './refresh-token-secret.ts';
 
@@ -40,9 +48,24 @@ export interface AuthService {
   login(request: LoginRequest): Promise<SessionResponse>;
   /** The encrypted key backup, for a new device to restore the identity key that certifies it. */
   keyBackup(request: KeyBackupRequest): Promise<KeyBackupResponse>;
-  /** Replaces the secret (the old one stops working at once) and the backup sealed under it. */
-  changePassword(userId: string, request: ChangePasswordRequest): Promise<void>;
-  refresh(refreshToken: string): Promise<RefreshResponse>;
+  /**
+   * Replaces the secret (the old one stops working at once) and the backup sealed under it, and
+   * revokes every refresh token issued before; with `signOutOtherDevices`, every other device too.
+   * Returns this device's new tokens and the devices signed out.
+   */
+  changePassword(
+    userId: string,
+    deviceId: string,
+    request: ChangePasswordRequest,
+  ): Promise<ChangePasswordResponse>;
+  /**
+   * Rotates the refresh token. A spent token presented again is taken as stolen: its device is
+   * signed out for good (`onReuse` then closes its connections), as by a logout without statement.
+   */
+  refresh(
+    refreshToken: string,
+    onReuse?: (userId: string, deviceId: string) => void,
+  ): Promise<RefreshResponse>;
   /**
    * Signs the device out for good: the device is revoked with all its refresh tokens, keeping the
    * signed revocation when one is given.
@@ -109,6 +132,29 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
     return { device: created, refreshToken };
   }
 
+  /** Each signed revocation must name another device of this user and verify under its identity key. */
+  async function checkedRevocations(
+    userId: string,
+    currentDeviceId: string,
+    revocations: readonly { deviceId: string; revocation: string }[],
+  ): Promise<Map<string, Buffer>> {
+    const checked = new Map<string, Buffer>();
+    for (const { deviceId, revocation } of revocations) {
+      const device =
+        deviceId === currentDeviceId ? null : await findDeviceForRevocation(pool, userId, deviceId);
+      if (device === null || device.identityPublicKey === null) {
+        throw new AppError(
+          'INVALID_CERTIFICATE',
+          `revocations: ${deviceId} is not another device of yours`,
+        );
+      }
+      const bytes = decodeBase64(revocation);
+      await deviceStatements.checkRevocation(device.identityPublicKey, bytes, device);
+      checked.set(deviceId, bytes);
+    }
+    return checked;
+  }
+
   function accessTokenFor(userId: string, deviceId: string) {
     const { token, expiresIn } = accessTokens.issue({ userId, deviceId });
     return { accessToken: token, accessTokenExpiresIn: expiresIn };
@@ -161,10 +207,11 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       };
     },
 
-    async changePassword(userId, request) {
+    async changePassword(userId, deviceId, request) {
+      const revocations = await checkedRevocations(userId, deviceId, request.revocations ?? []);
       const newHash = await passwordHasher.hash(decodeBase64(request.newAuthSecret));
       // The check and the swap share one lock, so two changes in a race cannot both pass the check.
-      await inTransaction(pool, async (db) => {
+      const { refreshToken, signedOutDevices } = await inTransaction(pool, async (db) => {
         const current = await lockUserCredentials(db, userId);
         const valid = await passwordHasher.verify(
           current?.authHash ?? null,
@@ -177,19 +224,33 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
           authHash: newHash,
           keyBackup: decodeBase64(request.keyBackup),
         });
+        // Whoever copied a refresh token (or the old password's session) keeps nothing.
+        await revokeRefreshTokensOfUser(db, userId);
+        const signedOutDevices =
+          request.signOutOtherDevices === true
+            ? await revokeOtherDevicesOfUser(db, userId, deviceId, revocations)
+            : [];
+        const refreshToken = await storeRefreshToken(db, deviceId, randomUUID());
+        return { refreshToken, signedOutDevices };
       });
+      return { ...accessTokenFor(userId, deviceId), refreshToken, signedOutDevices };
     },
 
-    async refresh(presented) {
-      // The reuse verdict must commit (the family stays revoked), so it is returned, then thrown.
+    async refresh(presented, onReuse) {
+      // The reuse verdict must commit (the family and the device stay revoked), so it is
+      // returned, then thrown.
       const outcome = await inTransaction(pool, async (db) => {
         const stored = await lockRefreshTokenByHash(db, hashRefreshToken(presented));
         if (stored === null || stored.revoked || stored.expired || stored.ownerGone) {
           return { kind: 'invalid' } as const;
         }
         if (stored.used) {
+          // Whoever holds the newer token (the thief, or the owner) could go on until the access
+          // token expires: the device itself is revoked, so its access tokens and sockets end now.
           await revokeRefreshTokenFamily(db, stored.familyId);
-          return { kind: 'reused' } as const;
+          await revokeRefreshTokensOfDevice(db, stored.deviceId);
+          await revokeDeviceOfUser(db, stored.userId, stored.deviceId, null);
+          return { kind: 'reused', stored } as const;
         }
         await markRefreshTokenUsed(db, stored.id);
         const refreshToken = await storeRefreshToken(db, stored.deviceId, stored.familyId);
@@ -199,6 +260,7 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
         throw new AppError('REFRESH_TOKEN_INVALID', 'refresh token is unknown, expired or revoked');
       }
       if (outcome.kind === 'reused') {
+        onReuse?.(outcome.stored.userId, outcome.stored.deviceId);
         throw new AppError(
           'REFRESH_TOKEN_REUSED',
           'refresh token was already used; every token of this session is now revoked',

@@ -60,3 +60,12 @@ export async function revokeRefreshTokensOfDevice(db: Queryable, deviceId: strin
     [deviceId],
   );
 }
+
+/** Every refresh token of every device of the user (a password change). */
+export async function revokeRefreshTokensOfUser(db: Queryable, userId: string): Promise<void> {
+  await db.query(
+    `UPDATE refresh_tokens t SET revoked_at = now()
+       FROM devices d WHERE d.id = t.device_id AND d.user_id = $1 AND t.revoked_at IS NULL`,
+    [userId],
+  );
+}

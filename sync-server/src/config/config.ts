@@ -1,5 +1,7 @@
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
+import { SYNC_LIMITS } from '@anochat/schemas/rxdb/sync';
 import { z } from 'zod';
+import type { SignInLimits } from '../rate-limit/sign-in-throttle.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,15 +42,34 @@ const environment = z.object({
     CRYPTO_LIMITS.pwhashMinOpsLimit,
     CRYPTO_LIMITS.pwhashMaxOpsLimit,
   ).default(2),
-  ARGON2_MEM_LIMIT: integer(
-    CRYPTO_LIMITS.pwhashMinMemLimit,
-    CRYPTO_LIMITS.grpcPwhashMaxMemLimit,
-  ).default(64 * 1024 * 1024),
+  /** Bytes, a whole number of KiB (Argon2id's block size): the crypto server refuses others. */
+  ARGON2_MEM_LIMIT: integer(CRYPTO_LIMITS.pwhashMinMemLimit, CRYPTO_LIMITS.grpcPwhashMaxMemLimit)
+    .multipleOf(1024, 'must be a multiple of 1024 bytes')
+    .default(64 * 1024 * 1024),
   RATE_LIMIT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_PER_IP: integer(1, 1_000_000).default(30),
   RATE_LIMIT_PER_USERNAME: integer(1, 1_000_000).default(10),
+  /** Wrong secrets per account in any 60 minutes; ASVS 2.2.1 allows no more than 100. */
+  LOGIN_FAILURES_PER_ACCOUNT_HOUR: integer(1, 100).default(50),
+  /** Wrong secrets per client address in any 60 minutes, over every account. */
+  LOGIN_FAILURES_PER_ADDRESS_HOUR: integer(1, 1_000_000).default(100),
+  /** Wrong secrets per address and account before each next attempt waits (1 s, doubling). */
+  LOGIN_FREE_FAILURES: integer(0, 1_000_000).default(5),
+  LOGIN_BACKOFF_MAX_SECONDS: integer(1, 3_600).default(900),
   /** socket.io maxHttpBufferSize: a larger frame closes the sync connection. */
   SYNC_MAX_PAYLOAD_BYTES: integer(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Unanswered pull/push events per socket; more are refused with TOO_MANY_IN_FLIGHT. */
+  SYNC_MAX_IN_FLIGHT_PER_SOCKET: integer(1, 10_000).default(SYNC_LIMITS.maxInFlightPerSocket),
+  /** Live sockets per device and per user on one instance; more are refused at the handshake. */
+  SYNC_MAX_CONNECTIONS_PER_DEVICE: integer(1, 10_000).default(SYNC_LIMITS.maxConnectionsPerDevice),
+  SYNC_MAX_CONNECTIONS_PER_USER: integer(1, 100_000).default(SYNC_LIMITS.maxConnectionsPerUser),
+  /** New conversations one user may create in a rolling hour (QUOTA_EXCEEDED above). */
+  SYNC_CONVERSATIONS_PER_HOUR: integer(1, 1_000_000).default(60),
+  /**
+   * Message requests one user may send in a rolling hour: memberships they make for people who do
+   * not know them (a direct conversation, a group invite), QUOTA_EXCEEDED above.
+   */
+  SYNC_REQUESTS_PER_HOUR: integer(1, 1_000_000).default(20),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
@@ -86,8 +107,18 @@ export interface Config {
     accessTokenTtlSeconds: number;
   };
   refreshTokenTtlDays: number;
+  /** Fixed windows: registrations per address; user lookups per address and per user. */
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
-  sync: { maxPayloadBytes: number; testPushDelayMaxMs: number };
+  /** Failed sign-ins (src/rate-limit/sign-in-throttle.ts). */
+  signIn: SignInLimits;
+  sync: {
+    maxPayloadBytes: number;
+    testPushDelayMaxMs: number;
+    maxInFlightPerSocket: number;
+    maxConnectionsPerDevice: number;
+    maxConnectionsPerUser: number;
+    quotas: { conversationsPerHour: number; requestsPerHour: number };
+  };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
   logLevel: (typeof LOG_LEVELS)[number];
@@ -146,9 +177,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       perIp: e.RATE_LIMIT_PER_IP,
       perUsername: e.RATE_LIMIT_PER_USERNAME,
     },
+    signIn: {
+      failuresPerAccountHour: e.LOGIN_FAILURES_PER_ACCOUNT_HOUR,
+      failuresPerAddressHour: e.LOGIN_FAILURES_PER_ADDRESS_HOUR,
+      freeFailures: e.LOGIN_FREE_FAILURES,
+      maxBackoffSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
+    },
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
+      maxInFlightPerSocket: e.SYNC_MAX_IN_FLIGHT_PER_SOCKET,
+      maxConnectionsPerDevice: e.SYNC_MAX_CONNECTIONS_PER_DEVICE,
+      maxConnectionsPerUser: e.SYNC_MAX_CONNECTIONS_PER_USER,
+      quotas: {
+        conversationsPerHour: e.SYNC_CONVERSATIONS_PER_HOUR,
+        requestsPerHour: e.SYNC_REQUESTS_PER_HOUR,
+      },
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     logLevel: e.LOG_LEVEL,

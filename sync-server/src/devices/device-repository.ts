@@ -113,3 +113,26 @@ export async function revokeDeviceOfUser(
   );
   return rowCount === 1;
 }
+
+/**
+ * Revokes every active device of the user but `keptDeviceId`, with the signed revocation given for
+ * it where there is one; returns their ids. Their refresh tokens are the caller's to revoke.
+ */
+export async function revokeOtherDevicesOfUser(
+  db: Queryable,
+  userId: string,
+  keptDeviceId: string,
+  revocations: ReadonlyMap<string, Buffer>,
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE devices d
+        SET revoked_at = now(), revocation = coalesce(d.revocation, r.revocation)
+       FROM (SELECT id FROM devices WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL
+              ORDER BY id FOR UPDATE) AS target
+       LEFT JOIN unnest($3::uuid[], $4::bytea[]) AS r (id, revocation) ON r.id = target.id
+      WHERE d.id = target.id
+      RETURNING d.id`,
+    [userId, keptDeviceId, [...revocations.keys()], [...revocations.values()]],
+  );
+  return rows.map((row) => row.id);
+}

@@ -2,8 +2,10 @@ import express, { type Router } from 'express';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorHandler } from './error-handler.ts';
+import { packagedAppCors } from './packaged-app-cors.ts';
 import { requestContext } from './request-context.ts';
 import { requireJsonBody } from './require-json.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -12,13 +14,15 @@ export interface AppOptions {
   routers: readonly Router[];
 }
 
-/** The Express app: request context, JSON bodies within the limit, the routers, and the error edge. */
+/** The Express app: request context, security headers, JSON bodies within the limit, the routers, and the error edge. */
 export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // With proxies in front, req.ip (the rate-limit key) must be the client's, not the proxy's.
   app.set('trust proxy', options.trustProxyHops);
   app.use(requestContext(options.logger));
+  app.use(securityHeaders);
+  app.use(packagedAppCors());
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true }));
   for (const router of options.routers) app.use(router);

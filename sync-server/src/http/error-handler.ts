@@ -23,6 +23,10 @@ function toAppError(error: unknown): AppError {
       return new AppError('VALIDATION_FAILED', 'the request body could not be read');
     }
   }
+  // The router's own failure to percent-decode a path parameter (`/api/devices/%zz`).
+  if (error instanceof URIError) {
+    return new AppError('VALIDATION_FAILED', 'the path is not valid percent-encoded UTF-8');
+  }
   if (isBackingServiceDown(error)) {
     return new AppError('NOT_READY', 'a backing service is unavailable; retry later', {
       'Retry-After': String(RETRY_AFTER_SECONDS),

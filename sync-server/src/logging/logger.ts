@@ -1,10 +1,12 @@
 import { pino } from 'pino';
+import { serializeError } from './error-serializer.ts';
 
 export type Logger = pino.Logger;
 
 /**
  * JSON logs. Redaction is a safety net: the code never passes secrets to the logger, but if a body
- * or header slips in, passwords, tokens and ciphertext are still censored.
+ * or header slips in, passwords, tokens and ciphertext are still censored. Errors (`err`) are
+ * reduced to codes and names (error-serializer.ts): a database error never brings a row along.
  */
 export function createLogger(
   level: pino.LevelWithSilent,
@@ -14,6 +16,7 @@ export function createLogger(
     {
       level,
       base: { service: 'sync-server' },
+      serializers: { err: serializeError },
       redact: {
         paths: [
           'authSecret',

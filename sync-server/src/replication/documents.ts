@@ -54,13 +54,14 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
   conversations: {
     columns: (a) =>
       `${a}.id, ${a}.kind, ${a}.title_ciphertext, ${a}.created_by, ${a}.direct_peer_id, ${a}.deleted,
-       ${a}.rev::text AS rev_text`,
+       ${isoText(`${a}.title_changed_at`)} AS title_changed_at, ${a}.rev::text AS rev_text`,
     toDocument: (row) => ({
       id: row.id as string,
       kind: row.kind as string,
       titleCiphertext: b64(row.title_ciphertext),
       createdBy: row.created_by as string,
       directPeerId: (row.direct_peer_id as string | null) ?? null,
+      titleChangedAt: (row.title_changed_at as string | null) ?? null,
       rev: row.rev_text as string,
       _deleted: row.deleted as boolean,
     }),
@@ -68,7 +69,8 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
   members: {
     columns: (a) =>
       `${a}.conversation_id, ${a}.user_id, ${a}.role, ${a}.removed_at IS NOT NULL AS removed,
-       ${isoText(`${a}.removed_at`)} AS removed_at, ${a}.rev::text AS rev_text`,
+       ${isoText(`${a}.removed_at`)} AS removed_at, ${a}.accepted_at IS NOT NULL AS accepted,
+       ${a}.invited_by, ${a}.rev::text AS rev_text`,
     toDocument: (row) => ({
       id: `${row.conversation_id}|${row.user_id}`,
       conversationId: row.conversation_id as string,
@@ -76,6 +78,8 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
       role: row.role as string,
       removed: row.removed as boolean,
       removedAt: (row.removed_at as string | null) ?? null,
+      accepted: row.accepted as boolean,
+      invitedBy: (row.invited_by as string | null) ?? null,
       rev: row.rev_text as string,
       _deleted: false,
     }),
@@ -138,6 +142,16 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
       conversationId: row.conversation_id as string,
       epoch: row.epoch as number,
       sealedKey: (row.sealed_key as Buffer).toString('base64'),
+      rev: row.rev_text as string,
+      _deleted: row.deleted as boolean,
+    }),
+  },
+  blocks: {
+    columns: (a) => `${a}.user_id, ${a}.blocked_user_id, ${a}.deleted, ${a}.rev::text AS rev_text`,
+    toDocument: (row) => ({
+      id: `${row.user_id}|${row.blocked_user_id}`,
+      userId: row.user_id as string,
+      blockedUserId: row.blocked_user_id as string,
       rev: row.rev_text as string,
       _deleted: row.deleted as boolean,
     }),

@@ -77,13 +77,21 @@ export function createEphemeral(options: {
       : undefined;
   refresher?.unref();
 
-  /** Users sharing a current conversation with `userId` (both still members). */
+  /**
+   * Users who see `userId`'s presence, and whose presence `userId` sees: sharing a conversation in
+   * which both are current members who accepted it (a message request shares no presence), and
+   * neither blocks the other.
+   */
   async function contactsOf(userId: string): Promise<string[]> {
     const { rows } = await pool.query<{ user_id: string }>(
       `SELECT DISTINCT other.user_id FROM members me
          JOIN members other ON other.conversation_id = me.conversation_id
-        WHERE me.user_id = $1 AND me.removed_at IS NULL
-          AND other.removed_at IS NULL AND other.user_id <> $1`,
+        WHERE me.user_id = $1 AND me.removed_at IS NULL AND me.accepted_at IS NOT NULL
+          AND other.removed_at IS NULL AND other.accepted_at IS NOT NULL AND other.user_id <> $1
+          AND NOT EXISTS (SELECT 1 FROM blocks b
+                           WHERE NOT b.deleted
+                             AND ((b.user_id = $1 AND b.blocked_user_id = other.user_id)
+                               OR (b.user_id = other.user_id AND b.blocked_user_id = $1)))`,
       [userId],
     );
     return rows.map((row) => row.user_id);
@@ -143,15 +151,24 @@ export function createEphemeral(options: {
       if (!(await isDeviceActive(pool, author.userId, author.deviceId))) {
         throw new SyncError('UNAUTHENTICATED', 'this device was signed out');
       }
-      const { rows } = await pool.query<{ user_id: string }>(
-        `SELECT user_id FROM members WHERE conversation_id = $1 AND removed_at IS NULL`,
-        [request.conversationId],
+      // Current members who accepted, and whether each blocks the author.
+      const { rows } = await pool.query<{ user_id: string; blocks_author: boolean }>(
+        `SELECT m.user_id,
+                EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = m.user_id
+                           AND b.blocked_user_id = $2 AND NOT b.deleted) AS blocks_author
+           FROM members m
+          WHERE m.conversation_id = $1 AND m.removed_at IS NULL AND m.accepted_at IS NOT NULL`,
+        [request.conversationId, author.userId],
       );
       const members = rows.map((row) => row.user_id);
       if (!members.includes(author.userId)) {
-        throw new SyncError('NOT_MEMBER', 'typing: you are not a member of this conversation');
+        throw new SyncError(
+          'NOT_MEMBER',
+          'typing: you are not a member of this conversation (or have not accepted it)',
+        );
       }
-      const others = members.filter((userId) => userId !== author.userId);
+      const blocking = new Set(rows.filter((row) => row.blocks_author).map((row) => row.user_id));
+      const others = members.filter((userId) => userId !== author.userId && !blocking.has(userId));
       if (others.length > 0) {
         const event: TypingEvent = {
           conversationId: request.conversationId,

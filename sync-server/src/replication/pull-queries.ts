@@ -9,8 +9,13 @@ import { DOCUMENT_SHAPES, type Row } from './documents.ts';
  *
  * - inside a conversation: k = greatest(row.rev, members.joined_rev of the viewer), and a removed
  *   viewer sees only rows with rev < members.removed_rev (plus its own membership row);
- * - profiles and devices of co-members: k = greatest(row.rev, link), link = the largest
+ * - profiles of co-members: k = greatest(row.rev, link), link = the largest
  *   greatest(joined_rev, joined_rev) over the conversations the two users share (or ever shared);
+ * - devices of co-members: the same over the conversations the device's user accepted (a
+ *   request shows nobody your devices; accepting bumps joined_rev), leaving out a direct
+ *   conversation the device's user has left (a block);
+ * - messages and receipts: only in conversations the viewer accepted;
+ * - blocks: k = rev, only the viewer's own block list;
  * - key envelopes: k = rev, only those addressed to this device;
  * - the key archive: k = rev, only the entries of this device's user.
  *
@@ -49,6 +54,21 @@ const links = (v: Viewer) => `(
      GROUP BY other.user_id
     UNION ALL SELECT ${v.user}, '0'::xid8)`;
 
+/**
+ * Users whose devices I see, and since when: those in a conversation with me that they accepted
+ * (message requests share no devices). A direct conversation they left no longer counts: the only
+ * way out of one is a block, after which the blocked user follows their devices no more. Accepting
+ * sets the member's joined_rev, so devices seen through an acceptance get k above any checkpoint.
+ */
+const deviceLinks = (v: Viewer) => `(
+    SELECT other.user_id, max(greatest(me.joined_rev, other.joined_rev)) AS link
+      FROM members me JOIN members other ON other.conversation_id = me.conversation_id
+      JOIN conversations c ON c.id = me.conversation_id
+     WHERE me.user_id = ${v.user} AND other.user_id <> ${v.user} AND other.accepted_at IS NOT NULL
+       AND (other.removed_at IS NULL OR c.kind = 'group')
+     GROUP BY other.user_id
+    UNION ALL SELECT ${v.user}, '0'::xid8)`;
+
 const SPECS: Record<CollectionName, PullSpec> = {
   users: {
     order: ['id'],
@@ -62,7 +82,7 @@ const SPECS: Record<CollectionName, PullSpec> = {
     order: ['id'],
     body: (v) => `
       SELECT ${shape.devices.columns('d', v.user)}, greatest(d.rev, l.link) AS k
-        FROM ${links(v)} l JOIN devices d ON d.user_id = l.user_id
+        FROM ${deviceLinks(v)} l JOIN devices d ON d.user_id = l.user_id
        WHERE greatest(d.rev, l.link) < ${v.xmin} AND (greatest(d.rev, l.link), d.id) > (${v.rev}, ${v.key0})
        ORDER BY k, d.id LIMIT ${v.limit}`,
   },
@@ -92,7 +112,8 @@ const SPECS: Record<CollectionName, PullSpec> = {
     body: (v) => `
       SELECT ${shape.receipts.columns('o')}, greatest(o.rev, mb.joined_rev) AS k
         FROM members mb JOIN receipts o ON o.conversation_id = mb.conversation_id
-       WHERE mb.user_id = ${v.user} AND (mb.removed_rev IS NULL OR o.rev < mb.removed_rev)
+       WHERE mb.user_id = ${v.user} AND mb.accepted_at IS NOT NULL
+         AND (mb.removed_rev IS NULL OR o.rev < mb.removed_rev)
          AND greatest(o.rev, mb.joined_rev) < ${v.xmin}
          AND (greatest(o.rev, mb.joined_rev), o.conversation_id, o.user_id) > (${v.rev}, ${v.key0}, ${v.key1})
        ORDER BY k, o.conversation_id, o.user_id LIMIT ${v.limit}`,
@@ -105,7 +126,8 @@ const SPECS: Record<CollectionName, PullSpec> = {
     order: ['id'],
     body: (v) => `
       SELECT x.* FROM
-        (SELECT conversation_id, joined_rev, removed_rev FROM members WHERE user_id = ${v.user}) mine
+        (SELECT conversation_id, joined_rev, removed_rev FROM members
+          WHERE user_id = ${v.user} AND accepted_at IS NOT NULL) mine
         CROSS JOIN LATERAL (
           (SELECT ${shape.messages.columns('m')}, mine.joined_rev AS k FROM messages m
             WHERE mine.joined_rev >= ${v.rev} AND mine.joined_rev < ${v.xmin}
@@ -138,6 +160,14 @@ const SPECS: Record<CollectionName, PullSpec> = {
        WHERE a.user_id = ${v.user} AND a.rev < ${v.xmin}
          AND (a.rev, a.id) > (${v.rev}, ${v.key0})
        ORDER BY a.rev, a.id LIMIT ${v.limit}`,
+  },
+  blocks: {
+    order: ['user_id', 'blocked_user_id'],
+    body: (v) => `
+      SELECT ${shape.blocks.columns('b')}, b.rev AS k FROM blocks b
+       WHERE b.user_id = ${v.user} AND b.rev < ${v.xmin}
+         AND (b.rev, b.user_id, b.blocked_user_id) > (${v.rev}, ${v.key0}, ${v.key1})
+       ORDER BY b.rev, b.user_id, b.blocked_user_id LIMIT ${v.limit}`,
   },
 };
 

@@ -13,7 +13,7 @@ import {
   type SignatureVerifier,
 } from './push/signature-checks.ts';
 import { serverSetFields } from './push/stored-fields.ts';
-import type { Author } from './push/types.ts';
+import type { Author, Quotas } from './push/types.ts';
 import { type ParsedPull, SyncError } from './validation.ts';
 
 export interface SyncServiceOptions {
@@ -24,6 +24,8 @@ export interface SyncServiceOptions {
   verifier: SignatureVerifier;
   /** Test-only: each push transaction sleeps up to this long (pg_sleep) after its writes. */
   testPushDelayMaxMs: number;
+  /** New conversations and message requests per user and hour. */
+  quotas: Quotas;
 }
 
 /** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
@@ -72,7 +74,15 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       });
       const xid = active[0]?.xid;
       if (xid === undefined) throw signedOut();
-      const outcome = await decidePush(client, author, request, rowByRow, logger, checks);
+      const outcome = await decidePush(
+        client,
+        author,
+        request,
+        rowByRow,
+        logger,
+        checks,
+        options.quotas,
+      );
       if (outcome.notifications.length > 0 && options.testPushDelayMaxMs > 0) {
         await client.query('SELECT pg_sleep($1)', [
           (Math.random() * options.testPushDelayMaxMs) / 1000,
@@ -96,6 +106,14 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         limit: request.batchSize,
       });
       if (page === null) throw signedOut();
+      // Every checkpoint the server hands out is below the horizon of its page's snapshot, and the
+      // horizon never moves back: one at or above today's horizon was never handed out.
+      if (request.checkpoint !== null && BigInt(request.from.rev) >= page.horizon) {
+        throw new SyncError(
+          'CHECKPOINT_AHEAD',
+          'this checkpoint is ahead of the server (never returned by it): pull from null',
+        );
+      }
       const last = page.rows.at(-1);
       return {
         response: {

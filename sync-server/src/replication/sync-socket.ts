@@ -12,6 +12,7 @@ import { isDeviceActive } from '../devices/device-repository.ts';
 import { isBackingServiceDown } from '../errors/unavailable.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createEphemeral, userRoom } from './ephemeral.ts';
+import type { FairScheduler } from './fair-scheduler.ts';
 import type { StreamSubscriber } from './live-stream.ts';
 import type { ChangeNotice, SyncNotifier } from './notifier.ts';
 import type { PresenceStore } from './presence.ts';
@@ -30,6 +31,13 @@ export interface SyncSocketOptions {
   /** The socket.io Redis adapter when REDIS_URL is set: room broadcasts reach every instance. */
   adapter?: ServerOptions['adapter'] | undefined;
   presence: PresenceStore;
+  limits: {
+    maxInFlightPerSocket: number;
+    maxConnectionsPerDevice: number;
+    maxConnectionsPerUser: number;
+  };
+  /** Pulls and pushes take turns per user for the database (fair-scheduler.ts). */
+  scheduler: FairScheduler;
 }
 
 export interface SyncSocketServer {
@@ -57,11 +65,48 @@ function connectError(code: ConnectErrorCode, message: string): Error {
  * which emits `stream` events to it.
  */
 export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
-  const { pool, accessTokens, service, notifier, logger } = options;
+  const { pool, accessTokens, service, notifier, logger, limits, scheduler } = options;
+  /** Live (or being admitted) sockets of this instance, per device and per user. */
+  const connections = { device: new Map<string, number>(), user: new Map<string, number>() };
+  const change = (map: Map<string, number>, key: string, by: number) => {
+    const next = (map.get(key) ?? 0) + by;
+    if (next > 0) map.set(key, next);
+    else map.delete(key);
+  };
+
+  /**
+   * Counts a socket against its device's and user's budgets, or refuses it. Counted from the
+   * handshake (so 150 sockets opened at once cannot all slip in) until its connection closes,
+   * whether or not the handshake completed.
+   */
+  function admit(socket: Socket, author: Author): boolean {
+    if (
+      (connections.device.get(author.deviceId) ?? 0) >= limits.maxConnectionsPerDevice ||
+      (connections.user.get(author.userId) ?? 0) >= limits.maxConnectionsPerUser
+    ) {
+      return false;
+    }
+    change(connections.device, author.deviceId, 1);
+    change(connections.user, author.userId, 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      change(connections.device, author.deviceId, -1);
+      change(connections.user, author.userId, -1);
+    };
+    socket.conn.once('close', release);
+    socket.once('disconnect', release);
+    return true;
+  }
   const io = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
     ...(options.adapter ? { adapter: options.adapter } : {}),
+  });
+  // Long-polling answers (engine.io already makes them no-store) are never to be sniffed.
+  io.engine.on('headers', (headers: Record<string, string>) => {
+    headers['X-Content-Type-Options'] = 'nosniff';
   });
   const ephemeral = createEphemeral({ io, pool, presence: options.presence, logger });
 
@@ -87,6 +132,14 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     isDeviceActive(pool, author.userId, author.deviceId).then(
       (active) => {
         if (!active) return next(connectError('UNAUTHORIZED', 'this device is signed out'));
+        if (!admit(socket, author)) {
+          return next(
+            connectError(
+              'TOO_MANY_CONNECTIONS',
+              `at most ${limits.maxConnectionsPerDevice} connections per device and ${limits.maxConnectionsPerUser} per user: close one first`,
+            ),
+          );
+        }
         socket.data.author = author;
         socket.data.expiresAt = expiresAt;
         next();
@@ -110,7 +163,10 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     };
     socket.once('disconnect', service.live.attach(subscriber));
     handlePull(socket, subscriber);
-    handle(socket, 'push', (payload) => service.push(author, parsePush(payload, author.deviceId)));
+    handle(socket, 'push', (payload) => {
+      const request = parsePush(payload, author.deviceId);
+      return scheduler.run(author.userId, () => service.push(author, request));
+    });
     handle(socket, 'typing', (payload) => ephemeral.typing(socket, author, payload));
     ephemeral.connected(socket, author);
     socket.onAny((event: unknown, ...args: unknown[]) => {
@@ -147,13 +203,16 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       if (typeof last !== 'function') return;
       const ack = last as (body: unknown) => void;
       const payload = args.length > 1 ? args[0] : undefined;
+      const done = event === 'push' ? claimInFlight(socket, ack) : () => {};
+      if (done === null) return;
       // Through a promise, so a synchronous throw (validation) is answered like any failure.
       Promise.resolve(payload)
         .then(work)
         .then(
           (result) => ack(result),
           (error: unknown) => answerError(socket, event, ack, error),
-        );
+        )
+        .finally(done);
     });
   }
 
@@ -184,6 +243,29 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     ack(body);
   }
 
+  /**
+   * One more unanswered pull or push on this socket; null (and the event answered
+   * TOO_MANY_IN_FLIGHT) when the socket already has its budget in flight. Returns the release.
+   */
+  function claimInFlight(socket: Socket, ack: (body: unknown) => void): (() => void) | null {
+    const data = socket.data as { inFlight?: number };
+    const inFlight = data.inFlight ?? 0;
+    if (inFlight >= limits.maxInFlightPerSocket) {
+      const body: SyncErrorAck = {
+        error: {
+          code: 'TOO_MANY_IN_FLIGHT',
+          message: `at most ${limits.maxInFlightPerSocket} unanswered pulls and pushes per connection`,
+        },
+      };
+      ack(body);
+      return null;
+    }
+    data.inFlight = inFlight + 1;
+    return () => {
+      data.inFlight = (data.inFlight ?? 1) - 1;
+    };
+  }
+
   /** Like `handle`, and the live stream learns of the pull before it runs and after its answer. */
   function handlePull(socket: Socket, subscriber: StreamSubscriber) {
     socket.on('pull', (...args: unknown[]) => {
@@ -197,18 +279,24 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
         answerError(socket, 'pull', ack, error);
         return;
       }
+      const done = claimInFlight(socket, ack);
+      if (done === null) return;
       const { collection, batchSize } = request;
+      const author = socket.data.author as Author;
       service.live.pullStarted(subscriber, collection);
-      service.pull(socket.data.author as Author, request).then(
-        (result) => {
-          ack(result.response);
-          service.live.pullFinished(subscriber, collection, batchSize, result);
-        },
-        (error: unknown) => {
-          answerError(socket, 'pull', ack, error);
-          service.live.pullFinished(subscriber, collection, batchSize, null);
-        },
-      );
+      scheduler
+        .run(author.userId, () => service.pull(author, request))
+        .then(
+          (result) => {
+            ack(result.response);
+            service.live.pullFinished(subscriber, collection, batchSize, result);
+          },
+          (error: unknown) => {
+            answerError(socket, 'pull', ack, error);
+            service.live.pullFinished(subscriber, collection, batchSize, null);
+          },
+        )
+        .finally(done);
     });
   }
 

@@ -39,6 +39,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import type { Queryable } from '../../src/database/pool.ts';
 import { request } from './api.ts';
+import { uuidv7 } from './ids.ts';
 import { assertAccepted, connectSocket, pullAll, push, type SyncClient } from './sync-client.ts';
 
 /**
@@ -239,7 +240,7 @@ export async function loginWithPassword(
  * committed a moment ago may wait for an unrelated open transaction, of another test run on the
  * same cluster for example; a real client pulls again on the next poke. Tests wait instead.
  */
-async function horizonPassed(db: Queryable): Promise<void> {
+export async function horizonPassed(db: Queryable): Promise<void> {
   const { rows } = await db.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -460,7 +461,7 @@ export function sealedRow(
   payload: MessagePayload,
   options: { id?: string; epoch?: number } = {},
 ): WireDocument {
-  const { id = randomUUID(), epoch = currentEpoch(user, conversationId) } = options;
+  const { id = uuidv7(), epoch = currentEpoch(user, conversationId) } = options;
   const key = user.keys.get(conversationId)?.get(epoch);
   assert.ok(key, `no key for epoch ${epoch}`);
   const envelope = sealMessage(

@@ -19,6 +19,7 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import { io, type Socket } from 'socket.io-client';
 import { deviceKeysOf, register, type TestIdentity } from './api.ts';
+import { uuidv7 } from './ids.ts';
 
 export interface SyncClient {
   userId: string;
@@ -241,8 +242,30 @@ export function memberDoc(
     userId,
     role,
     removed,
+    accepted: false,
     _deleted: false,
   };
+}
+
+/**
+ * `client` accepts its message request in the conversation (docs/protocol.md, "Message requests
+ * and blocks"), as RxDB would: a first push without a master state gets the stored membership
+ * back as a conflict, the second changes it.
+ */
+export async function acceptRequest(client: SyncClient, conversationId: string): Promise<void> {
+  const id = `${conversationId}|${client.userId}`;
+  const accepting = { ...memberDoc(conversationId, client.userId), accepted: true };
+  const probe = await push(client, 'members', [
+    { assumedMasterState: null, newDocumentState: accepting },
+  ]);
+  assert.deepEqual(probe.rejected, []);
+  const master = probe.conflicts.find((document) => document.id === id);
+  // No conflict: the stored membership already equals an accepted one.
+  if (master === undefined) return;
+  const answer = await push(client, 'members', [
+    { assumedMasterState: master, newDocumentState: { ...master, accepted: true } },
+  ]);
+  assertAccepted(answer);
 }
 
 /** A new message row with a real sealed and signed envelope. */
@@ -251,7 +274,7 @@ export function messageDoc(
   conversationId: string,
   text?: string,
 ): WireDocument {
-  const id = randomUUID();
+  const id = uuidv7();
   return {
     id,
     conversationId,
@@ -265,7 +288,7 @@ export function messageDoc(
   };
 }
 
-/** A group created by `admin` with the others as members. */
+/** A group created by `admin` with the others as members, each of whom accepts it. */
 export async function createGroup(admin: SyncClient, others: SyncClient[]): Promise<string> {
   const conversation = groupDoc(admin);
   await create(admin, 'conversations', [conversation]);
@@ -275,6 +298,7 @@ export async function createGroup(admin: SyncClient, others: SyncClient[]): Prom
       'members',
       others.map((other) => memberDoc(conversation.id, other.userId)),
     );
+    for (const other of others) await acceptRequest(other, conversation.id);
   }
   return conversation.id;
 }

@@ -166,8 +166,19 @@ export async function openConversation(page: Page, conversationId: string): Prom
 }
 
 /**
- * Alice and Bob, newly registered: Alice opens a direct chat with `firstMessage`, and Bob opens the
- * conversation and sees it (so both are live in it).
+ * From the conversation list, the person accepts the message request of this conversation in the
+ * requests list (someone who does not know them started it, or invited them), which opens it.
+ */
+export async function acceptRequest(page: Page, conversationId: string): Promise<void> {
+  await shown(page, 'message-requests').click();
+  await expect(page).toHaveURL(/\/requests$/);
+  await shown(page, `accept-${conversationId}`).click();
+  await expect(page).toHaveURL(new RegExp(`/chats/${conversationId}$`));
+}
+
+/**
+ * Alice and Bob, newly registered: Alice opens a direct chat with `firstMessage`, and Bob accepts
+ * her request and sees it (so both are live in it).
  */
 export async function aliceWritesToBob(
   person: (name: string) => Promise<Person>,
@@ -177,7 +188,7 @@ export async function aliceWritesToBob(
   const bob = await person('Bob');
   const conversationId = await startDirectChat(alice.page, bob.userId);
   await send(alice.page, firstMessage);
-  await openConversation(bob.page, conversationId);
+  await acceptRequest(bob.page, conversationId);
   await expect(messageWithText(bob.page, firstMessage)).toBeVisible();
   return { alice, bob, conversationId };
 }

@@ -73,18 +73,28 @@ const REASONS: ReadonlySet<string> = new Set<NaclErrorCode>([
   'INVALID_ARGUMENT',
 ]);
 
-/** The server puts its reason code (a NaclErrorCode) in the status details of INVALID_ARGUMENT. */
-function reasonOf(error: grpc.ServiceError): NaclErrorCode {
+/** The reason code the server puts in the status details (grpc-status-details-bin), or ''. */
+function detailsOf(error: grpc.ServiceError): string {
   const details = error.metadata?.get('grpc-status-details-bin')[0];
-  const reason = details === undefined ? '' : Buffer.from(details).toString('utf8');
+  return details === undefined ? '' : Buffer.from(details).toString('utf8');
+}
+
+/** The server's reason code (a NaclErrorCode) of an INVALID_ARGUMENT. */
+function reasonOf(error: grpc.ServiceError): NaclErrorCode {
+  const reason = detailsOf(error);
   return REASONS.has(reason) ? (reason as NaclErrorCode) : 'INVALID_ARGUMENT';
 }
 
 function toNaclError(error: grpc.ServiceError): NaclError {
   if (error.code === grpc.status.INVALID_ARGUMENT)
     return new NaclError(reasonOf(error), error.details);
+  // RESOURCE_EXHAUSTED is either a busy server (Argon2id memory budget: reason UNAVAILABLE, retry
+  // later) or a message above the transport's size limit (gRPC's own, without a reason).
   if (error.code === grpc.status.RESOURCE_EXHAUSTED)
-    return new NaclError('TOO_LARGE', error.details);
+    return new NaclError(
+      detailsOf(error) === 'UNAVAILABLE' ? 'UNAVAILABLE' : 'TOO_LARGE',
+      error.details,
+    );
   return new NaclError('UNAVAILABLE', `crypto-native ${grpc.status[error.code]}: ${error.details}`);
 }
 

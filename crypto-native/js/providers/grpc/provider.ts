@@ -4,13 +4,16 @@ import type { AsyncNacl, NaclOperation, SignedMessage } from '../../nacl.ts';
 import { ALL_OPERATIONS } from '../../nacl.ts';
 import { SIZES } from '../../sizes.ts';
 import {
+  batchItemOrNull,
   isShorterThan,
   requireBytes,
+  requireCiphertext,
   requireMessage,
   requirePassword,
   requirePwhashLimits,
   requirePwhashString,
   requireVerifyBatch,
+  type SignedParts,
   signedPartsOrNull,
 } from '../../validation.ts';
 import { type CryptoClient, connectCryptoClient } from './client.ts';
@@ -27,7 +30,7 @@ const REMOTE_OPERATIONS: ReadonlySet<NaclOperation> = new Set<NaclOperation>([
 /** Room for the protobuf framing of one batch item beside its payload. */
 const ITEM_FRAMING_BYTES = 128;
 
-type CheckedItem = { message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array };
+type CheckedItem = SignedParts;
 
 interface PendingVerification {
   item: CheckedItem;
@@ -78,11 +81,15 @@ async function verifyAll(rpc: CryptoClient['rpc'], items: CheckedItem[]): Promis
   return answers.flat();
 }
 
-function requireTransportable(name: string, bytes: Uint8Array): Uint8Array {
-  if (bytes.length + ITEM_FRAMING_BYTES > CRYPTO_LIMITS.maxGrpcMessageBytes) {
+/**
+ * Refuses what one gRPC message cannot carry. `growth` is what the answer adds (a sealed box is 48
+ * bytes longer than its message), so that whatever SealTo accepts, SealOpen accepts back.
+ */
+function requireTransportable(name: string, bytes: Uint8Array, growth = 0): Uint8Array {
+  if (bytes.length + growth + ITEM_FRAMING_BYTES > CRYPTO_LIMITS.maxGrpcMessageBytes) {
     throw new NaclError(
       'TOO_LARGE',
-      `${name} is ${bytes.length} bytes; one gRPC message carries at most ${CRYPTO_LIMITS.maxGrpcMessageBytes}`,
+      `${name} is ${bytes.length} bytes; one gRPC message carries at most ${CRYPTO_LIMITS.maxGrpcMessageBytes - ITEM_FRAMING_BYTES - growth}`,
     );
   }
   return bytes;
@@ -152,8 +159,7 @@ export function createGrpcNacl(address: string): GrpcNacl {
       const wellFormed: CheckedItem[] = [];
       const positions: number[] = [];
       requireVerifyBatch(items).forEach((item, position) => {
-        const { message, signature, publicKey } = (item ?? {}) as Partial<SignedMessage>;
-        const parts = signedPartsOrNull(message, signature, publicKey);
+        const parts = batchItemOrNull(item);
         if (parts === null) return;
         wellFormed.push(requireTransportableItem(parts));
         positions.push(position);
@@ -168,28 +174,39 @@ export function createGrpcNacl(address: string): GrpcNacl {
     },
 
     async pwhashStr(password, opsLimit, memLimit) {
-      requirePassword(password);
+      const checkedPassword = requirePassword(password);
       requirePwhashLimits(opsLimit, memLimit);
-      return (await rpc.PwHash({ password, opsLimit, memLimit })).hash;
+      return (await rpc.PwHash({ password: checkedPassword, opsLimit, memLimit })).hash;
     },
     async pwhashStrVerify(hash, password) {
-      requirePwhashString(hash);
-      requirePassword(password);
-      if (hash.length >= SIZES.pwhashStr) return false;
-      return (await rpc.PwVerify({ hash, password })).valid;
+      const checkedHash = requirePwhashString(hash);
+      const checkedPassword = requirePassword(password);
+      if (checkedHash.length >= SIZES.pwhashStr) return false;
+      return (await rpc.PwVerify({ hash: checkedHash, password: checkedPassword })).valid;
     },
 
     async boxSeal(message, publicKey) {
-      requireTransportable('message', requireMessage('message', message));
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      return (await rpc.SealTo({ recipientPublicKey: publicKey, message })).sealed;
+      const checkedMessage = requireTransportable(
+        'message',
+        requireMessage('message', message),
+        SIZES.sealOverhead,
+      );
+      const recipientPublicKey = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      return (await rpc.SealTo({ recipientPublicKey, message: checkedMessage })).sealed;
     },
     async boxSealOpen(sealed, publicKey, secretKey) {
-      requireTransportable('sealed', requireMessage('sealed', sealed));
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      if (isShorterThan(sealed, SIZES.sealOverhead)) return null;
-      const response = await rpc.SealOpen({ publicKey, secretKey, sealed });
+      const checkedSealed = requireTransportable(
+        'sealed',
+        requireCiphertext('sealed', sealed, SIZES.sealOverhead),
+      );
+      const checkedPublicKey = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      const checkedSecretKey = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      if (isShorterThan(checkedSealed, SIZES.sealOverhead)) return null;
+      const response = await rpc.SealOpen({
+        publicKey: checkedPublicKey,
+        secretKey: checkedSecretKey,
+        sealed: checkedSealed,
+      });
       return response.opened ? response.message : null;
     },
 

@@ -4,14 +4,17 @@ import { NaclError } from '../../errors.ts';
 import type { KeyPair, NaclOperation, SignedMessage, SyncNacl } from '../../nacl.ts';
 import { SIZES } from '../../sizes.ts';
 import {
+  batchItemOrNull,
   isAllZero,
   isShorterThan,
   optionalGenerichashKey,
   requireBytes,
+  requireCiphertext,
   requireGenerichashLength,
   requireMessage,
   requireRandomLength,
   requireVerifyBatch,
+  type SignedParts,
   signedPartsOrNull,
 } from '../../validation.ts';
 import { passesLibsodiumRules } from './ed25519-rules.ts';
@@ -75,15 +78,29 @@ function sealNonce(ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Arra
   return blake2b(input, { dkLen: SIZES.boxNonce });
 }
 
-function verify(message: unknown, signature: unknown, publicKey: unknown): boolean {
-  const parts = signedPartsOrNull(message, signature, publicKey);
+function verify(parts: SignedParts | null): boolean {
   if (parts === null || !passesLibsodiumRules(parts.signature, parts.publicKey)) return false;
   return nacl.sign.detached.verify(parts.message, parts.signature, parts.publicKey);
 }
 
 function openAfterNm(ciphertext: Uint8Array, nonce: Uint8Array, sharedKey: Uint8Array) {
   if (isShorterThan(ciphertext, SIZES.boxMac)) return null;
-  return nacl.secretbox.open(ciphertext, nonce, sharedKey);
+  const opened = nacl.secretbox.open(ciphertext, nonce, sharedKey);
+  return opened === null ? null : owned(opened);
+}
+
+/**
+ * tweetnacl hands some results out as views past a zeroed prefix (secretbox, secretbox.open):
+ * callers get arrays on buffers of their own, as from every provider.
+ */
+function owned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : bytes.slice();
+}
+
+function ownedPair(pair: { publicKey: Uint8Array; secretKey: Uint8Array }): KeyPair {
+  return { publicKey: owned(pair.publicKey), secretKey: owned(pair.secretKey) };
 }
 
 export function createTweetnaclNacl(): SyncNacl {
@@ -99,36 +116,40 @@ export function createTweetnaclNacl(): SyncNacl {
 const tweetnaclOperations: Omit<SyncNacl, 'provider' | 'supports'> = {
   randomBytes: (length) => nacl.randomBytes(requireRandomLength(length)),
 
-  boxKeyPair: (): KeyPair => nacl.box.keyPair(),
+  boxKeyPair: (): KeyPair => ownedPair(nacl.box.keyPair()),
   boxKeyPairFromSeed(seed) {
-    requireBytes('seed', seed, SIZES.signSeed);
-    return nacl.box.keyPair.fromSecretKey(nacl.hash(seed).slice(0, SIZES.boxSecretKey));
+    const checkedSeed = requireBytes('seed', seed, SIZES.signSeed);
+    return ownedPair(
+      nacl.box.keyPair.fromSecretKey(nacl.hash(checkedSeed).slice(0, SIZES.boxSecretKey)),
+    );
   },
   scalarMultBase: (secretKey) =>
-    nacl.scalarMult.base(requireBytes('secretKey', secretKey, SIZES.boxSecretKey)),
+    owned(nacl.scalarMult.base(requireBytes('secretKey', secretKey, SIZES.boxSecretKey))),
   scalarMult: (secretKey, publicKey) =>
-    sharedSecret(
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey),
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey),
+    owned(
+      sharedSecret(
+        requireBytes('secretKey', secretKey, SIZES.boxSecretKey),
+        requireBytes('publicKey', publicKey, SIZES.boxPublicKey),
+      ),
     ),
 
   box(message, nonce, publicKey, secretKey) {
-    requireMessage('message', message);
-    requireBytes('nonce', nonce, SIZES.boxNonce);
+    const m = requireMessage('message', message);
+    const n = requireBytes('nonce', nonce, SIZES.boxNonce);
     const sharedKey = beforeNm(
       requireBytes('publicKey', publicKey, SIZES.boxPublicKey),
       requireBytes('secretKey', secretKey, SIZES.boxSecretKey),
     );
-    return nacl.secretbox(message, nonce, sharedKey);
+    return owned(nacl.secretbox(m, n, sharedKey));
   },
   boxOpen(ciphertext, nonce, publicKey, secretKey) {
-    requireMessage('ciphertext', ciphertext);
-    requireBytes('nonce', nonce, SIZES.boxNonce);
-    requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-    requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+    const c = requireCiphertext('ciphertext', ciphertext, SIZES.boxMac);
+    const n = requireBytes('nonce', nonce, SIZES.boxNonce);
+    const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+    const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
     // As in the C core: a ciphertext too short to hold a MAC fails before the keys are used.
-    if (isShorterThan(ciphertext, SIZES.boxMac)) return null;
-    return openAfterNm(ciphertext, nonce, beforeNm(publicKey, secretKey));
+    if (isShorterThan(c, SIZES.boxMac)) return null;
+    return openAfterNm(c, n, beforeNm(pk, sk));
   },
   boxBeforeNm: (publicKey, secretKey) =>
     beforeNm(
@@ -136,77 +157,77 @@ const tweetnaclOperations: Omit<SyncNacl, 'provider' | 'supports'> = {
       requireBytes('secretKey', secretKey, SIZES.boxSecretKey),
     ),
   boxAfterNm: (message, nonce, sharedKey) =>
-    nacl.secretbox(
-      requireMessage('message', message),
-      requireBytes('nonce', nonce, SIZES.boxNonce),
-      requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey),
+    owned(
+      nacl.secretbox(
+        requireMessage('message', message),
+        requireBytes('nonce', nonce, SIZES.boxNonce),
+        requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey),
+      ),
     ),
   boxOpenAfterNm: (ciphertext, nonce, sharedKey) =>
     openAfterNm(
-      requireMessage('ciphertext', ciphertext),
+      requireCiphertext('ciphertext', ciphertext, SIZES.boxMac),
       requireBytes('nonce', nonce, SIZES.boxNonce),
       requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey),
     ),
   boxSeal(message, publicKey) {
-    requireMessage('message', message);
-    requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+    const m = requireMessage('message', message);
+    const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
     const ephemeral = nacl.box.keyPair();
-    const sealed = new Uint8Array(SIZES.sealOverhead + message.length);
+    const sealed = new Uint8Array(SIZES.sealOverhead + m.length);
     sealed.set(ephemeral.publicKey, 0);
     sealed.set(
-      nacl.secretbox(
-        message,
-        sealNonce(ephemeral.publicKey, publicKey),
-        beforeNm(publicKey, ephemeral.secretKey),
-      ),
+      nacl.secretbox(m, sealNonce(ephemeral.publicKey, pk), beforeNm(pk, ephemeral.secretKey)),
       SIZES.boxPublicKey,
     );
     ephemeral.secretKey.fill(0);
     return sealed;
   },
   boxSealOpen(sealed, publicKey, secretKey) {
-    requireMessage('sealed', sealed);
-    requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-    requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-    if (isShorterThan(sealed, SIZES.sealOverhead)) return null;
-    const ephemeralPublicKey = sealed.subarray(0, SIZES.boxPublicKey);
+    const c = requireCiphertext('sealed', sealed, SIZES.sealOverhead);
+    const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+    const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+    if (isShorterThan(c, SIZES.sealOverhead)) return null;
+    const ephemeralPublicKey = c.subarray(0, SIZES.boxPublicKey);
     // The ephemeral key is part of the ciphertext: a small-order one is a forgery, not a caller error.
-    const secret = nacl.scalarMult(secretKey, ephemeralPublicKey);
+    const secret = nacl.scalarMult(sk, ephemeralPublicKey);
     if (isAllZero(secret)) return null;
     return openAfterNm(
-      sealed.subarray(SIZES.boxPublicKey),
-      sealNonce(ephemeralPublicKey, publicKey),
+      c.subarray(SIZES.boxPublicKey),
+      sealNonce(ephemeralPublicKey, pk),
       hsalsa20(secret),
     );
   },
 
   secretbox: (message, nonce, key) =>
-    nacl.secretbox(
-      requireMessage('message', message),
-      requireBytes('nonce', nonce, SIZES.secretboxNonce),
-      requireBytes('key', key, SIZES.secretboxKey),
+    owned(
+      nacl.secretbox(
+        requireMessage('message', message),
+        requireBytes('nonce', nonce, SIZES.secretboxNonce),
+        requireBytes('key', key, SIZES.secretboxKey),
+      ),
     ),
   secretboxOpen: (ciphertext, nonce, key) =>
     openAfterNm(
-      requireMessage('ciphertext', ciphertext),
+      requireCiphertext('ciphertext', ciphertext, SIZES.secretboxMac),
       requireBytes('nonce', nonce, SIZES.secretboxNonce),
       requireBytes('key', key, SIZES.secretboxKey),
     ),
 
-  signKeyPair: (): KeyPair => nacl.sign.keyPair(),
+  signKeyPair: (): KeyPair => ownedPair(nacl.sign.keyPair()),
   signKeyPairFromSeed: (seed) =>
-    nacl.sign.keyPair.fromSeed(requireBytes('seed', seed, SIZES.signSeed)),
+    ownedPair(nacl.sign.keyPair.fromSeed(requireBytes('seed', seed, SIZES.signSeed))),
   signDetached: (message, secretKey) =>
-    nacl.sign.detached(
-      requireMessage('message', message),
-      requireBytes('secretKey', secretKey, SIZES.signSecretKey),
+    owned(
+      nacl.sign.detached(
+        requireMessage('message', message),
+        requireBytes('secretKey', secretKey, SIZES.signSecretKey),
+      ),
     ),
-  verifyDetached: verify,
+  verifyDetached: (message, signature, publicKey) =>
+    verify(signedPartsOrNull(message, signature, publicKey)),
   verifyBatch: (items: readonly SignedMessage[]) =>
-    requireVerifyBatch(items).map((item) => {
-      const { message, signature, publicKey } = (item ?? {}) as Partial<SignedMessage>;
-      return verify(message, signature, publicKey);
-    }),
+    requireVerifyBatch(items).map((item) => verify(batchItemOrNull(item))),
 
   secretstreamInitPush: () => unsupported('secretstreamInitPush'),
   secretstreamPush: () => unsupported('secretstreamPush'),
@@ -221,6 +242,6 @@ const tweetnaclOperations: Omit<SyncNacl, 'provider' | 'supports'> = {
     const dkLen = requireGenerichashLength(length);
     // An empty key means unkeyed, as in libsodium; noble wants it left out instead.
     const options = checkedKey.length === 0 ? { dkLen } : { dkLen, key: checkedKey };
-    return blake2b(requireMessage('message', message), options);
+    return owned(blake2b(requireMessage('message', message), options));
   },
 };

@@ -4,13 +4,6 @@ import type { NaclWasm } from '../../wasm-loader/instantiate.ts';
 const INITIAL_CAPACITY = 64 * 1024;
 /** Above this, the region is released after the call: one large attachment should not pin memory. */
 const RETAINED_CAPACITY = 4 * 1024 * 1024;
-/**
- * Results up to this size are views into a shared 64 KiB pool, as Node's Buffer pool does: V8
- * allocates every typed array above 64 bytes off-heap, which costs microseconds, longer than the
- * whole secretbox of a short message.
- */
-const POOLED_RESULT_MAX = 4 * 1024;
-const RESULT_POOL_SIZE = 64 * 1024;
 const ALIGNMENT = 8;
 
 /**
@@ -24,8 +17,6 @@ export class WasmArena {
   private capacity = 0;
   private used = 0;
   private heap: Uint8Array;
-  private resultPool = new Uint8Array(0);
-  private resultPoolOffset = 0;
 
   constructor(private readonly wasm: NaclWasm) {
     this.heap = new Uint8Array(wasm.memory.buffer);
@@ -48,18 +39,13 @@ export class WasmArena {
     this.currentHeap().set(bytes, pointer);
   }
 
-  /** A copy of the bytes: its own array when large, a view into the result pool when small. */
+  /**
+   * A copy of the bytes on an ArrayBuffer of its own. Never a view into a shared pool: a pooled
+   * ciphertext's `.buffer` would hold keys and plaintexts of other calls, and transferring it (to a
+   * worker, say) would detach them.
+   */
   copyOut(pointer: number, length: number): Uint8Array {
-    const source = this.currentHeap().subarray(pointer, pointer + length);
-    if (length > POOLED_RESULT_MAX) return source.slice();
-    if (this.resultPoolOffset + length > this.resultPool.length) {
-      this.resultPool = new Uint8Array(RESULT_POOL_SIZE);
-      this.resultPoolOffset = 0;
-    }
-    const result = this.resultPool.subarray(this.resultPoolOffset, this.resultPoolOffset + length);
-    this.resultPoolOffset += Math.ceil(length / ALIGNMENT) * ALIGNMENT;
-    result.set(source);
-    return result;
+    return this.currentHeap().slice(pointer, pointer + length);
   }
 
   view(pointer: number, length: number): Uint8Array {

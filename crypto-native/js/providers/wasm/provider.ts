@@ -10,10 +10,12 @@ import type {
 import { ALL_OPERATIONS } from '../../nacl.ts';
 import { SIZES } from '../../sizes.ts';
 import {
+  batchItemOrNull,
   isShorterThan,
   optionalBytes,
   optionalGenerichashKey,
   requireBytes,
+  requireCiphertext,
   requireDeriveLength,
   requireGenerichashLength,
   requireMessage,
@@ -23,6 +25,7 @@ import {
   requireRandomLength,
   requireSecretStreamTag,
   requireVerifyBatch,
+  type SignedParts,
   signedPartsOrNull,
 } from '../../validation.ts';
 import type { NaclWasm } from '../../wasm-loader/instantiate.ts';
@@ -139,11 +142,8 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
   }
 
   function verifyBatch(items: readonly SignedMessage[]): boolean[] {
-    const checked = requireVerifyBatch(items).map((item) => {
-      const { message, signature, publicKey } = (item ?? {}) as Partial<SignedMessage>;
-      return signedPartsOrNull(message, signature, publicKey);
-    });
-    const wellFormed = checked.filter((parts) => parts !== null);
+    const checked = requireVerifyBatch(items).map(batchItemOrNull);
+    const wellFormed = checked.filter((parts): parts is SignedParts => parts !== null);
     const results = new Array<boolean>(checked.length).fill(false);
     if (wellFormed.length === 0) return results;
 
@@ -210,53 +210,42 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
           core.anochat_box_seed_keypair(pk, SIZES.boxPublicKey, sk, SIZES.boxSecretKey, s, 32),
       ),
     scalarMultBase(secretKey) {
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      return transformOrThrow([secretKey], SIZES.scalarMult, (out, [sk]) =>
+      const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      return transformOrThrow([sk], SIZES.scalarMult, (out, [sk]) =>
         core.anochat_scalarmult_base(out, SIZES.scalarMult, sk as number, 32),
       );
     },
     scalarMult(secretKey, publicKey) {
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      return transformOrThrow([secretKey, publicKey], SIZES.scalarMult, (out, p) =>
+      const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      return transformOrThrow([sk, pk], SIZES.scalarMult, (out, p) =>
         core.anochat_scalarmult(out, SIZES.scalarMult, at(p, 0), 32, at(p, 1), 32),
       );
     },
 
     box(message, nonce, publicKey, secretKey) {
-      requireMessage('message', message);
-      requireBytes('nonce', nonce, SIZES.boxNonce);
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      const length = message.length + SIZES.boxMac;
-      return transformOrThrow([message, nonce, publicKey, secretKey], length, (out, p) =>
-        core.anochat_box(
-          out,
-          length,
-          at(p, 0),
-          message.length,
-          at(p, 1),
-          24,
-          at(p, 2),
-          32,
-          at(p, 3),
-          32,
-        ),
+      const m = requireMessage('message', message);
+      const n = requireBytes('nonce', nonce, SIZES.boxNonce);
+      const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      const length = m.length + SIZES.boxMac;
+      return transformOrThrow([m, n, pk, sk], length, (out, p) =>
+        core.anochat_box(out, length, at(p, 0), m.length, at(p, 1), 24, at(p, 2), 32, at(p, 3), 32),
       );
     },
     boxOpen(ciphertext, nonce, publicKey, secretKey) {
-      requireMessage('ciphertext', ciphertext);
-      requireBytes('nonce', nonce, SIZES.boxNonce);
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      if (isShorterThan(ciphertext, SIZES.boxMac)) return null;
-      const length = ciphertext.length - SIZES.boxMac;
-      return transform([ciphertext, nonce, publicKey, secretKey], length, (out, p) =>
+      const c = requireCiphertext('ciphertext', ciphertext, SIZES.boxMac);
+      const n = requireBytes('nonce', nonce, SIZES.boxNonce);
+      const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      if (isShorterThan(c, SIZES.boxMac)) return null;
+      const length = c.length - SIZES.boxMac;
+      return transform([c, n, pk, sk], length, (out, p) =>
         core.anochat_box_open(
           out,
           length,
           at(p, 0),
-          ciphertext.length,
+          c.length,
           at(p, 1),
           24,
           at(p, 2),
@@ -267,42 +256,33 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
       );
     },
     boxBeforeNm(publicKey, secretKey) {
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      return transformOrThrow([publicKey, secretKey], SIZES.boxSharedKey, (out, p) =>
+      const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      return transformOrThrow([pk, sk], SIZES.boxSharedKey, (out, p) =>
         core.anochat_box_beforenm(out, SIZES.boxSharedKey, at(p, 0), 32, at(p, 1), 32),
       );
     },
     boxAfterNm(message, nonce, sharedKey) {
-      requireMessage('message', message);
-      requireBytes('nonce', nonce, SIZES.boxNonce);
-      requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey);
-      const length = message.length + SIZES.boxMac;
-      return transformOrThrow([message, nonce, sharedKey], length, (out, p) =>
-        core.anochat_box_easy_afternm(
-          out,
-          length,
-          at(p, 0),
-          message.length,
-          at(p, 1),
-          24,
-          at(p, 2),
-          32,
-        ),
+      const m = requireMessage('message', message);
+      const n = requireBytes('nonce', nonce, SIZES.boxNonce);
+      const k = requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey);
+      const length = m.length + SIZES.boxMac;
+      return transformOrThrow([m, n, k], length, (out, p) =>
+        core.anochat_box_easy_afternm(out, length, at(p, 0), m.length, at(p, 1), 24, at(p, 2), 32),
       );
     },
     boxOpenAfterNm(ciphertext, nonce, sharedKey) {
-      requireMessage('ciphertext', ciphertext);
-      requireBytes('nonce', nonce, SIZES.boxNonce);
-      requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey);
-      if (isShorterThan(ciphertext, SIZES.boxMac)) return null;
-      const length = ciphertext.length - SIZES.boxMac;
-      return transform([ciphertext, nonce, sharedKey], length, (out, p) =>
+      const c = requireCiphertext('ciphertext', ciphertext, SIZES.boxMac);
+      const n = requireBytes('nonce', nonce, SIZES.boxNonce);
+      const k = requireBytes('sharedKey', sharedKey, SIZES.boxSharedKey);
+      if (isShorterThan(c, SIZES.boxMac)) return null;
+      const length = c.length - SIZES.boxMac;
+      return transform([c, n, k], length, (out, p) =>
         core.anochat_box_open_easy_afternm(
           out,
           length,
           at(p, 0),
-          ciphertext.length,
+          c.length,
           at(p, 1),
           24,
           at(p, 2),
@@ -311,25 +291,25 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
       );
     },
     boxSeal(message, publicKey) {
-      requireMessage('message', message);
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      const length = message.length + SIZES.sealOverhead;
-      return transformOrThrow([message, publicKey], length, (out, p) =>
-        core.anochat_box_seal(out, length, at(p, 0), message.length, at(p, 1), 32),
+      const m = requireMessage('message', message);
+      const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      const length = m.length + SIZES.sealOverhead;
+      return transformOrThrow([m, pk], length, (out, p) =>
+        core.anochat_box_seal(out, length, at(p, 0), m.length, at(p, 1), 32),
       );
     },
     boxSealOpen(sealed, publicKey, secretKey) {
-      requireMessage('sealed', sealed);
-      requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
-      requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
-      if (isShorterThan(sealed, SIZES.sealOverhead)) return null;
-      const length = sealed.length - SIZES.sealOverhead;
-      return transform([sealed, publicKey, secretKey], length, (out, p) => {
+      const c = requireCiphertext('sealed', sealed, SIZES.sealOverhead);
+      const pk = requireBytes('publicKey', publicKey, SIZES.boxPublicKey);
+      const sk = requireBytes('secretKey', secretKey, SIZES.boxSecretKey);
+      if (isShorterThan(c, SIZES.sealOverhead)) return null;
+      const length = c.length - SIZES.sealOverhead;
+      return transform([c, pk, sk], length, (out, p) => {
         const status = core.anochat_box_seal_open(
           out,
           length,
           at(p, 0),
-          sealed.length,
+          c.length,
           at(p, 1),
           32,
           at(p, 2),
@@ -341,31 +321,22 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
     },
 
     secretbox(message, nonce, key) {
-      requireMessage('message', message);
-      requireBytes('nonce', nonce, SIZES.secretboxNonce);
-      requireBytes('key', key, SIZES.secretboxKey);
-      const length = message.length + SIZES.secretboxMac;
-      return transformOrThrow([message, nonce, key], length, (out, p) =>
-        core.anochat_secretbox(out, length, at(p, 0), message.length, at(p, 1), 24, at(p, 2), 32),
+      const m = requireMessage('message', message);
+      const n = requireBytes('nonce', nonce, SIZES.secretboxNonce);
+      const k = requireBytes('key', key, SIZES.secretboxKey);
+      const length = m.length + SIZES.secretboxMac;
+      return transformOrThrow([m, n, k], length, (out, p) =>
+        core.anochat_secretbox(out, length, at(p, 0), m.length, at(p, 1), 24, at(p, 2), 32),
       );
     },
     secretboxOpen(ciphertext, nonce, key) {
-      requireMessage('ciphertext', ciphertext);
-      requireBytes('nonce', nonce, SIZES.secretboxNonce);
-      requireBytes('key', key, SIZES.secretboxKey);
-      if (isShorterThan(ciphertext, SIZES.secretboxMac)) return null;
-      const length = ciphertext.length - SIZES.secretboxMac;
-      return transform([ciphertext, nonce, key], length, (out, p) =>
-        core.anochat_secretbox_open(
-          out,
-          length,
-          at(p, 0),
-          ciphertext.length,
-          at(p, 1),
-          24,
-          at(p, 2),
-          32,
-        ),
+      const c = requireCiphertext('ciphertext', ciphertext, SIZES.secretboxMac);
+      const n = requireBytes('nonce', nonce, SIZES.secretboxNonce);
+      const k = requireBytes('key', key, SIZES.secretboxKey);
+      if (isShorterThan(c, SIZES.secretboxMac)) return null;
+      const length = c.length - SIZES.secretboxMac;
+      return transform([c, n, k], length, (out, p) =>
+        core.anochat_secretbox_open(out, length, at(p, 0), c.length, at(p, 1), 24, at(p, 2), 32),
       );
     },
 
@@ -382,10 +353,10 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
           core.anochat_sign_seed_keypair(pk, SIZES.signPublicKey, sk, SIZES.signSecretKey, s, 32),
       ),
     signDetached(message, secretKey) {
-      requireMessage('message', message);
-      requireBytes('secretKey', secretKey, SIZES.signSecretKey);
-      return transformOrThrow([message, secretKey], SIZES.signature, (out, p) =>
-        core.anochat_sign_detached(out, SIZES.signature, at(p, 0), message.length, at(p, 1), 64),
+      const m = requireMessage('message', message);
+      const sk = requireBytes('secretKey', secretKey, SIZES.signSecretKey);
+      return transformOrThrow([m, sk], SIZES.signature, (out, p) =>
+        core.anochat_sign_detached(out, SIZES.signature, at(p, 0), m.length, at(p, 1), 64),
       );
     },
     verifyDetached(message, signature, publicKey) {
@@ -395,13 +366,13 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
     verifyBatch,
 
     secretstreamInitPush(key) {
-      requireBytes('key', key, SIZES.secretstreamKey);
+      const k = requireBytes('key', key, SIZES.secretstreamKey);
       const [state, header, keyPointer] = arena.layout([
         SIZES.secretstreamState,
         SIZES.secretstreamHeader,
         SIZES.secretstreamKey,
       ]) as [number, number, number];
-      arena.copyIn(keyPointer, key);
+      arena.copyIn(keyPointer, k);
       try {
         mustSucceed(
           core.anochat_secretstream_init_push(
@@ -422,19 +393,19 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
       }
     },
     secretstreamPush(state, message, tag, additionalData) {
-      requireBytes('state', state, SIZES.secretstreamState);
-      requireMessage('message', message);
+      const s = requireBytes('state', state, SIZES.secretstreamState);
+      const m = requireMessage('message', message);
       const ad = optionalBytes('additionalData', additionalData);
       const checkedTag = requireSecretStreamTag(tag);
-      const length = message.length + SIZES.secretstreamOverhead;
+      const length = m.length + SIZES.secretstreamOverhead;
       const [statePointer, out, msg, adPointer] = arena.layout([
         SIZES.secretstreamState,
         length,
-        message.length,
+        m.length,
         ad.length,
       ]) as [number, number, number, number];
-      arena.copyIn(statePointer, state);
-      arena.copyIn(msg, message);
+      arena.copyIn(statePointer, s);
+      arena.copyIn(msg, m);
       arena.copyIn(adPointer, ad);
       try {
         mustSucceed(
@@ -444,22 +415,22 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
             out,
             length,
             msg,
-            message.length,
+            m.length,
             adPointer,
             ad.length,
             checkedTag,
           ),
         );
-        state.set(arena.view(statePointer, SIZES.secretstreamState));
+        s.set(arena.view(statePointer, SIZES.secretstreamState));
         return arena.copyOut(out, length);
       } finally {
         arena.wipe();
       }
     },
     secretstreamInitPull(header, key) {
-      requireBytes('header', header, SIZES.secretstreamHeader);
-      requireBytes('key', key, SIZES.secretstreamKey);
-      return transformOrThrow([header, key], SIZES.secretstreamState, (state, p) =>
+      const h = requireBytes('header', header, SIZES.secretstreamHeader);
+      const k = requireBytes('key', key, SIZES.secretstreamKey);
+      return transformOrThrow([h, k], SIZES.secretstreamState, (state, p) =>
         core.anochat_secretstream_init_pull(
           state,
           SIZES.secretstreamState,
@@ -471,20 +442,20 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
       );
     },
     secretstreamPull(state, ciphertext, additionalData): SecretStreamChunk | null {
-      requireBytes('state', state, SIZES.secretstreamState);
-      requireMessage('ciphertext', ciphertext);
+      const s = requireBytes('state', state, SIZES.secretstreamState);
+      const chunk = requireCiphertext('ciphertext', ciphertext, SIZES.secretstreamOverhead);
       const ad = optionalBytes('additionalData', additionalData);
-      if (isShorterThan(ciphertext, SIZES.secretstreamOverhead)) return null;
-      const length = ciphertext.length - SIZES.secretstreamOverhead;
+      if (isShorterThan(chunk, SIZES.secretstreamOverhead)) return null;
+      const length = chunk.length - SIZES.secretstreamOverhead;
       const [statePointer, tag, out, c, adPointer] = arena.layout([
         SIZES.secretstreamState,
         1,
         length,
-        ciphertext.length,
+        chunk.length,
         ad.length,
       ]) as [number, number, number, number, number];
-      arena.copyIn(statePointer, state);
-      arena.copyIn(c, ciphertext);
+      arena.copyIn(statePointer, s);
+      arena.copyIn(c, chunk);
       arena.copyIn(adPointer, ad);
       try {
         const opened = succeeded(
@@ -495,13 +466,13 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
             length,
             tag,
             c,
-            ciphertext.length,
+            chunk.length,
             adPointer,
             ad.length,
           ),
         );
         if (!opened) return null;
-        state.set(arena.view(statePointer, SIZES.secretstreamState));
+        s.set(arena.view(statePointer, SIZES.secretstreamState));
         return {
           message: arena.copyOut(out, length),
           tag: arena.view(tag, 1)[0] as SecretStreamTag,
@@ -512,39 +483,27 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
     },
 
     pwhashStr(password, opsLimit, memLimit) {
-      requirePassword(password);
+      const pw = requirePassword(password);
       requirePwhashLimits(opsLimit, memLimit);
-      const hash = transformOrThrow([password], SIZES.pwhashStr, (out, p) =>
-        core.anochat_pwhash_str(
-          out,
-          SIZES.pwhashStr,
-          at(p, 0),
-          password.length,
-          opsLimit,
-          memLimit,
-        ),
+      const hash = transformOrThrow([pw], SIZES.pwhashStr, (out, p) =>
+        core.anochat_pwhash_str(out, SIZES.pwhashStr, at(p, 0), pw.length, opsLimit, memLimit),
       );
       const end = hash.indexOf(0);
       return new TextDecoder().decode(hash.subarray(0, end === -1 ? hash.length : end));
     },
     pwhashStrVerify(hash, password) {
       const encoded = new TextEncoder().encode(requirePwhashString(hash));
-      requirePassword(password);
+      const pw = requirePassword(password);
       if (encoded.length >= SIZES.pwhashStr) return false;
-      const [hashPointer, passwordPointer] = arena.layout([encoded.length, password.length]) as [
+      const [hashPointer, passwordPointer] = arena.layout([encoded.length, pw.length]) as [
         number,
         number,
       ];
       arena.copyIn(hashPointer, encoded);
-      arena.copyIn(passwordPointer, password);
+      arena.copyIn(passwordPointer, pw);
       try {
         return succeeded(
-          core.anochat_pwhash_str_verify(
-            hashPointer,
-            encoded.length,
-            passwordPointer,
-            password.length,
-          ),
+          core.anochat_pwhash_str_verify(hashPointer, encoded.length, passwordPointer, pw.length),
         );
       } finally {
         arena.wipe();
@@ -552,15 +511,15 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
     },
     pwhashDerive(length, password, salt, opsLimit, memLimit) {
       const size = requireDeriveLength(length);
-      requirePassword(password);
-      requireBytes('salt', salt, SIZES.pwhashSalt);
+      const pw = requirePassword(password);
+      const checkedSalt = requireBytes('salt', salt, SIZES.pwhashSalt);
       requirePwhashLimits(opsLimit, memLimit);
-      return transformOrThrow([password, salt], size, (out, p) =>
+      return transformOrThrow([pw, checkedSalt], size, (out, p) =>
         core.anochat_pwhash_derive(
           out,
           size,
           at(p, 0),
-          password.length,
+          pw.length,
           at(p, 1),
           16,
           opsLimit,
@@ -571,10 +530,10 @@ export function createWasmNacl(wasm: NaclWasm): SyncNacl {
 
     generichash(length, message, key) {
       const size = requireGenerichashLength(length);
-      requireMessage('message', message);
+      const m = requireMessage('message', message);
       const checkedKey = optionalGenerichashKey(key);
-      return transformOrThrow([message, checkedKey], size, (out, p) =>
-        core.anochat_generichash(out, size, at(p, 0), message.length, at(p, 1), checkedKey.length),
+      return transformOrThrow([m, checkedKey], size, (out, p) =>
+        core.anochat_generichash(out, size, at(p, 0), m.length, at(p, 1), checkedKey.length),
       );
     },
   };

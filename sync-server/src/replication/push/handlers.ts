@@ -1,4 +1,5 @@
 import type { CollectionName } from '@anochat/schemas/rxdb/sync';
+import { pushBlocks } from './blocks.ts';
 import { pushConversations } from './conversations.ts';
 import { pushKeyArchive } from './key-archive.ts';
 import { pushKeyEnvelopes } from './key-envelopes.ts';
@@ -21,4 +22,5 @@ export const PUSH_HANDLERS: Record<CollectionName, BatchHandler> = {
   receipts: pushReceipts,
   keyEnvelopes: pushKeyEnvelopes,
   keyArchive: pushKeyArchive,
+  blocks: pushBlocks,
 };

@@ -7,7 +7,6 @@ import { ConversationMembers, lockById } from './lookups.ts';
 import {
   type BatchHandler,
   fromBase64,
-  NOT_MEMBER,
   type RowOutcome,
   reject,
   UNCHANGED,
@@ -63,13 +62,14 @@ export const pushKeyEnvelopes: BatchHandler = async (db, author, rows, checks) =
     }
     if (next._deleted) return reject('INVALID_ROW', 'a key envelope cannot be created deleted');
     const conversationId = next.conversationId as string;
-    if (!members.isActive(conversationId, author.userId)) return NOT_MEMBER;
+    const refusal = members.refusalFor(conversationId, author.userId);
+    if (refusal !== null) return refusal;
     const recipientUser = userOfDevice.get(next.recipientDeviceId as string);
     if (recipientUser === undefined || !members.isActive(conversationId, recipientUser)) {
       return reject('INVALID_REFERENCE', 'recipient is not an active device of a current member');
     }
-    const refusal = checks.refusalOf(row);
-    if (refusal !== undefined) return refusal;
+    const badEnvelope = checks.refusalOf(row);
+    if (badEnvelope !== undefined) return badEnvelope;
     candidates.push(next);
     return WRITTEN;
   });

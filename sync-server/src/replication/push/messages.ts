@@ -1,11 +1,12 @@
+import { UUID_V7_PATTERN } from '@anochat/schemas/rxdb/common';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { DOCUMENT_SHAPES } from '../documents.ts';
 import { compare } from './compare.ts';
 import { ConversationMembers, lockById } from './lookups.ts';
 import {
   type BatchHandler,
+  CONVERSATION_DELETED,
   fromBase64,
-  NOT_MEMBER,
   RETRY,
   type RowOutcome,
   reject,
@@ -15,9 +16,11 @@ import {
 } from './types.ts';
 
 const toDocument = DOCUMENT_SHAPES.messages.toDocument;
+const UUID_V7 = new RegExp(UUID_V7_PATTERN);
 
 /**
- * Members send as their own device; only the sending user edits or deletes; a deleted message keeps
+ * Members send as their own device, with UUIDv7 ids; only the sending device edits, any device of
+ * the sending user deletes; nothing is written into a deleted conversation; a deleted message keeps
  * one zero byte and stays deleted. Every envelope written must pass `checks` (signed by this device). Reads: the stored messages (locked) and the members of their
  * conversations. Writes: one INSERT and one UPDATE for the whole batch.
  */
@@ -46,30 +49,44 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
         : ['conversationId', 'senderDeviceId', 'envelope'];
     const action = compare(current, row, fields);
     if (current !== null && storedRow !== undefined) {
-      if (!members.isActive(current.conversationId as string, author.userId)) return NOT_MEMBER;
+      // A retried push of the stored row stays a success, even in a deleted conversation.
+      const refusal = members.refusalFor(current.conversationId as string, author.userId);
+      if (refusal !== null && refusal !== CONVERSATION_DELETED) return refusal;
       if (action === 'same') return UNCHANGED;
       if (action === 'conflict') return { kind: 'conflict', master: current };
       if (storedRow.sender_user_id !== author.userId) {
         return reject('NOT_OWNER', 'only its sender edits or deletes a message');
       }
+      // An edit is a new envelope signed by the row's sender device, which never changes.
+      if (!next._deleted && current.senderDeviceId !== author.deviceId) {
+        return reject(
+          'NOT_OWNER',
+          'only the device that sent a message edits it (any device of its user may delete it)',
+        );
+      }
+      if (members.isDeleted(current.conversationId as string)) return CONVERSATION_DELETED;
       for (const field of ['conversationId', 'senderDeviceId']) {
         if (current[field] !== next[field]) {
           return reject('IMMUTABLE_FIELD', `${field} never changes`);
         }
       }
       if (current._deleted) return reject('IMMUTABLE_FIELD', 'a deleted message stays deleted');
-      const refusal = checks.refusalOf(row);
-      if (refusal !== undefined) return refusal;
+      const badEnvelope = checks.refusalOf(row);
+      if (badEnvelope !== undefined) return badEnvelope;
       updates.push(next);
       return WRITTEN;
     }
     if (action === 'missing') return reject('NOT_FOUND', 'no such message');
+    if (!UUID_V7.test(next.id)) {
+      return reject('ID_NOT_UUID_V7', 'a new message id must be a UUID version 7 (time-ordered)');
+    }
     if (next.senderDeviceId !== author.deviceId) {
       return reject('WRONG_SENDER', 'senderDeviceId must be the device you are signed in as');
     }
-    if (!members.isActive(next.conversationId as string, author.userId)) return NOT_MEMBER;
-    const refusal = checks.refusalOf(row);
-    if (refusal !== undefined) return refusal;
+    const notWriting = members.refusalFor(next.conversationId as string, author.userId);
+    if (notWriting !== null) return notWriting;
+    const badEnvelope = checks.refusalOf(row);
+    if (badEnvelope !== undefined) return badEnvelope;
     inserts.push(next);
     return WRITTEN;
   });

@@ -2,14 +2,7 @@ import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { DOCUMENT_SHAPES, type Row } from '../documents.ts';
 import { compare } from './compare.ts';
 import { ConversationMembers } from './lookups.ts';
-import {
-  type BatchHandler,
-  NOT_MEMBER,
-  type RowOutcome,
-  reject,
-  UNCHANGED,
-  WRITTEN,
-} from './types.ts';
+import { type BatchHandler, type RowOutcome, reject, UNCHANGED, WRITTEN } from './types.ts';
 
 const toDocument = DOCUMENT_SHAPES.receipts.toDocument;
 
@@ -47,7 +40,8 @@ export const pushReceipts: BatchHandler = async (db, author, rows) => {
       return reject('FORBIDDEN', 'you write only your own receipts');
     if (next._deleted) return reject('INVALID_ROW', 'receipts are not deleted');
     const conversationId = next.conversationId as string;
-    if (!members.isActive(conversationId, author.userId)) return NOT_MEMBER;
+    const refusal = members.refusalFor(conversationId, author.userId);
+    if (refusal !== null) return refusal;
     const storedRow = stored.get(conversationId);
     const current = storedRow === undefined ? null : toDocument(storedRow);
     const action = compare(current, row, ['deliveredUpTo', 'readUpTo']);

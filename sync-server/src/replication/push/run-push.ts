@@ -13,6 +13,7 @@ import {
   type Author,
   type BatchHandler,
   type Notification,
+  type Quotas,
   type RowOutcome,
   reject,
 } from './types.ts';
@@ -53,6 +54,7 @@ export async function decidePush(
   rowByRow: boolean,
   logger: Logger,
   checks: EnvelopeChecks,
+  quotas: Quotas,
 ): Promise<PushOutcome> {
   const handler = PUSH_HANDLERS[request.collection];
   const outcomes: (RowOutcome | undefined)[] = request.rows.map(() => undefined);
@@ -68,12 +70,13 @@ export async function decidePush(
       indexes.push(index);
     });
     const decided = rowByRow
-      ? await eachAlone(db, author, handler, request, indexes, logger, checks)
+      ? await eachAlone(db, author, handler, request, indexes, logger, checks, quotas)
       : await handler(
           db,
           author,
           indexes.map((index) => request.rows[index] as PushRequest['rows'][number]),
           checks,
+          quotas,
         ).catch((error: unknown) => {
           throw isRowError(error) ? new RowByRowNeeded('a batch write broke a constraint') : error;
         });
@@ -142,6 +145,7 @@ async function eachAlone(
   indexes: readonly number[],
   logger: Logger,
   checks: EnvelopeChecks,
+  quotas: Quotas,
 ) {
   const outcomes: RowOutcome[] = [];
   const notifications: Notification[] = [];
@@ -154,6 +158,7 @@ async function eachAlone(
         author,
         [request.rows[index] as PushRequest['rows'][number]],
         checks,
+        quotas,
       );
       await db.query('RELEASE SAVEPOINT push_row');
       outcomes.push(decided.outcomes[0] as RowOutcome);

@@ -47,7 +47,14 @@ export type BatchHandler = (
   author: Author,
   rows: readonly PushRow[],
   checks: EnvelopeChecks,
+  quotas: Quotas,
 ) => Promise<BatchResult>;
+
+/** How many new conversations and message requests one user may make in a rolling hour. */
+export interface Quotas {
+  conversationsPerHour: number;
+  requestsPerHour: number;
+}
 
 export const reject = (code: RejectionCode, message: string): RowOutcome => ({
   kind: 'rejected',
@@ -58,6 +65,15 @@ export const UNCHANGED: RowOutcome = { kind: 'unchanged' };
 export const WRITTEN: RowOutcome = { kind: 'written' };
 export const RETRY: RowOutcome = { kind: 'retry' };
 export const NOT_MEMBER = reject('NOT_MEMBER', 'you are not a current member of this conversation');
+export const BLOCKED = reject('BLOCKED', 'this person does not accept conversations from you');
+export const REQUEST_PENDING = reject(
+  'REQUEST_PENDING',
+  'you have not accepted this conversation yet: accept or leave it first',
+);
+export const CONVERSATION_DELETED = reject(
+  'CONVERSATION_DELETED',
+  'this conversation was deleted: nothing more is written into it',
+);
 
 /** Collections a change of membership or a new conversation can move into a device's view. */
 export const CONVERSATION_SCOPED: readonly CollectionName[] = [

@@ -1,0 +1,83 @@
+import { auditTime, map, type Observable, type Subscription } from 'rxjs';
+import { conversationList$ } from '../conversations/conversation-list.ts';
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import type { AppDatabase, MessageViewDoc } from '../database/app-database.ts';
+import type { MessageNotice, Notifier } from '../platform/platform.ts';
+
+/** The longest message text a notification shows (when previews are on). */
+const PREVIEW_LENGTH = 140;
+
+/** The total of the conversation list's unread counts, settled (a sync changes it in bursts). */
+export function unreadTotal$(
+  database: AppDatabase,
+  crypto: ClientCrypto,
+  selfUserId: string,
+): Observable<number> {
+  return conversationList$(database, crypto, selfUserId).pipe(
+    map((conversations) => conversations.reduce((total, item) => total + item.unread, 0)),
+    auditTime(300),
+  );
+}
+
+/**
+ * What the person hears about new messages while signed in: the unread total on the platform's
+ * badge, and a notification for each message of someone else that becomes readable here while
+ * its conversation is not on screen. A notification names the sender and says "New message"; the
+ * text only when the person turned previews on. Messages that arrive with the first sync after
+ * start (the backlog) count on the badge but do not notify.
+ */
+export function startMessageNotices(deps: {
+  database: AppDatabase;
+  crypto: ClientCrypto;
+  selfUserId: string;
+  notifier: Notifier;
+  /** Resolves when the first sync after start is done. */
+  caughtUp: Promise<void>;
+  isOnScreen(conversationId: string): boolean;
+  previews(): boolean;
+}) {
+  const { database, notifier } = deps;
+  const notified = new Set<string>();
+  let live = false;
+  deps.caughtUp.then(
+    () => {
+      live = true;
+    },
+    () => undefined,
+  );
+
+  async function noticeFor(view: MessageViewDoc): Promise<MessageNotice> {
+    const sender = await database.users.findOne(view.senderUserId ?? '').exec();
+    const text =
+      view.text.length > PREVIEW_LENGTH ? `${view.text.slice(0, PREVIEW_LENGTH)}…` : view.text;
+    return {
+      conversationId: view.conversationId,
+      title: sender?.displayName || 'Someone',
+      body: deps.previews() ? text : 'New message',
+    };
+  }
+
+  const subscriptions: Subscription[] = [
+    unreadTotal$(database, deps.crypto, deps.selfUserId).subscribe((total) =>
+      notifier.setBadge(total),
+    ),
+    database.messageViews.$.subscribe((event) => {
+      const view = event.documentData as MessageViewDoc;
+      const before = event.previousDocumentData as MessageViewDoc | undefined;
+      if (!live || view.kind !== 'text' || before?.kind === 'text') return;
+      if (view.senderUserId === deps.selfUserId || notified.has(view.id)) return;
+      notified.add(view.id);
+      if (deps.isOnScreen(view.conversationId)) return;
+      noticeFor(view)
+        .then((notice) => notifier.show(notice))
+        .catch(() => undefined);
+    }),
+  ];
+
+  return {
+    stop(): void {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      notifier.setBadge(0);
+    },
+  };
+}

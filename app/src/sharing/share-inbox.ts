@@ -1,0 +1,51 @@
+import { type ShallowRef, shallowRef } from 'vue';
+import type { Router } from 'vue-router';
+import { createDrafts } from '../chat/drafts.ts';
+import type { AppDatabase } from '../database/app-database.ts';
+import type { SharedContent, ShareTarget, Unsubscribe } from '../platform/platform.ts';
+
+export interface ShareInbox {
+  /** What another app shared, waiting for the person to pick a conversation. */
+  pending: ShallowRef<SharedContent | null>;
+  dismiss(): void;
+}
+
+/**
+ * Content shared into AnoChat from another app: the person is shown the conversation list with
+ * what is waiting, and the conversation they open gets the shared text in its draft (added
+ * before the page opens, so the composer shows it), ready to read over and send. Files cannot be
+ * sent yet (the app has no attachments); the banner says so.
+ */
+export function startShareInbox(deps: {
+  shareTarget: ShareTarget | null;
+  router: Router;
+  database: AppDatabase;
+}): ShareInbox & { stop: Unsubscribe } {
+  const pending = shallowRef<SharedContent | null>(null);
+  const drafts = createDrafts(deps.database);
+  const stopListening =
+    deps.shareTarget?.subscribe((shared) => {
+      pending.value = shared;
+      void deps.router.push('/chats');
+    }) ?? (() => undefined);
+  const stopGuard = deps.router.beforeResolve(async (to) => {
+    const shared = pending.value;
+    const conversationId = to.params.id;
+    if (shared === null || typeof conversationId !== 'string' || to.path.endsWith('/info')) return;
+    pending.value = null;
+    const text = shared.texts.join('\n').trim();
+    if (text === '') return;
+    const draft = await drafts.read(conversationId);
+    await drafts.write(conversationId, draft === '' ? text : `${draft}\n${text}`);
+  });
+  return {
+    pending,
+    dismiss: () => {
+      pending.value = null;
+    },
+    stop() {
+      stopListening();
+      stopGuard();
+    },
+  };
+}
