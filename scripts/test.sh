@@ -23,7 +23,7 @@ echo "== TypeScript suites"
 bash scripts/services.sh
 
 # Node 20's test runner does not expand globs itself.
-mapfile -t suites < <(find crypto-native/test sync-server/test tests/replication -name '*.test.ts' | sort)
+mapfile -t suites < <(find crypto-native/test sync-server/test tests/replication tests/chaos -name '*.test.ts' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
 
 # The same replication, chat and group suites on `npm start`'s embedded default (PGlite behind the

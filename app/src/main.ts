@@ -13,7 +13,7 @@ import { openAppDatabase } from './database/app-database.ts';
 import { connectPlatformToRouter, isOnScreen } from './platform/platform-wiring.dom.ts';
 import { selectPlatform } from './platform/select-platform.dom.ts';
 import { createAppRouter } from './router.ts';
-import { type EndedSession, readEndedSession, signOutOf } from './session/session-end.ts';
+import { readEndedSession, signOutOf } from './session/session-end.ts';
 import { createSessionService } from './session/session-service.ts';
 import { createSessionStore } from './session/session-store.ts';
 import { deviceName } from './settings/device-name.ts';
@@ -43,8 +43,8 @@ async function boot(): Promise<void> {
   const api = createServerApi(createHttpClient(serverUrl ?? ''));
   const account = shallowRef<Account | null>(null);
   let signingOut: Promise<void> | undefined;
-  /** A session that ended with unsent messages, waiting for the person's decision. */
-  let ended: EndedSession | null = null;
+  // Read before any navigation: a session that ended with unsent messages shows only them.
+  let ended: Awaited<ReturnType<typeof readEndedSession>> = null;
   const router = createAppRouter({
     isSignedIn: () => account.value !== null,
     hasServer: () => platform.server.current() !== null,
@@ -89,11 +89,11 @@ async function boot(): Promise<void> {
             stopAccount: async () => {
               await account.value?.stop();
               account.value = null;
-            },
-            forgetDevice: () =>
-              crypto.forgetDevice().catch((error: unknown) => {
+              // The device's keys end with its session; unsent texts stay in the database.
+              await crypto.forgetDevice().catch((error: unknown) => {
                 console.warn('AnoChat: the secret store could not forget this device', error);
-              }),
+              });
+            },
           },
           reason,
         );

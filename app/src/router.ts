@@ -24,20 +24,20 @@ const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', redirect: '/chats' },
 ];
 
+/**
+ * `hasServer` is false in a packaged app until the person has chosen their server;
+ * `hasEndedSession` is true while a session that ended with unsent messages waits for a decision.
+ */
 export function createAppRouter(state: {
   isSignedIn: () => boolean;
-  /** False in a packaged app until the person has chosen their server. */
-  hasServer?: () => boolean;
-  /** A session ended with unsent messages: nothing else until the person has decided. */
-  hasEndedSession?: () => boolean;
+  hasServer: () => boolean;
+  hasEndedSession: () => boolean;
 }) {
   const { isSignedIn } = state;
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach((to) => {
-    if (state.hasServer?.() === false) return to.path === '/server' ? true : '/server';
-    if (state.hasEndedSession?.() === true) {
-      return to.path === '/session-ended' ? true : '/session-ended';
-    }
+    if (!state.hasServer()) return to.path === '/server' ? true : '/server';
+    if (state.hasEndedSession()) return to.path === '/session-ended' ? true : '/session-ended';
     if (to.path === '/session-ended') return isSignedIn() ? '/chats' : '/login';
     if (to.meta.public !== true && !isSignedIn()) return '/login';
     if (to.path === '/login' && isSignedIn()) return '/chats';

@@ -60,6 +60,17 @@ export interface PullResponse {
   documents: WireDocument[];
   checkpoint: Checkpoint | null;
 }
+/**
+ * Several collections' pulls in one round trip (`pulls`), each answered as if pulled alone: what a
+ * device sends as it (re)connects, when a frame more is a chance more to lose the connection.
+ */
+export interface PullsRequest {
+  pulls: PullRequest[];
+}
+export interface PullsResponse {
+  /** In the order of the request: each a page, or why that collection's pull failed. */
+  results: (PullResponse | SyncErrorAck)[];
+}
 
 export interface PushRow {
   assumedMasterState: WireDocument | null;
@@ -147,7 +158,7 @@ export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
  * refused or the device is signed out (refresh the token; only a refused refresh ends the
  * session). TOKEN_EXPIRED: refresh and reconnect. NOT_READY: the server could not check the
  * handshake now (its database or crypto-native is unavailable): reconnect with backoff.
- * TOO_MANY_CONNECTIONS: see docs/protocol.md, Connecting.
+ * TOO_MANY_CONNECTIONS: this device or user already holds the most sockets allowed.
  */
 export const CONNECT_ERROR_CODES = [
   'UNAUTHORIZED',

@@ -163,6 +163,7 @@ export async function startSyncServer(
     verifier: nacl,
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
     quotas: config.sync.quotas,
+    resyncRepeatMs: config.sync.resyncRepeatMs,
   });
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({

@@ -58,7 +58,9 @@ describe('message ids are time-ordered (UUIDv7)', () => {
       _deleted: false,
     };
     // Version 7 in the version nibble but not the RFC variant: not a UUIDv7 either.
-    const wrongVariant = uuidv7().replace(/-[89ab]([0-9a-f]{3})-/, '-c$1-');
+    const parts = uuidv7().split('-');
+    parts[3] = `c${parts[3]?.slice(1)}`;
+    const wrongVariant = parts.join('-');
     const badVariant = {
       ...badVersion,
       id: wrongVariant,

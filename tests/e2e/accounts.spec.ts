@@ -159,10 +159,7 @@ test.describe('accounts and devices', () => {
     person,
     freshPage,
   }) => {
-    const alice = await person('Alice');
-    const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'Before the change');
+    const { alice, bob, conversationId } = await aliceWritesToBob(person, 'Before the change');
     const { page: laptop } = await freshPage();
     await login(laptop, { username: alice.username, password: alice.password });
     await expect(laptop).toHaveURL(/\/chats$/);
@@ -186,7 +183,6 @@ test.describe('accounts and devices', () => {
     // This device keeps its session (the server handed it new tokens) and goes on writing.
     await alice.page.goto(`/chats/${conversationId}`);
     await send(alice.page, 'After the change');
-    await openConversation(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'After the change')).toBeVisible();
     // The refresh token it now holds is the new one: a refresh goes through.
     await alice.page.evaluate(async () => {

@@ -5,6 +5,7 @@
  * Content-Security-Policy. The sync server, the database, the crypto and the other person are real.
  */
 import {
+  acceptRequest,
   expect,
   login,
   messageWithText,
@@ -51,13 +52,26 @@ test.describe('the desktop app', () => {
       userId: bob.userId,
     });
 
+    // Alice is a stranger to Bob: her first message is a request, and says only that.
     const conversationId = await startDirectChat(alice.page, bob.userId);
-    await send(alice.page, 'a secret only Bob may read');
-    await expect(shown(page, `conversation-${conversationId}`)).toBeVisible();
+    await send(alice.page, 'hello, it is Alice from the hiking club');
     await expect
       .poll(() => desktop.notifications)
-      .toEqual([{ conversationId, title: 'Alice', body: 'New message' }]);
+      .toEqual([{ conversationId, title: 'Alice', body: 'Message request' }]);
+    // Bob accepts on his phone (the web app), then puts it away: his desktop gets the history.
+    await acceptRequest(bob.page, conversationId);
+    await bob.context.close();
+    await expect(shown(page, `conversation-${conversationId}`)).toBeVisible();
+    await expect
+      .poll(() => desktop.notifications.at(-1))
+      .toEqual({ conversationId, title: 'Alice', body: 'New message' });
     await expect.poll(() => desktop.badges.at(-1)).toBe(1);
+
+    await send(alice.page, 'a secret only Bob may read');
+    await expect.poll(() => desktop.badges.at(-1)).toBe(2);
+    await expect
+      .poll(() => desktop.notifications.map((notice) => notice.body))
+      .toEqual(['Message request', 'New message', 'New message']);
 
     // Clicking the notification opens the conversation; reading it clears the badge.
     await desktop.emit(context, 'notification-opened', conversationId);
@@ -67,7 +81,7 @@ test.describe('the desktop app', () => {
 
     await send(page, 'read it on my desktop');
     await expect(messageWithText(alice.page, 'read it on my desktop')).toBeVisible();
-    expect(desktop.notifications).toHaveLength(1);
+    expect(desktop.notifications).toHaveLength(3);
     await context.close();
   });
 

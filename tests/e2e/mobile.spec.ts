@@ -12,6 +12,7 @@ import {
   setPageVisible,
 } from './support/android-shell.ts';
 import {
+  acceptRequest,
   composer,
   expect,
   login,
@@ -77,7 +78,7 @@ test.describe('the Android app', () => {
 
     const conversationId = await startDirectChat(alice.page, bob.userId);
     await send(alice.page, 'hello phone');
-    await openConversation(page, conversationId);
+    await acceptRequest(page, conversationId);
     await expect(messageWithText(page, 'hello phone')).toBeVisible();
     // On a phone the open chat covers the list.
     await expect(shown(page, 'open-settings')).toHaveCount(0);
@@ -124,7 +125,7 @@ test.describe('the Android app', () => {
       );
       const conversationId = await startDirectChat(alice.page, bob.userId);
       await send(alice.page, 'before the tunnel');
-      await openConversation(page, conversationId);
+      await acceptRequest(page, conversationId);
       await expect(messageWithText(page, 'before the tunnel')).toBeVisible();
       await expect(shown(page, 'connection-banner')).toHaveAttribute('data-state', 'up-to-date');
 

@@ -1,8 +1,8 @@
 import type { Page } from '@playwright/test';
 import {
+  acceptRequest,
   expect,
   messageWithText,
-  openConversation,
   ownUserId,
   register,
   send,
@@ -74,7 +74,7 @@ test.describe('the web app under its Content-Security-Policy', () => {
     expect(await ownUserId(page)).toMatch(/^[0-9a-f-]{36}$/);
     const conversationId = await startDirectChat(page, bob.userId);
     await send(page, 'Hello under a strict policy');
-    await openConversation(bob.page, conversationId);
+    await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'Hello under a strict policy')).toBeVisible();
     await send(bob.page, 'And back again');
     await expect(messageWithText(page, 'And back again')).toBeVisible();

@@ -31,9 +31,6 @@ async function until(predicate: () => Promise<boolean>, timeoutMs = 15_000): Pro
   return false;
 }
 
-/** A network that is always up: these tests are about the server's answers. */
-const alwaysOnline = { online: () => true, subscribe: () => () => undefined };
-
 describe('the app’s replication when a push answer is lost after the server stored the rows', () => {
   let database: AppDatabase | undefined;
   let engine: SyncEngine | undefined;
@@ -51,7 +48,7 @@ describe('the app’s replication when a push answer is lost after the server st
       url: suite.server.baseUrl,
       accessToken: async () => alice.token,
       refreshAccessToken: async () => alice.token,
-      network: alwaysOnline,
+      network: { online: () => true, subscribe: () => () => undefined },
     });
     const { _deleted, ...message } = messageDoc(alice, group);
     const carries = (documents: { id: string }[] = []) =>

@@ -49,10 +49,16 @@ async function ask<T>(socket: Socket, event: string, payload: unknown): Promise<
   return answer as T;
 }
 
+export interface RxdbClientOptions {
+  /** Runs as each push starts, before it is sent (a test holds pushes with it). */
+  beforePush?: () => Promise<void>;
+}
+
 export async function startRxdbClient(
   name: string,
   socket: Socket,
   collectionNames: readonly CollectionName[],
+  options: RxdbClientOptions = {},
 ): Promise<RxdbClient> {
   const database = await createRxDatabase({
     name,
@@ -109,6 +115,7 @@ export async function startRxdbClient(
       push: {
         batchSize: 50,
         handler: async (rows) => {
+          await options.beforePush?.();
           const answer = await ask<PushResponse>(socket, 'push', {
             collection,
             rows: rows.map((row) => ({

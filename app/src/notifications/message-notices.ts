@@ -1,4 +1,5 @@
 import { auditTime, map, type Observable, type Subscription } from 'rxjs';
+import { messageRequests$ } from '../contacts/message-requests.ts';
 import { conversationList$ } from '../conversations/conversation-list.ts';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type { AppDatabase, MessageViewDoc } from '../database/app-database.ts';
@@ -22,9 +23,9 @@ export function unreadTotal$(
 /**
  * What the person hears about new messages while signed in: the unread total on the platform's
  * badge, and a notification for each message of someone else that becomes readable here while
- * its conversation is not on screen. A notification names the sender and says "New message"; the
- * text only when the person turned previews on. Messages that arrive with the first sync after
- * start (the backlog) count on the badge but do not notify.
+ * its conversation is not on screen: the sender and "New message" (the text only when the person
+ * turned previews on). A new message request notifies too, saying only that it is one. What
+ * arrives with the first sync after start (the backlog) counts on the badge but does not notify.
  */
 export function startMessageNotices(deps: {
   database: AppDatabase;
@@ -38,6 +39,7 @@ export function startMessageNotices(deps: {
 }) {
   const { database, notifier } = deps;
   const notified = new Set<string>();
+  const knownRequests = new Set<string>();
   let live = false;
   deps.caughtUp.then(
     () => {
@@ -46,13 +48,17 @@ export function startMessageNotices(deps: {
     () => undefined,
   );
 
+  async function nameOf(userId: string | null | undefined): Promise<string> {
+    const user = userId ? await database.users.findOne(userId).exec() : null;
+    return user?.displayName || 'Someone';
+  }
+
   async function noticeFor(view: MessageViewDoc): Promise<MessageNotice> {
-    const sender = await database.users.findOne(view.senderUserId ?? '').exec();
     const text =
       view.text.length > PREVIEW_LENGTH ? `${view.text.slice(0, PREVIEW_LENGTH)}…` : view.text;
     return {
       conversationId: view.conversationId,
-      title: sender?.displayName || 'Someone',
+      title: await nameOf(view.senderUserId),
       body: deps.previews() ? text : 'New message',
     };
   }
@@ -61,6 +67,21 @@ export function startMessageNotices(deps: {
     unreadTotal$(database, deps.crypto, deps.selfUserId).subscribe((total) =>
       notifier.setBadge(total),
     ),
+    // A request shows none of its messages until accepted: its notification says only that it
+    // is one, once its sender is known (a blocked sender's requests are not listed at all).
+    messageRequests$(database, deps.selfUserId).subscribe((requests) => {
+      for (const request of requests) {
+        if (knownRequests.has(request.conversationId)) continue;
+        if (live && request.fromUsername === '') continue;
+        knownRequests.add(request.conversationId);
+        if (!live || deps.isOnScreen(request.conversationId)) continue;
+        notifier.show({
+          conversationId: request.conversationId,
+          title: request.fromName,
+          body: 'Message request',
+        });
+      }
+    }),
     database.messageViews.$.subscribe((event) => {
       const view = event.documentData as MessageViewDoc;
       const before = event.previousDocumentData as MessageViewDoc | undefined;

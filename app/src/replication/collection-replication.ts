@@ -11,6 +11,8 @@ import {
 } from '@anochat/schemas/rxdb/sync';
 import type { RxCollection } from 'rxdb';
 import { type RxReplicationState, replicateRxCollection } from 'rxdb/plugins/replication';
+import type { PullBatcher } from './pull-batcher.ts';
+import { createResyncGuard } from './resync-guard.ts';
 import type { SyncTransport } from './sync-transport.ts';
 import { type LocalPushRow, toPushRow, toWireDocument } from './wire.ts';
 
@@ -34,6 +36,8 @@ export interface CollectionReplicationOptions {
   // biome-ignore lint/suspicious/noExplicitAny: one replication helper for every document type
   collection: RxCollection<any>;
   transport: SyncTransport;
+  /** Pulls leave through it (several collections' together as one event). */
+  pulls: PullBatcher;
   /** Distinguishes checkpoints of different servers and accounts in the same database. */
   identifier: string;
   /** This device: its own id is left out of pushed rows (the server fills it in). */
@@ -53,7 +57,8 @@ export interface CollectionReplicationOptions {
 /**
  * RxDB replication of one collection over the shared socket (docs/protocol.md): `pull` from the
  * checkpoint, `push` with conflicts handed back to RxDB and refused rows reported, and the
- * server's live `stream` (documents, or `'RESYNC'`). Errors (a dropped connection, a timeout) make RxDB retry
+ * server's live `stream` (documents, or `'RESYNC'`, each followed by a pull even where RxDB would
+ * drop it: resync-guard.ts). Errors (a dropped connection, a timeout) make RxDB retry
  * the same batch; nothing is lost because nothing is removed from the outbox before the server
  * acknowledged it.
  */
@@ -62,7 +67,13 @@ export function replicateCollection(
 ): RxReplicationState<unknown, Checkpoint> {
   const { collectionName, transport } = options;
   const writable = !READ_ONLY_COLLECTIONS.includes(collectionName);
-  return replicateRxCollection<unknown, Checkpoint>({
+  const resyncs = createResyncGuard({
+    server$: transport.stream$(collectionName),
+    connected$: transport.connected$,
+    // The transport tells the server it pulls on connecting (no RESYNC comes): at once, then.
+    reconnectGraceMs: 0,
+  });
+  const replication = replicateRxCollection<unknown, Checkpoint>({
     collection: options.collection,
     replicationIdentifier: `${options.identifier}/${collectionName}`,
     live: true,
@@ -71,14 +82,11 @@ export function replicateCollection(
     autoStart: true,
     pull: {
       batchSize: SYNC_LIMITS.maxPullBatchSize,
-      stream$: transport.stream$(collectionName) as never,
+      stream$: resyncs.stream$ as never,
       handler: async (checkpoint, batchSize) => {
+        resyncs.pullStarted();
         const pull = (from: Checkpoint | null) =>
-          transport.request<PullResponse | SyncErrorAck>('pull', {
-            collection: collectionName,
-            checkpoint: from,
-            batchSize,
-          });
+          options.pulls.pull({ collection: collectionName, checkpoint: from, batchSize });
         let answer = await pull(checkpoint ?? null);
         // A checkpoint the server never handed out (its database was restored from a backup):
         // start again from the beginning, which RxDB stores as the new checkpoint.
@@ -132,4 +140,7 @@ export function replicateCollection(
         }
       : {}),
   });
+  resyncs.follow(replication.active$);
+  replication.onCancel.push(() => resyncs.stop());
+  return replication;
 }

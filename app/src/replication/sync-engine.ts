@@ -13,6 +13,7 @@ import {
 } from 'rxjs';
 import type { AppDatabase } from '../database/app-database.ts';
 import { replicateCollection } from './collection-replication.ts';
+import { createPullBatcher } from './pull-batcher.ts';
 import type { LinkState, SyncTransport } from './sync-transport.ts';
 import { toPushRow } from './wire.ts';
 
@@ -55,6 +56,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
   const acknowledged = new Set<string>();
   const replications = new Map<CollectionName, RxReplicationState<unknown, unknown>>();
   const started = new BehaviorSubject(false);
+  const pulls = createPullBatcher(transport);
 
   async function pushDirectly(collection: CollectionName, docs: Record<string, unknown>[]) {
     if (docs.length === 0) return;
@@ -164,6 +166,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
           collectionName,
           collection: database[collectionName],
           transport,
+          pulls,
           identifier: options.identifier,
           deviceId: options.deviceId,
           beforePush,

@@ -12,9 +12,6 @@ import { createSyncTransport, type SyncTransport } from './sync-transport.ts';
  * A real socket.io server whose handshake middleware answers what the test scripts: the sync
  * server's connect_error codes (docs/protocol.md, Connecting), then acceptance.
  */
-/** A network that is always up: these tests are about the server's answers. */
-const alwaysOnline = { online: () => true, subscribe: () => () => undefined };
-
 describe('the sync transport when the server refuses a handshake', () => {
   let http: HttpServer;
   let io: Server;
@@ -48,8 +45,8 @@ describe('the sync transport when the server refuses a handshake', () => {
       url,
       accessToken: async () => 'token-1',
       refreshAccessToken,
-      network: alwaysOnline,
       reconnectDelayMs: 20,
+      network: { online: () => true, subscribe: () => () => undefined },
       maxReconnectDelayMs: 100,
     });
     transport.start();
@@ -79,8 +76,8 @@ describe('the sync transport when the server refuses a handshake', () => {
       url,
       accessToken: async () => current,
       refreshAccessToken: refresh,
-      network: alwaysOnline,
       reconnectDelayMs: 20,
+      network: { online: () => true, subscribe: () => () => undefined },
     });
     transport.start();
     await online(transport);

@@ -51,16 +51,20 @@ interface InFlight {
  *   UNAUTHORIZED and `session_expired`, and reconnects; it never ends the session itself: a
  *   handshake the server could not check (NOT_READY: its database is down) or a refresh that
  *   failed for any reason but a refusal is retried with backoff (docs/protocol.md, Connecting);
- * - reconnects with socket.io's randomized exponential backoff (0.5 s doubling to 15 s), but at
+ * - reconnects with socket.io's randomized exponential backoff (0.25 s doubling to 15 s), but at
  *   once when the platform reports the network is back, and stays down while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
- *   RxDB simply repeats them), and makes new requests wait for the next connection.
+ *   RxDB simply repeats them), and makes new requests wait for the next connection;
+ * - takes a request without an answer in `ackTimeoutMs` as a dead connection (a route that went
+ *   silent: nothing closes it) and reconnects;
+ * - counts a connection that closes before its handshake completed as a failed attempt at once
+ *   (socket.io's Manager would wait out its 20 s connect timeout: it listens only for errors then).
  */
 export function createSyncTransport(options: SyncTransportOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 20_000;
-  const firstDelayMs = options.reconnectDelayMs ?? 500;
-  const maxDelayMs = options.maxReconnectDelayMs ?? 15_000;
   const { network } = options;
+  const firstDelayMs = options.reconnectDelayMs ?? 250;
+  const maxDelayMs = options.maxReconnectDelayMs ?? 15_000;
   const link = new BehaviorSubject<LinkState>(network.online() ? 'connecting' : 'offline');
   const connected$ = new BehaviorSubject(false);
   const streamEvents = new Subject<StreamEvent>();
@@ -78,14 +82,16 @@ export function createSyncTransport(options: SyncTransportOptions) {
     reconnectionDelay: firstDelayMs,
     reconnectionDelayMax: maxDelayMs,
     randomizationFactor: 0.5,
-    auth: (deliver: (auth: { token: string }) => void) => {
+    // pullsOnConnect: the sync engine pulls every collection on each (re)connection (resync-guard.ts),
+    // so the server sends no RESYNC to start with: fewer frames on a link that drops often.
+    auth: (deliver: (auth: { token: string; pullsOnConnect: true }) => void) => {
       options
         .accessToken()
         .then((token) => {
           lastToken = token;
-          deliver({ token });
+          deliver({ token, pullsOnConnect: true });
         })
-        .catch(() => deliver({ token: lastToken }));
+        .catch(() => deliver({ token: lastToken, pullsOnConnect: true }));
     },
   });
 
@@ -94,12 +100,39 @@ export function createSyncTransport(options: SyncTransportOptions) {
     inFlight.clear();
   }
 
+  const watchedEngines = new WeakSet<object>();
+  function watchHandshake(): void {
+    const engine = socket.io.engine;
+    if (engine === undefined || watchedEngines.has(engine)) return;
+    watchedEngines.add(engine);
+    let opened = false;
+    engine.once('open', () => {
+      opened = true;
+    });
+    engine.once('close', (reason: string) => {
+      // The Manager still listens for this attempt's errors (and for nothing else) now.
+      if (!opened) {
+        (engine as unknown as { emitReserved(event: 'error', error: Error): void }).emitReserved(
+          'error',
+          new Error(`connection closed during the handshake: ${reason}`),
+        );
+      }
+    });
+  }
+  socket.io.on('reconnect_attempt', () => queueMicrotask(watchHandshake));
+
   function start(): void {
     if (stopped || socket.connected || !network.online()) return;
     clearTimeout(retryTimer);
     retryTimer = undefined;
     link.next('connecting');
     socket.connect();
+    watchHandshake();
+  }
+
+  /** The connection looks dead (a request went unanswered): drop it, socket.io reconnects. */
+  function reconnectNow(): void {
+    if (socket.connected) socket.io.engine?.close();
   }
 
   /**
@@ -219,8 +252,10 @@ export function createSyncTransport(options: SyncTransportOptions) {
           .emitWithAck(event, payload)
           .then(
             (answer: T) => resolve(answer),
-            () =>
-              reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`)),
+            () => {
+              reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`));
+              reconnectNow();
+            },
           )
           .finally(() => inFlight.delete(entry));
       });

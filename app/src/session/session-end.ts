@@ -79,23 +79,20 @@ export async function closeAccountData(
 
 /**
  * Signs this device out: the account stops, the session is ended on the server (a logout) or
- * forgotten here (the server ended it), the device's keys leave the secret store, and the local
- * data is wiped or kept as closeAccountData decides (messages already opened stay readable). Returns where the app goes next.
+ * forgotten here (the server ended it), and the local data is wiped or kept as closeAccountData
+ * decides. Returns where the app goes next.
  */
 export async function signOutOf(
   deps: {
     database: AppDatabase;
     session: Pick<SessionService, 'logout' | 'forget'>;
     stopAccount(): Promise<void>;
-    /** Removes this device's keys from the platform's secret store (they die with the session). */
-    forgetDevice?(): Promise<void>;
   },
   reason: SignedOutReason,
 ): Promise<'/login' | '/session-ended'> {
   await deps.stopAccount();
   if (reason === 'logged-out') await deps.session.logout();
   else await deps.session.forget();
-  await deps.forgetDevice?.();
   return closeAccountData(deps.database, reason);
 }
 

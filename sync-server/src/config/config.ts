@@ -72,6 +72,11 @@ const environment = z.object({
   SYNC_REQUESTS_PER_HOUR: integer(1, 1_000_000).default(20),
   /** Test-only: every push transaction sleeps a random 0..N ms after its writes (0 = off). */
   SYNC_TEST_PUSH_DELAY_MAX_MS: integer(0, 10_000).default(0),
+  /**
+   * First wait before RESYNC is sent again to a device that did not pull after one (it doubles up
+   * to 30 s). 0 turns the repeat off: only for tests of the client's own recovery.
+   */
+  SYNC_RESYNC_REPEAT_MS: integer(0, 60_000).default(2_000),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
   REDIS_URL: z
     .string()
@@ -114,6 +119,7 @@ export interface Config {
   sync: {
     maxPayloadBytes: number;
     testPushDelayMaxMs: number;
+    resyncRepeatMs: number;
     maxInFlightPerSocket: number;
     maxConnectionsPerDevice: number;
     maxConnectionsPerUser: number;
@@ -186,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sync: {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
+      resyncRepeatMs: e.SYNC_RESYNC_REPEAT_MS,
       maxInFlightPerSocket: e.SYNC_MAX_IN_FLIGHT_PER_SOCKET,
       maxConnectionsPerDevice: e.SYNC_MAX_CONNECTIONS_PER_DEVICE,
       maxConnectionsPerUser: e.SYNC_MAX_CONNECTIONS_PER_USER,

@@ -27,6 +27,12 @@ import type { PullResult } from './sync-service.ts';
  *   this instance at once (batched on their positions); a device stays pending until the horizon
  *   of a query has passed its newest notice, so commits held back by older open transactions are
  *   streamed as soon as they become visible.
+ * - A new connection gets RESYNC for `messages` first, and for the other collections once messages
+ *   were pulled (or after DEFERRED_RESYNC_MS).
+ * - A collection is out of live mode from a RESYNC until the pull it asks for. A RESYNC can be lost
+ *   on the device (RxDB 17.6 drops one queued behind a documents event), so while a collection is
+ *   not live and no pull of it is running, the RESYNC is sent again: first after `resyncRepeatMs`,
+ *   then at doubling intervals up to RESYNC_REPEAT_MAX_MS, until a pull arrives.
  */
 export interface StreamSubscriber {
   userId: string;
@@ -35,8 +41,12 @@ export interface StreamSubscriber {
 }
 
 export interface LiveStream {
-  /** Starts serving a connected device: RESYNC for every collection. Returns the detach. */
-  attach(subscriber: StreamSubscriber): () => void;
+  /**
+   * Starts serving a connected device: RESYNC for every collection, unless `resync` is false (the
+   * device pulls every collection as it connects; the watchdog still asks if it does not).
+   * Returns the detach.
+   */
+  attach(subscriber: StreamSubscriber, options?: { resync: boolean }): () => void;
   /** A pull of `collection` arrived from this device. */
   pullStarted(subscriber: StreamSubscriber, collection: CollectionName): void;
   /** The pull was answered (`result`), or failed (null), after its answer was sent. */
@@ -69,12 +79,19 @@ interface CollectionState {
   pendingXid: bigint | null;
   /** A notice without a transaction id not served yet. */
   pendingUnknown: boolean;
+  /** When the last RESYNC was sent or the last pull ended (ms): the watchdog waits from there. */
+  quietSince: number;
+  /** The watchdog's current wait before sending RESYNC again (doubles, reset when live). */
+  repeatMs: number;
 }
 
 interface Device {
   subscriber: StreamSubscriber;
   states: Map<CollectionName, CollectionState>;
   attached: boolean;
+  /** Collections whose connection RESYNC waits until messages were pulled (or a moment). */
+  deferred: CollectionName[];
+  deferTimer: NodeJS.Timeout | null;
 }
 
 interface CollectionRunner {
@@ -95,7 +112,24 @@ export interface LiveStreamOptions {
   /** Devices served by one query. */
   devicesPerQuery?: number;
   horizonWaitMs?: { min: number; max: number };
+  /**
+   * First wait before a RESYNC is sent again to a collection that did not pull after it
+   * (0: never; then a device that loses a RESYNC stays out of live mode until it pulls by itself).
+   */
+  resyncRepeatMs?: number;
 }
+
+/** The longest wait between two RESYNCs the watchdog sends to a collection that does not pull. */
+export const RESYNC_REPEAT_MAX_MS = 30_000;
+/** How often the watchdog looks (it serves waits of at least this much). */
+const WATCHDOG_TICK_MS = 500;
+/**
+ * A new connection pulls messages first: on a link that drops often, every frame before the
+ * messages arrive is one more chance to lose the connection again, so the other collections'
+ * RESYNCs follow once messages were pulled, or after this long.
+ */
+const FIRST_AT_CONNECT: CollectionName = 'messages';
+const DEFERRED_RESYNC_MS = 1_000;
 
 const resync = (collection: CollectionName): StreamEvent => ({ collection, resync: true });
 const max = (a: bigint | null, b: bigint) => (a === null || b > a ? b : a);
@@ -105,6 +139,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   const pageSize = options.pageSize ?? SYNC_LIMITS.maxPullBatchSize;
   const devicesPerQuery = options.devicesPerQuery ?? 500;
   const wait = options.horizonWaitMs ?? { min: 5, max: 1000 };
+  const resyncRepeatMs = options.resyncRepeatMs ?? 2_000;
   const byUser = new Map<string, Set<Device>>();
   const bySubscriber = new Map<StreamSubscriber, Device>();
   const runners = new Map<CollectionName, CollectionRunner>(
@@ -127,6 +162,8 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
         resyncAfterPull: false,
         pendingXid: null,
         pendingUnknown: false,
+        quietSince: Date.now(),
+        repeatMs: resyncRepeatMs,
       };
       device.states.set(collection, state);
     }
@@ -134,6 +171,43 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   }
 
   const isPending = (state: CollectionState) => state.pendingXid !== null || state.pendingUnknown;
+
+  /** Out of live mode until the device pulls; the watchdog repeats this while it does not. */
+  function sendResync(device: Device, collection: CollectionName, state: CollectionState) {
+    state.mode = 'resync';
+    state.quietSince = Date.now();
+    device.subscriber.send(resync(collection));
+  }
+
+  function sendDeferred(device: Device) {
+    if (device.deferTimer !== null) clearTimeout(device.deferTimer);
+    device.deferTimer = null;
+    const deferred = device.deferred;
+    device.deferred = [];
+    if (!device.attached) return;
+    for (const collection of deferred) {
+      const state = stateOf(device, collection);
+      // A pull of it already came: that pull serves what the RESYNC would have asked for.
+      if (state.mode === 'resync' && state.pullsInFlight === 0 && state.generation === 0) {
+        sendResync(device, collection, state);
+      }
+    }
+  }
+
+  function watchdog() {
+    const now = Date.now();
+    for (const device of bySubscriber.values()) {
+      for (const [collection, state] of device.states) {
+        if (state.mode === 'live' || state.pullsInFlight > 0) continue;
+        if (now - state.quietSince < state.repeatMs) continue;
+        state.repeatMs = Math.min(RESYNC_REPEAT_MAX_MS, state.repeatMs * 2);
+        sendResync(device, collection, state);
+      }
+    }
+  }
+  const watchdogTimer =
+    resyncRepeatMs > 0 ? setInterval(watchdog, Math.min(WATCHDOG_TICK_MS, resyncRepeatMs)) : null;
+  watchdogTimer?.unref();
 
   function markPending(device: Device, collection: CollectionName, urgent: boolean) {
     const runner = runners.get(collection) as CollectionRunner;
@@ -205,8 +279,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
         logger.warn({ err: error, collection }, 'live stream query failed; devices resync');
         for (const { device, state, generation } of batch) {
           if (!device.attached || state.generation !== generation) continue;
-          state.mode = 'resync';
-          device.subscriber.send(resync(collection));
+          sendResync(device, collection, state);
         }
         return;
       }
@@ -253,16 +326,30 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
   }
 
   return {
-    attach(subscriber) {
-      const device: Device = { subscriber, states: new Map(), attached: true };
+    attach(subscriber, options = { resync: true }) {
+      const device: Device = {
+        subscriber,
+        states: new Map(),
+        attached: true,
+        deferred: options.resync
+          ? COLLECTIONS.filter((collection) => collection !== FIRST_AT_CONNECT)
+          : [],
+        deferTimer: null,
+      };
       bySubscriber.set(subscriber, device);
       const devices = byUser.get(subscriber.userId) ?? new Set<Device>();
       byUser.set(subscriber.userId, devices);
       devices.add(device);
       // Whatever happened while disconnected: every collection pulls from its checkpoint.
-      for (const collection of COLLECTIONS) subscriber.send(resync(collection));
+      for (const collection of COLLECTIONS) stateOf(device, collection);
+      if (options.resync) {
+        sendResync(device, FIRST_AT_CONNECT, stateOf(device, FIRST_AT_CONNECT));
+        device.deferTimer = setTimeout(() => sendDeferred(device), DEFERRED_RESYNC_MS);
+        device.deferTimer.unref();
+      }
       return () => {
         device.attached = false;
+        if (device.deferTimer !== null) clearTimeout(device.deferTimer);
         bySubscriber.delete(subscriber);
         devices.delete(device);
         if (devices.size === 0 && byUser.get(subscriber.userId) === devices) {
@@ -288,15 +375,18 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       if (device === undefined) return;
       const state = stateOf(device, collection);
       state.pullsInFlight -= 1;
+      state.quietSince = Date.now();
+      if (collection === FIRST_AT_CONNECT && device.deferred.length > 0) sendDeferred(device);
       // A failed or full page: the device pulls again.
       if (result === null || result.response.documents.length >= batchSize) return;
       if (state.pullsInFlight > 0 || state.mode === 'live') return;
       if (state.resyncAfterPull) {
         state.resyncAfterPull = false;
-        subscriber.send(resync(collection));
+        sendResync(device, collection, state);
         return;
       }
       state.mode = 'live';
+      state.repeatMs = resyncRepeatMs;
       state.cursor = result.end;
       // The page held every commit below its horizon. A commit it could not show yet (an older
       // transaction was still open) is below the snapshot's xmax: stream it once the horizon passes.
@@ -327,6 +417,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
 
     close() {
       closed = true;
+      if (watchdogTimer !== null) clearInterval(watchdogTimer);
       for (const runner of runners.values()) {
         if (runner.timer !== null) clearTimeout(runner.timer);
         runner.timer = null;

@@ -26,6 +26,8 @@ export interface SyncServiceOptions {
   testPushDelayMaxMs: number;
   /** New conversations and message requests per user and hour. */
   quotas: Quotas;
+  /** The live stream's RESYNC watchdog (live-stream.ts); 0 = off. */
+  resyncRepeatMs: number;
 }
 
 /** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
@@ -53,7 +55,7 @@ const signedOut = () => new SyncError('UNAUTHENTICATED', 'this device is signed 
 
 export function createSyncService(options: SyncServiceOptions): SyncService {
   const { pool, notifier, logger } = options;
-  const live = createLiveStream({ pool, logger });
+  const live = createLiveStream({ pool, logger, resyncRepeatMs: options.resyncRepeatMs });
   const signingKeys = createSigningKeys(pool);
 
   /** One transaction: the device is checked, the batch decided and written, then committed. */

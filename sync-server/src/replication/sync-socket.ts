@@ -18,7 +18,7 @@ import type { ChangeNotice, SyncNotifier } from './notifier.ts';
 import type { PresenceStore } from './presence.ts';
 import type { Author } from './push/types.ts';
 import type { SyncService } from './sync-service.ts';
-import { type ParsedPull, parsePull, parsePush, SyncError } from './validation.ts';
+import { type ParsedPull, parsePull, parsePulls, parsePush, SyncError } from './validation.ts';
 
 export interface SyncSocketOptions {
   httpServer: HttpServer;
@@ -50,6 +50,21 @@ export interface SyncSocketServer {
 const deviceRoom = (deviceId: string) => `device:${deviceId}`;
 /** The inter-instance event carrying a ChangeNotice (socket.io serverSideEmit, Redis adapter). */
 const NOTICE_EVENT = 'anochat:change-notice';
+
+/** socket.io's heartbeat (docs/protocol.md, "Connection"). */
+export const HEARTBEAT = { intervalMs: 10_000, timeoutMs: 8_000 };
+
+/** The events a device may send (anything else is answered VALIDATION_FAILED). */
+const KNOWN_EVENTS: readonly string[] = ['pull', 'pulls', 'push', 'typing'];
+
+/** The device was revoked or signed out meanwhile: its connection ends after the answer. */
+function isSignedOut(outcome: PromiseSettledResult<unknown>): boolean {
+  return (
+    outcome.status === 'rejected' &&
+    outcome.reason instanceof SyncError &&
+    outcome.reason.code === 'UNAUTHENTICATED'
+  );
+}
 
 /** setTimeout's ceiling (about 24.8 days); access tokens live minutes, but the config allows a day. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -101,6 +116,10 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
   }
   const io = new Server(options.httpServer, {
     serveClient: false,
+    // A route that dies silently (a mobile network switch, a lost NAT mapping) is noticed by the
+    // heartbeat alone: both ends give up after pingInterval + pingTimeout (18 s, not socket.io's 45 s).
+    pingInterval: HEARTBEAT.intervalMs,
+    pingTimeout: HEARTBEAT.timeoutMs,
     maxHttpBufferSize: options.maxPayloadBytes,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
@@ -161,8 +180,11 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       ...author,
       send: (event: StreamEvent) => socket.emit('stream', event),
     };
-    socket.once('disconnect', service.live.attach(subscriber));
+    // A client that pulls every collection as it connects needs no RESYNC to start.
+    const pullsOnConnect = socket.handshake.auth?.pullsOnConnect === true;
+    socket.once('disconnect', service.live.attach(subscriber, { resync: !pullsOnConnect }));
     handlePull(socket, subscriber);
+    handlePulls(socket, subscriber);
     handle(socket, 'push', (payload) => {
       const request = parsePush(payload, author.deviceId);
       return scheduler.run(author.userId, () => service.push(author, request));
@@ -170,11 +192,14 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     handle(socket, 'typing', (payload) => ephemeral.typing(socket, author, payload));
     ephemeral.connected(socket, author);
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (event === 'pull' || event === 'push' || event === 'typing') return;
+      if (KNOWN_EVENTS.includes(event as string)) return;
       const ack = args.at(-1);
       if (typeof ack === 'function') {
         ack({
-          error: { code: 'VALIDATION_FAILED', message: 'unknown event (pull, push or typing)' },
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'unknown event (pull, pulls, push or typing)',
+          },
         });
       }
     });
@@ -216,31 +241,29 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     });
   }
 
+  /** The answer to a failed event (logged here, once, unless it is the client's fault). */
+  function errorBody(event: string, error: unknown): SyncErrorAck {
+    if (error instanceof SyncError) return { error: { code: error.code, message: error.message } };
+    if (isBackingServiceDown(error)) {
+      logger.warn({ err: error, event }, 'sync event failed: a backing service is unavailable');
+      return {
+        error: { code: 'NOT_READY', message: 'a backing service is unavailable; retry later' },
+      };
+    }
+    logger.error({ err: error, event }, 'sync event failed');
+    return {
+      error: { code: 'INTERNAL', message: 'server fault; nothing was written, retry later' },
+    };
+  }
+
   function answerError(
     socket: Socket,
     event: string,
     ack: (body: unknown) => void,
     error: unknown,
   ) {
-    if (error instanceof SyncError) {
-      const body: SyncErrorAck = { error: { code: error.code, message: error.message } };
-      ack(body);
-      if (error.code === 'UNAUTHENTICATED') socket.disconnect(true);
-      return;
-    }
-    if (isBackingServiceDown(error)) {
-      logger.warn({ err: error, event }, 'sync event failed: a backing service is unavailable');
-      const body: SyncErrorAck = {
-        error: { code: 'NOT_READY', message: 'a backing service is unavailable; retry later' },
-      };
-      ack(body);
-      return;
-    }
-    logger.error({ err: error, event }, 'sync event failed');
-    const body: SyncErrorAck = {
-      error: { code: 'INTERNAL', message: 'server fault; nothing was written, retry later' },
-    };
-    ack(body);
+    ack(errorBody(event, error));
+    if (isSignedOut({ status: 'rejected', reason: error })) socket.disconnect(true);
   }
 
   /**
@@ -297,6 +320,46 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
           },
         )
         .finally(done);
+    });
+  }
+
+  /** Several pulls in one event: each like `pull` (live stream included), answered together. */
+  function handlePulls(socket: Socket, subscriber: StreamSubscriber) {
+    socket.on('pulls', (...args: unknown[]) => {
+      const last = args.at(-1);
+      if (typeof last !== 'function') return;
+      const ack = last as (body: unknown) => void;
+      let requests: ParsedPull[];
+      try {
+        requests = parsePulls(args.length > 1 ? args[0] : undefined);
+      } catch (error) {
+        answerError(socket, 'pulls', ack, error);
+        return;
+      }
+      const done = claimInFlight(socket, ack);
+      if (done === null) return;
+      for (const request of requests) service.live.pullStarted(subscriber, request.collection);
+      const author = socket.data.author as Author;
+      void Promise.allSettled(
+        requests.map((request) =>
+          scheduler.run(author.userId, () => service.pull(author, request)),
+        ),
+      ).then((settled) => {
+        ack({
+          results: settled.map((outcome) =>
+            outcome.status === 'fulfilled'
+              ? outcome.value.response
+              : errorBody('pulls', outcome.reason),
+          ),
+        });
+        settled.forEach((outcome, index) => {
+          const { collection, batchSize } = requests[index] as ParsedPull;
+          const result = outcome.status === 'fulfilled' ? outcome.value : null;
+          service.live.pullFinished(subscriber, collection, batchSize, result);
+        });
+        if (settled.some((outcome) => isSignedOut(outcome))) socket.disconnect(true);
+        done();
+      });
     });
   }
 

@@ -75,6 +75,24 @@ function collectionOf(value: Record<string, unknown>): CollectionName {
   return collection as CollectionName;
 }
 
+/** Several pulls in one event: each valid (as `pull` checks it), one per collection at most. */
+export function parsePulls(payload: unknown): ParsedPull[] {
+  if (!isObject(payload)) throw new SyncError('VALIDATION_FAILED', 'payload must be an object');
+  checkKeys(payload, ['pulls'], 'pulls');
+  const { pulls } = payload;
+  if (!Array.isArray(pulls) || pulls.length === 0 || pulls.length > COLLECTIONS.length) {
+    throw new SyncError(
+      'VALIDATION_FAILED',
+      `pulls must be an array of 1 to ${COLLECTIONS.length} pull requests`,
+    );
+  }
+  const parsed = pulls.map((pull) => parsePull(pull));
+  if (new Set(parsed.map((pull) => pull.collection)).size !== parsed.length) {
+    throw new SyncError('VALIDATION_FAILED', 'pulls: one pull per collection');
+  }
+  return parsed;
+}
+
 /** The uuid parts of a checkpoint or document id of this collection, or null when malformed. */
 export function keyParts(collection: CollectionName, id: string): string[] | null {
   const parts = PAIR_COLLECTIONS.includes(collection) ? id.split('|') : [id];
