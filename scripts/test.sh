@@ -26,6 +26,15 @@ bash scripts/services.sh
 mapfile -t suites < <(find crypto-native/test sync-server/test tests/replication tests/chaos -name '*.test.ts' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
 
+# The same replication, chat and group suites on `npm start`'s embedded default (PGlite behind the
+# session broker) instead of PostgreSQL, with a pool idle timeout of 250 ms so that every pause is
+# longer than every timeout in the stack (sync-server/test/support/suite.ts).
+echo "== TypeScript suites on the embedded default (PGlite)"
+ANOCHAT_TEST_BACKEND=embedded node --import tsx --test --test-reporter=spec --test-concurrency=1 \
+  sync-server/test/sync-replication.test.ts sync-server/test/sync-live-stream.test.ts \
+  sync-server/test/end-to-end-messages.test.ts tests/replication/rxdb-replication.test.ts \
+  tests/replication/push-answer-lost.test.ts tests/replication/epoch-rotation.test.ts
+
 echo "== app: build (vite, skipped when nothing changed)"
 bash scripts/build-app.sh
 
@@ -42,3 +51,7 @@ node_modules/.bin/vitest run --config vite.config.ts
 
 echo "== app: end-to-end in Chromium (Playwright; real sync server, PostgreSQL, crypto-native)"
 node_modules/.bin/playwright test -c tests/e2e/playwright.config.ts
+
+echo "== app: chat, offline, groups and session end in Chromium on the embedded default (npm start)"
+ANOCHAT_TEST_BACKEND=embedded node_modules/.bin/playwright test -c tests/e2e/playwright.config.ts \
+  --project desktop chat.spec.ts offline.spec.ts group.spec.ts session-end.spec.ts

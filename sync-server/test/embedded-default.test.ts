@@ -1,72 +1,18 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { login, register, request } from './support/api.ts';
+import { seedEmbeddedDataDirectory } from './support/embedded-database.ts';
+import {
+  type Started,
+  startEmbeddedDefault as startDefault,
+  stopWithSigterm,
+} from './support/embedded-default-server.ts';
+import { create, createGroup, messageDoc, pullAll, syncUser } from './support/sync-client.ts';
 
-const ENTRY = fileURLToPath(new URL('../src/start-default.ts', import.meta.url));
-
-interface Started {
-  child: ChildProcess;
-  baseUrl: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** The real `npm start` entry as a child process: real PGlite, real crypto-native, real HTTP. */
-async function startDefault(dataDirectory: string): Promise<Started> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of ['DATABASE_URL', 'CRYPTO_GRPC_ADDRESS', 'JWT_SECRET', 'DATABASE_POOL_MAX']) {
-    delete env[name];
-  }
-  Object.assign(env, {
-    DATA_DIR: dataDirectory,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ARGON2_OPS_LIMIT: '1',
-    ARGON2_MEM_LIMIT: '8192',
-  });
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ready line within 40 s:\n${output}`)),
-      40_000,
-    );
-    const check = () => {
-      const match = /ready at (http:\/\/[^"\s]+)/.exec(output);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready:\n${output}`));
-    });
-  });
-  return { child, baseUrl: url, output: () => output, exited };
-}
-
-async function stopWithSigterm(started: Started): Promise<number | null> {
-  started.child.kill('SIGTERM');
-  return started.exited;
-}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('npm start: the embedded default (PGlite + crypto-native, no configuration)', () => {
   let dataDirectory: string;
@@ -104,5 +50,68 @@ describe('npm start: the embedded default (PGlite + crypto-native, no configurat
     assert.equal(devices.status, 200, JSON.stringify(devices.body));
     assert.equal(await stopWithSigterm(second), 0, second.output());
     assert.match(second.output(), /sync server stopped/);
+  });
+
+  /**
+   * Sends a message from one user and has the other pull it, `rounds` times, each push after
+   * `idleMs` of silence (and each pull after as long, when `idleBeforePull`).
+   */
+  async function deliversAfter(
+    idleMs: number,
+    started: Started,
+    { rounds = 2, idleBeforePull = true } = {},
+  ): Promise<void> {
+    const alice = await syncUser(started.baseUrl);
+    const bob = await syncUser(started.baseUrl);
+    try {
+      const group = await createGroup(alice, [bob]);
+      for (let round = 0; round < rounds; round += 1) {
+        await sleep(idleMs);
+        const message = messageDoc(alice, group);
+        await create(alice, 'messages', [message]);
+        if (idleBeforePull) await sleep(idleMs);
+        const { documents } = await pullAll(bob, 'messages');
+        assert.ok(
+          documents.some((document) => document.id === message.id),
+          `round ${round}: bob pulled ${documents.length} messages, not the new one`,
+        );
+      }
+    } finally {
+      alice.socket.close();
+      bob.socket.close();
+    }
+  }
+
+  it('keeps syncing after idle periods longer than the pool’s idle timeout (42P05 before the session broker)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'anochat-embedded-idle-'));
+    await seedEmbeddedDataDirectory(folder);
+    const started = await startDefault(folder, {
+      DATABASE_IDLE_TIMEOUT_MS: '200',
+      LOG_LEVEL: 'debug',
+    });
+    running.push(started);
+    try {
+      await deliversAfter(600, started);
+      const reconnects = started.output().split('database connection closed').length - 1;
+      assert.ok(reconnects >= 4, `the pool closed its idle connection ${reconnects} times`);
+      assert.doesNotMatch(started.output(), /42P05|already exists/);
+      assert.equal(await stopWithSigterm(started), 0, started.output());
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps syncing after idling longer than the real default timeouts (10 s pool idle timeout)', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'anochat-embedded-idle-'));
+    await seedEmbeddedDataDirectory(folder);
+    const started = await startDefault(folder, { LOG_LEVEL: 'debug' });
+    running.push(started);
+    try {
+      await deliversAfter(11_000, started, { rounds: 1, idleBeforePull: false });
+      assert.match(started.output(), /database connection closed/);
+      assert.equal(await stopWithSigterm(started), 0, started.output());
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { CollectionName, StreamEvent, WireDocument } from '@anochat/schemas/rxdb/sync';
+import { testBackend } from './support/embedded-database.ts';
 import { StreamConsumer } from './support/stream-consumer.ts';
 import { useSyncServer } from './support/suite.ts';
 import {
@@ -71,7 +72,11 @@ describe('sync live stream: documents, once a device has pulled to the end', () 
     );
   });
 
-  it('streams a commit held back by an older open transaction once it is visible, not before', async () => {
+  it('streams a commit held back by an older open transaction once it is visible, not before', {
+    skip:
+      testBackend === 'embedded' &&
+      'the embedded database is one session: no commit can happen while another transaction is open',
+  }, async () => {
     const [alice, bob] = [await user(), await user()];
     const group = await createGroup(alice, [bob]);
     const { checkpoint } = await pullAll(bob, 'messages');

@@ -54,6 +54,7 @@ test.describe('the end of a session', () => {
     await shown(alice.page, 'discard-unsent').click();
     await shown(alice.page, 'confirm-discard').click();
     await expect(alice.page).toHaveURL(/\/login$/);
+    await expect(shown(alice.page, 'submit')).toBeVisible();
     const left = await alice.page.evaluate(() =>
       (globalThis as unknown as { anochat: AppContext }).anochat.database.messages.count().exec(),
     );

@@ -178,6 +178,10 @@ export function createSyncTransport(options: SyncTransportOptions) {
     // A refused token may only be stale (another tab refreshed, a secret rotated): the refresh
     // tells whether the session still exists. Never sign out here.
     if (code === 'TOKEN_EXPIRED' || code === 'UNAUTHORIZED') void renewAndReconnect();
+    // Too many sockets of this device or user: not to be retried in a loop (docs/protocol.md);
+    // the next network change or reconnect() tries again.
+    else if (code === 'TOO_MANY_CONNECTIONS')
+      link.next(network.online() ? 'connecting' : 'offline');
     // NOT_READY (the server could not check the device now) and any other refusal: retry later.
     // Without `data` it was the transport (server unreachable): socket.io retries by itself.
     else if (code !== undefined || !socket.active) retryLater();

@@ -23,6 +23,8 @@ export async function spawnSyncServer(
   databaseUrl: string,
   cryptoAddress: string,
   overrides: Record<string, string> = {},
+  /** Sees everything the child has written so far, each time it writes (before it listens too). */
+  onOutput: (output: string) => void = () => undefined,
 ): Promise<ChildSyncServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: REPOSITORY,
@@ -39,9 +41,11 @@ export async function spawnSyncServer(
     const timer = setTimeout(() => reject(new Error(`child did not start:\n${output}`)), 30_000);
     child.stderr?.on('data', (chunk) => {
       output += String(chunk);
+      onOutput(output);
     });
     child.stdout?.on('data', (chunk) => {
       output += String(chunk);
+      onOutput(output);
       for (const line of output.split('\n')) {
         if (!line.includes('sync server listening')) continue;
         const parsed = JSON.parse(line) as { port?: number };
