@@ -54,4 +54,4 @@ node_modules/.bin/playwright test -c tests/e2e/playwright.config.ts
 
 echo "== app: chat, offline, groups and session end in Chromium on the embedded default (npm start)"
 ANOCHAT_TEST_BACKEND=embedded node_modules/.bin/playwright test -c tests/e2e/playwright.config.ts \
-  --project desktop chat.spec.ts offline.spec.ts group.spec.ts session-end.spec.ts
+  --project=desktop chat.spec.ts offline.spec.ts group.spec.ts session-end.spec.ts

@@ -89,11 +89,12 @@ async function boot(): Promise<void> {
             stopAccount: async () => {
               await account.value?.stop();
               account.value = null;
-              // The device's keys end with its session; unsent texts stay in the database.
-              await crypto.forgetDevice().catch((error: unknown) => {
-                console.warn('AnoChat: the secret store could not forget this device', error);
-              });
             },
+            // The device's keys end with its session; unsent texts stay in the database.
+            forgetDeviceKeys: () =>
+              crypto.forgetDevice().catch((error: unknown) => {
+                console.warn('AnoChat: the secret store could not forget this device', error);
+              }),
           },
           reason,
         );

@@ -1,10 +1,10 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import type { FaultProxy, LinkShape } from '../chaos/fault-proxy.ts';
 import {
+  acceptRequest,
   test as base,
   expect,
   messageWithText,
-  openConversation,
   ownUserId,
   register,
   send,
@@ -107,7 +107,7 @@ test.describe('delivery through a fault proxy', () => {
     const bob = await personVia('Bob', { latencyMs: 20 });
     const conversationId = await startDirectChat(alice.page, bob.userId);
     await send(alice.page, 'over a slow link');
-    await openConversation(bob.page, conversationId);
+    await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'over a slow link')).toBeVisible({ timeout: 60_000 });
 
     // Sent, and the page reloaded at once: the pushes are still on their way (or their answers are).
@@ -138,7 +138,7 @@ test.describe('delivery through a fault proxy', () => {
     const bob = await personVia('Bob', { latencyMs: 300, jitterMs: 40 });
     const conversationId = await startDirectChat(alice.page, bob.userId);
     await send(alice.page, 'before the crash');
-    await openConversation(bob.page, conversationId);
+    await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'before the crash')).toBeVisible({ timeout: 60_000 });
 
     const inFlight = ['in flight 1', 'in flight 2', 'in flight 3', 'in flight 4'];

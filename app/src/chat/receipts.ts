@@ -39,7 +39,8 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
         sort: [{ conversationId: 'asc' }, { newestFirstKey: 'asc' }],
       })
       .exec();
-    return newest?.toJSON() as MessageViewDoc | null;
+    // findOne answers null when nothing matches: `?.toJSON()` would make that undefined.
+    return newest === null ? null : (newest.toJSON() as MessageViewDoc);
   }
 
   async function sortKeyOfMessage(id: string | null): Promise<string> {

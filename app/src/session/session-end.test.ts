@@ -98,10 +98,15 @@ describe('the end of a session, when messages were never sent', () => {
     expect(onSessionEnded).toHaveBeenCalledOnce();
     // What main.ts runs when the session service reports the end.
     const stopAccount = vi.fn(async () => undefined);
-    const next = await signOutOf({ database: db, session, stopAccount }, 'session-ended');
+    const forgetDeviceKeys = vi.fn(async () => undefined);
+    const next = await signOutOf(
+      { database: db, session, stopAccount, forgetDeviceKeys },
+      'session-ended',
+    );
 
     expect(next).toBe('/session-ended');
     expect(stopAccount).toHaveBeenCalledOnce();
+    expect(forgetDeviceKeys).toHaveBeenCalledOnce();
     expect(db.closed).toBe(false);
     expect(await store.read()).toBeNull();
     expect(await readEndedSession(db)).toMatchObject({ reason: 'session-ended' });
@@ -123,12 +128,44 @@ describe('the end of a session, when messages were never sent', () => {
     const db = await withMessages(false);
     const session = { logout: vi.fn(async () => undefined), forget: vi.fn(async () => undefined) };
     const next = await signOutOf(
-      { database: db, session, stopAccount: async () => undefined },
+      {
+        database: db,
+        session,
+        stopAccount: async () => undefined,
+        forgetDeviceKeys: async () => {},
+      },
       'session-ended',
     );
     expect(next).toBe('/login');
     expect(session.forget).toHaveBeenCalledOnce();
     expect(session.logout).not.toHaveBeenCalled();
+    expect(db.closed).toBe(true);
+  });
+
+  it('a logout signs its revocation while the device keys still exist, and forgets them after', async () => {
+    const db = await withMessages(false);
+    let keys: 'present' | 'forgotten' = 'present';
+    // As the client crypto does: the revocation statement needs the device's identity key.
+    const session = {
+      logout: vi.fn(async () => {
+        if (keys === 'forgotten') throw new Error('crypto: no device keys (not signed in)');
+      }),
+      forget: vi.fn(async () => undefined),
+    };
+    const next = await signOutOf(
+      {
+        database: db,
+        session,
+        stopAccount: async () => undefined,
+        forgetDeviceKeys: async () => {
+          keys = 'forgotten';
+        },
+      },
+      'logged-out',
+    );
+    expect(next).toBe('/login');
+    expect(session.logout).toHaveBeenCalledOnce();
+    expect(keys).toBe('forgotten');
     expect(db.closed).toBe(true);
   });
 });

@@ -79,20 +79,23 @@ export async function closeAccountData(
 
 /**
  * Signs this device out: the account stops, the session is ended on the server (a logout) or
- * forgotten here (the server ended it), and the local data is wiped or kept as closeAccountData
- * decides. Returns where the app goes next.
+ * forgotten here (the server ended it), the device's keys are forgotten, and the local data is
+ * wiped or kept as closeAccountData decides. Returns where the app goes next.
  */
 export async function signOutOf(
   deps: {
     database: AppDatabase;
     session: Pick<SessionService, 'logout' | 'forget'>;
     stopAccount(): Promise<void>;
+    forgetDeviceKeys(): Promise<void>;
   },
   reason: SignedOutReason,
 ): Promise<'/login' | '/session-ended'> {
   await deps.stopAccount();
+  // A logout signs its revocation with the device's identity, so the keys go only after it.
   if (reason === 'logged-out') await deps.session.logout();
   else await deps.session.forget();
+  await deps.forgetDeviceKeys();
   return closeAccountData(deps.database, reason);
 }
 
