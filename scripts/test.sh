@@ -10,11 +10,17 @@ bash scripts/setup.sh
 echo "== lint and format (biome)"
 npx biome ci .
 
-echo "== types (tsc, strict)"
-npx tsc -p tsconfig.json
+echo "== process boundaries (imports by file suffix; each program's globals only its own)"
+node --import tsx scripts/check-boundaries.ts
 
-echo "== app: types (vue-tsc, strict)"
+echo "== types (tsc, strict): the Node program (no DOM), the browser files outside app/ (no Node), Playwright's specs (both)"
+npx tsc -p tsconfig.json
+npx tsc -p tsconfig.dom.json
+npx tsc -p tsconfig.playwright.json
+
+echo "== app: types (vue-tsc, strict): the app (no Node), its vitest tests (Node and happy-dom)"
 node_modules/.bin/vue-tsc -p app/tsconfig.json --noEmit
+node_modules/.bin/vue-tsc -p app/tsconfig.test.json --noEmit
 
 echo "== crypto-native: C++ unit tests, plain and under AddressSanitizer + UBSan"
 bash crypto-native/scripts/test-native.sh
@@ -23,7 +29,7 @@ echo "== TypeScript suites"
 bash scripts/services.sh
 
 # Node 20's test runner does not expand globs itself.
-mapfile -t suites < <(find crypto-native/test sync-server/test tests/replication tests/chaos -name '*.test.ts' | sort)
+mapfile -t suites < <(find crypto-native/test sync-server/test tests/replication tests/chaos tests/boundaries -name '*.test.ts' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
 
 # The same replication, chat and group suites on `npm start`'s embedded default (PGlite behind the

@@ -8,6 +8,7 @@
  * row (`checkMessageRow`) and verifies each batch's signatures in one gRPC VerifyBatch call.
  */
 import { randomUUID } from 'node:crypto';
+import { createGrpcNacl } from '@anochat/crypto-native/node';
 import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
@@ -19,7 +20,6 @@ import {
   sealMessage,
 } from '../../crypto-native/js/e2e/index.ts';
 import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
-import { createGrpcNacl } from '../../crypto-native/js/node.ts';
 import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts';
 import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';

@@ -14,8 +14,8 @@ import { deriveAccountSecrets } from '../js/e2e/password.ts';
 import { E2eError } from '../js/e2e/result.ts';
 import { NaclError } from '../js/errors.ts';
 import type { Nacl, NaclOperation, SyncNacl } from '../js/nacl.ts';
-import { startCryptoServer } from '../js/native-server.ts';
-import { createGrpcNacl } from '../js/providers/grpc/provider.ts';
+import { startCryptoServer } from '../js/native-server.node.ts';
+import { createGrpcNacl } from '../js/providers/grpc/provider.node.ts';
 import { SIZES } from '../js/sizes.ts';
 import { seededBytes } from './support/oracles.ts';
 import { openProviders, type Providers } from './support/providers.ts';
@@ -235,7 +235,7 @@ describe('every result owns its memory: nothing returned shares a buffer with a 
       const keys = nacl.signKeyPair();
       const copy = keys.secretKey.slice();
       const ciphertext = nacl.secretbox(new Uint8Array(10), new Uint8Array(24), new Uint8Array(32));
-      structuredClone(ciphertext, { transfer: [ciphertext.buffer] });
+      structuredClone(ciphertext, { transfer: [ciphertext.buffer as ArrayBuffer] });
       assert.deepEqual(keys.secretKey, copy, nacl.provider);
     }
   });

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NaclError } from '../js/errors.ts';
-import { startCryptoServer } from '../js/native-server.ts';
-import { createGrpcNacl } from '../js/providers/grpc/provider.ts';
+import { startCryptoServer } from '../js/native-server.node.ts';
+import { createGrpcNacl } from '../js/providers/grpc/provider.node.ts';
 
 async function freePort(): Promise<number> {
   const probe = createServer();

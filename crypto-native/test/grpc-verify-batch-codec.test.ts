@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
-import { loadCryptoDefinition } from '../js/providers/grpc/client.ts';
-import { createVerifyBatchCodec } from '../js/providers/grpc/verify-batch-codec.ts';
+import { loadCryptoDefinition } from '../js/providers/grpc/client.node.ts';
+import { createVerifyBatchCodec } from '../js/providers/grpc/verify-batch-codec.node.ts';
 
 /** protobufjs, through @grpc/proto-loader, is the reference the hand-written codec must match. */
 const definition = loadCryptoDefinition();

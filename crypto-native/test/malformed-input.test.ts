@@ -11,7 +11,7 @@ import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
 import fc from 'fast-check';
 import { NaclError, type NaclErrorCode } from '../js/errors.ts';
 import type { Nacl, NaclOperation } from '../js/nacl.ts';
-import { type CryptoClient, connectCryptoClient } from '../js/providers/grpc/client.ts';
+import { type CryptoClient, connectCryptoClient } from '../js/providers/grpc/client.node.ts';
 import { openProviders, type Providers } from './support/providers.ts';
 
 const b = (length: number) => new Uint8Array(length);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
 import { createWasmNacl } from '../js/providers/wasm/provider.ts';
 import type { NaclWasm } from '../js/wasm-loader/instantiate.ts';
-import { loadNaclWasm } from '../js/wasm-loader/node.ts';
+import { loadNaclWasm } from '../js/wasm-loader/load-file.node.ts';
 import { openProviders, type Providers } from './support/providers.ts';
 
 const password = new TextEncoder().encode('correct horse battery staple');

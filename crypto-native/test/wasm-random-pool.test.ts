@@ -3,7 +3,7 @@ import { webcrypto } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createWasmNacl } from '../js/providers/wasm/provider.ts';
 import { pooledRandomFill } from '../js/wasm-loader/instantiate.ts';
-import { loadNaclWasm } from '../js/wasm-loader/node.ts';
+import { loadNaclWasm } from '../js/wasm-loader/load-file.node.ts';
 
 /** The platform's CSPRNG, counting how often it is asked. */
 function countedCrypto() {

@@ -1,6 +1,14 @@
 import { bufferTime, concatMap, filter, type Subscription } from 'rxjs';
 import type { AppDatabase, MessageViewDoc, ReceiptDoc } from '../database/app-database.ts';
 
+/** The page, where there is one: typed without the DOM library, since this also runs in Node. */
+interface Page {
+  visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+const page = () => (globalThis as { document?: Page }).document;
+
 export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 /** How far one other member has received and read, as sort keys of the messages named. */
@@ -92,7 +100,7 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
 
   const visible = new Set<string>();
   function documentVisible(): boolean {
-    return globalThis.document?.visibilityState !== 'hidden';
+    return page()?.visibilityState !== 'hidden';
   }
   // Coming back to the tab reads what arrived while it was in the background.
   const onVisibility = () => {
@@ -103,7 +111,7 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
       );
     }
   };
-  globalThis.document?.addEventListener('visibilitychange', onVisibility);
+  page()?.addEventListener('visibilitychange', onVisibility);
 
   return {
     /** The conversation is on screen: everything in it is read (and stays so while open). */
@@ -116,7 +124,7 @@ export function startReceipts(database: AppDatabase, selfUserId: string) {
     },
     stop(): void {
       subscription.unsubscribe();
-      globalThis.document?.removeEventListener('visibilitychange', onVisibility);
+      page()?.removeEventListener('visibilitychange', onVisibility);
     },
   };
 }

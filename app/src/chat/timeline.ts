@@ -158,7 +158,7 @@ export function timeline$(
   // The whole history is read after the first window has been painted (two frames), so reading
   // and laying out 10,000 rows never delays showing the newest ones.
   const painted$ =
-    typeof requestAnimationFrame === 'function'
+    'requestAnimationFrame' in globalThis
       ? animationFrames().pipe(take(2), ignoreElements())
       : EMPTY;
   return combineLatest([

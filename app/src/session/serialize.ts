@@ -5,8 +5,13 @@
  */
 const localChains = new Map<string, Promise<unknown>>();
 
+/** Web Locks, as far as used here: typed without the DOM library, since this runs in Node too. */
+interface LockManager {
+  request(name: string, task: () => Promise<unknown>): Promise<unknown>;
+}
+
 export function serialize<T>(name: string, task: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   if (locks) return locks.request(name, task) as Promise<T>;
   const previous = localChains.get(name) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(task);

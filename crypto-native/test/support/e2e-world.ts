@@ -16,7 +16,7 @@ import {
 import type { KeyPair, SyncNacl } from '../../js/nacl.ts';
 import { createTweetnaclNacl } from '../../js/providers/tweetnacl/provider.ts';
 import { createWasmNacl } from '../../js/providers/wasm/provider.ts';
-import { loadNaclWasm } from '../../js/wasm-loader/node.ts';
+import { loadNaclWasm } from '../../js/wasm-loader/load-file.node.ts';
 
 /** The two in-process providers the protocol runs on, on their real backends. */
 export async function loadSyncProviders(): Promise<{ wasm: SyncNacl; tweetnacl: SyncNacl }> {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Nacl, SyncNacl } from '../../js/nacl.ts';
-import { type RunningCryptoServer, startCryptoServer } from '../../js/native-server.ts';
-import { createGrpcNacl, type GrpcNacl } from '../../js/providers/grpc/provider.ts';
+import { type RunningCryptoServer, startCryptoServer } from '../../js/native-server.node.ts';
+import { createGrpcNacl, type GrpcNacl } from '../../js/providers/grpc/provider.node.ts';
 import { createTweetnaclNacl } from '../../js/providers/tweetnacl/provider.ts';
 import { createWasmNacl } from '../../js/providers/wasm/provider.ts';
-import { loadNaclWasm } from '../../js/wasm-loader/node.ts';
+import { loadNaclWasm } from '../../js/wasm-loader/load-file.node.ts';
 
 export interface Providers {
   wasm: SyncNacl;

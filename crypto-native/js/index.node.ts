@@ -4,6 +4,6 @@ export {
   CRYPTO_SERVER_BINARY,
   type RunningCryptoServer,
   startCryptoServer,
-} from './native-server.ts';
-export { createGrpcNacl, type GrpcNacl } from './providers/grpc/provider.ts';
-export { loadNaclWasm } from './wasm-loader/node.ts';
+} from './native-server.node.ts';
+export { createGrpcNacl, type GrpcNacl } from './providers/grpc/provider.node.ts';
+export { loadNaclWasm } from './wasm-loader/load-file.node.ts';

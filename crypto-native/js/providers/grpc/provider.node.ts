@@ -16,7 +16,7 @@ import {
   type SignedParts,
   signedPartsOrNull,
 } from '../../validation.ts';
-import { type CryptoClient, connectCryptoClient } from './client.ts';
+import { type CryptoClient, connectCryptoClient } from './client.node.ts';
 
 const REMOTE_OPERATIONS: ReadonlySet<NaclOperation> = new Set<NaclOperation>([
   'verifyDetached',

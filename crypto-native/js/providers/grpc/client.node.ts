@@ -3,7 +3,7 @@ import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { NaclError, type NaclErrorCode } from '../../errors.ts';
-import { createVerifyBatchCodec } from './verify-batch-codec.ts';
+import { createVerifyBatchCodec } from './verify-batch-codec.node.ts';
 
 /** The generated shapes of schemas/crypto.proto as @grpc/proto-loader presents them (camelCase). */
 export interface CryptoRpc {

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
-import { startCryptoServer } from '../js/native-server.ts';
-import { createGrpcNacl, type GrpcNacl } from '../js/providers/grpc/provider.ts';
+import { startCryptoServer } from '../js/native-server.node.ts';
+import { createGrpcNacl, type GrpcNacl } from '../js/providers/grpc/provider.node.ts';
 import { createTweetnaclNacl } from '../js/providers/tweetnacl/provider.ts';
 import { createWasmNacl } from '../js/providers/wasm/provider.ts';
 import type { NaclWasm } from '../js/wasm-loader/instantiate.ts';
-import { loadNaclWasm, NACL_WASM_URL } from '../js/wasm-loader/node.ts';
+import { loadNaclWasm, NACL_WASM_URL } from '../js/wasm-loader/load-file.node.ts';
 import { openCryptoPage } from '../test/support/browser.ts';
 import { type Measurement, rate, runLocalSuite } from './local-suite.ts';
 
@@ -249,7 +249,9 @@ async function main() {
   suites.wasm_node = runLocalSuite(createWasmNacl(await loadNaclWasm()));
   suites.tweetnacl = runLocalSuite(createTweetnaclNacl());
 
-  const page = await openCryptoPage(fileURLToPath(new URL('./browser-entry.ts', import.meta.url)));
+  const page = await openCryptoPage(
+    fileURLToPath(new URL('./browser-entry.dom.ts', import.meta.url)),
+  );
   try {
     suites.wasm_chromium = await page.page.evaluate(() =>
       (globalThis as unknown as { runWasmSuite: () => Measurement[] }).runWasmSuite(),
