@@ -1,5 +1,6 @@
 import {
   acceptRequest,
+  aliceWritesToBob,
   backToList,
   expect,
   messageWithText,
@@ -82,5 +83,22 @@ test.describe('two people chat', () => {
     await expect(messageWithText(bob.page, 'Found you by your name')).toBeVisible();
     await send(bob.page, 'Hello, stranger');
     await expect(messageWithText(alice.page, 'Hello, stranger')).toBeVisible();
+  });
+
+  test('messages that arrive while the conversation is not open count in the tab title until read', async ({
+    person,
+  }) => {
+    const { alice, bob, conversationId } = await aliceWritesToBob(person, 'are you there?');
+    await expect(bob.page).toHaveTitle('AnoChat');
+    // Settings cover the conversation at both viewports (a wide screen keeps a chat beside the list).
+    await backToList(bob.page);
+    await shown(bob.page, 'open-settings').click();
+    await send(alice.page, 'one');
+    await send(alice.page, 'two');
+    await expect(bob.page).toHaveTitle('(2) AnoChat');
+    await backToList(bob.page);
+    await openConversation(bob.page, conversationId);
+    await expect(messageWithText(bob.page, 'two')).toBeVisible();
+    await expect(bob.page).toHaveTitle('AnoChat');
   });
 });

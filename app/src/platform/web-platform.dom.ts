@@ -110,6 +110,12 @@ export function pageLifecycle(): AppLifecycle {
   };
 }
 
+/** The tab's title with the unread count in front, as a background tab shows it: "(3) AnoChat". */
+export function titleWithUnread(title: string, count: number): string {
+  const bare = title.replace(/^\(\d+\) /, '');
+  return count > 0 ? `(${count}) ${bare}` : bare;
+}
+
 function webNotifications(): Notifier {
   const openedListeners = new Set<(conversationId: string) => void>();
   const supported = () => typeof globalThis.Notification === 'function';
@@ -134,6 +140,7 @@ function webNotifications(): Notifier {
       };
     },
     setBadge(count) {
+      document.title = titleWithUnread(document.title, count);
       const badging = globalThis.navigator as Navigator & {
         setAppBadge?: (count?: number) => Promise<void>;
         clearAppBadge?: () => Promise<void>;

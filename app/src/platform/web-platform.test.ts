@@ -1,7 +1,11 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { PlatformError, serverOrigin } from './platform.ts';
-import { createIndexedDbSecretStore, createWebPlatform } from './web-platform.dom.ts';
+import {
+  createIndexedDbSecretStore,
+  createWebPlatform,
+  titleWithUnread,
+} from './web-platform.dom.ts';
 
 describe('the web platform', () => {
   it('talks to the server that served the app, which the person cannot change', async () => {
@@ -127,5 +131,17 @@ describe('a server address the person types', () => {
     ]) {
       expect(() => serverOrigin(input)).toThrow(PlatformError);
     }
+  });
+
+  it('shows the unread count in the tab title, and only the title when nothing is unread', () => {
+    const platform = createWebPlatform();
+    document.title = 'AnoChat';
+    platform.notifications.setBadge(3);
+    expect(document.title).toBe('(3) AnoChat');
+    platform.notifications.setBadge(12);
+    expect(document.title).toBe('(12) AnoChat');
+    platform.notifications.setBadge(0);
+    expect(document.title).toBe('AnoChat');
+    expect(titleWithUnread('(2) AnoChat', 0)).toBe('AnoChat');
   });
 });
