@@ -101,4 +101,18 @@ test.describe('two people chat', () => {
     await expect(messageWithText(bob.page, 'two')).toBeVisible();
     await expect(bob.page).toHaveTitle('AnoChat');
   });
+
+  test('a link to a conversation that does not exist says so, and leads back to the chats', async ({
+    person,
+  }) => {
+    const alice = await person('Alice');
+    await alice.page.goto('/chats/01a25011-0000-7000-8000-000000000000');
+    await expect(shown(alice.page, 'conversation-not-found')).toContainText('not found');
+    await expect(alice.page.getByText('Waiting for the encryption key')).toHaveCount(0);
+    await expect(shown(alice.page, 'chat-info')).toHaveCount(0);
+    await shown(alice.page, 'conversation-not-found')
+      .getByRole('link', { name: 'Back to chats' })
+      .click();
+    await expect(alice.page).toHaveURL(/\/chats$/);
+  });
 });
