@@ -2,6 +2,7 @@ import type { AppContext } from '../../app/src/app-context.ts';
 import {
   aliceWritesToBob,
   backToList,
+  confirmStep,
   expect,
   login,
   messageWithText,
@@ -79,7 +80,12 @@ test.describe('accounts and devices', () => {
     await backToList(alice.page);
     await shown(alice.page, 'open-settings').click();
     await expect(shown(alice.page, 'device-list')).toContainText('(this device)');
+    // Asked first: cancelling keeps everything.
     await shown(alice.page, 'logout').click();
+    await alice.page.getByTestId('confirm-cancel').click();
+    await expect(alice.page).toHaveURL(/\/settings$/);
+    await shown(alice.page, 'logout').click();
+    await confirmStep(alice.page);
     await expect(alice.page).toHaveURL(/\/login$/);
     await expect(shown(alice.page, 'submit')).toBeVisible();
     const left = await alice.page.evaluate(async () => {
@@ -139,6 +145,7 @@ test.describe('accounts and devices', () => {
     await expect(form.getByTestId('current-password').locator('input')).toHaveValue('');
 
     await shown(alice.page, 'logout').click();
+    await confirmStep(alice.page);
     await expect(alice.page).toHaveURL(/\/login$/);
     await login(alice.page, { username: alice.username, password: alice.password });
     await expect(shown(alice.page, 'login-error')).toHaveText('Wrong username or password.');

@@ -4,6 +4,7 @@ import {
   aliceWritesToBob,
   backToList,
   composer,
+  confirmStep,
   expect,
   messageWithText,
   openConversation,
@@ -66,6 +67,7 @@ test.describe('chat features', () => {
     await send(alice.page, 'oops, wrong chat');
     await expect(messageWithText(bob.page, 'oops, wrong chat')).toBeVisible();
     await messageAction(alice.page, 'oops, wrong chat', 'delete');
+    await confirmStep(alice.page);
     await expect(messageWithText(bob.page, 'oops, wrong chat')).toHaveCount(0);
     await expect(messageWithText(bob.page, 'Message deleted')).toBeVisible();
 

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/src/app-context.ts';
 import {
   acceptRequest,
   backToList,
+  confirmStep,
   expect,
   login,
   messageWithText,
@@ -160,6 +161,7 @@ test.describe('groups', () => {
     await backToList(alice.page);
     await shown(alice.page, 'open-settings').click();
     await shown(alice.page, 'logout').click();
+    await confirmStep(alice.page);
     await expect(alice.page).toHaveURL(/\/login$/);
 
     for (const member of [bob, carol]) {

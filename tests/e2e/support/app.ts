@@ -160,6 +160,11 @@ export async function shownTexts(page: Page): Promise<string[]> {
     .allTextContents();
 }
 
+/** Confirms the step the app asked about (logging out, leaving a group, deleting for everyone). */
+export async function confirmStep(page: Page): Promise<void> {
+  await page.getByTestId('confirm-step').click();
+}
+
 export async function openConversation(page: Page, conversationId: string): Promise<void> {
   await shown(page, `conversation-${conversationId}`).click();
   await expect(page).toHaveURL(new RegExp(`/chats/${conversationId}$`));
