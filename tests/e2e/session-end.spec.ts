@@ -1,6 +1,7 @@
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
   aliceWritesToBob,
+  confirmStep,
   expect,
   login,
   messageWithText,
@@ -33,7 +34,13 @@ test.describe('the end of a session', () => {
     await shown(phone.page, 'open-settings').click();
     const laptop = shown(phone.page, 'device-list').getByRole('button', { name: /^Revoke / });
     await laptop.click();
+    await confirmStep(phone.page);
     await expect(laptop).toHaveCount(0);
+    // The revoked laptop is kept apart, behind a disclosure, below the working devices.
+    await expect(shown(phone.page, 'revoked-devices')).toContainText('Revoked devices (1)');
+    await expect(shown(phone.page, 'device-list').locator('ion-item').first()).toContainText(
+      '(this device)',
+    );
     await alice.context.setOffline(false);
 
     await expect(alice.page).toHaveURL(/\/session-ended$/);
