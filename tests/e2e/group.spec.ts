@@ -189,4 +189,26 @@ test.describe('groups', () => {
     await expect(shown(again.page, 'chat-title')).toHaveText('Climbing club');
     await expect(messageWithText(again.page, 'Welcome to the club')).toBeVisible();
   });
+
+  test('a member leaves after confirming; the group leaves their list and stays behind "conversations you left"', async ({
+    person,
+  }) => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const groupId = await createGroup(alice.page, 'Book club', [bob]);
+    await send(alice.page, 'Chapter three by Friday');
+    await acceptRequest(bob.page, groupId);
+    await expect(messageWithText(bob.page, 'Chapter three by Friday')).toBeVisible();
+
+    await shown(bob.page, 'chat-info').click();
+    await shown(bob.page, 'leave-group').click();
+    await bob.page.getByTestId('confirm-cancel').click();
+    await expect(shown(bob.page, 'leave-group')).toBeVisible();
+    await shown(bob.page, 'leave-group').click();
+    await confirmStep(bob.page);
+    await expect(bob.page).toHaveURL(/\/chats$/);
+    await expect(bob.page.getByTestId(`conversation-${groupId}`)).toHaveCount(0);
+    await shown(bob.page, 'toggle-left-conversations').click();
+    await expect(shown(bob.page, `conversation-${groupId}`)).toContainText('Book club');
+  });
 });
