@@ -90,6 +90,10 @@ test.describe('two people chat', () => {
   }) => {
     const { alice, bob, conversationId } = await aliceWritesToBob(person, 'are you there?');
     await expect(bob.page).toHaveTitle('AnoChat');
+    // "Up to date" is said, then fades away instead of covering the last message.
+    const banner = shown(bob.page, 'connection-banner');
+    await expect(banner).toHaveAttribute('data-state', 'up-to-date');
+    await expect(banner).toHaveCSS('opacity', '0');
     // Settings cover the conversation at both viewports (a wide screen keeps a chat beside the list).
     await backToList(bob.page);
     await shown(bob.page, 'open-settings').click();
