@@ -96,6 +96,7 @@ describe('what the server stores and logs', () => {
     const text = 'Meet me at the old lighthouse at dawn, bring the blue folder';
     const editedText = 'Change of plan: the north pier at seven';
     const fileName = 'passport-scan-Maria-Gonzalez.pdf';
+    const caption = 'Scanned at the consulate on Tuesday';
     const emoji = '👩‍👩‍👧‍👦';
     // Copied onto a plain ArrayBuffer, the type the payload schema infers.
     const attachmentKey = new Uint8Array(nacl.randomBytes(32));
@@ -108,6 +109,8 @@ describe('what the server stores and logs', () => {
       key: attachmentKey,
       header: new Uint8Array(nacl.randomBytes(24)),
       contentHash: new Uint8Array(nacl.randomBytes(32)),
+      blobId: randomUUID(),
+      caption,
     };
     await send(alice, conversationId, attachment);
     await send(alice, conversationId, { type: 'edit', messageId: first.id, text: editedText });
@@ -146,6 +149,7 @@ describe('what the server stores and logs', () => {
       ['text', text],
       ['edited text', editedText],
       ['file name', fileName],
+      ['caption', caption],
       ['reaction', emoji],
       ['password', password],
       ['new password', newPassword],
