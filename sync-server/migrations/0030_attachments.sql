@@ -20,3 +20,11 @@ CREATE INDEX attachment_blobs_user_idx ON attachment_blobs (user_id);
 -- Expiry of incomplete uploads and collection of orphans both scan by age.
 CREATE INDEX attachment_blobs_created_idx ON attachment_blobs (created_at) WHERE completed_at IS NULL;
 CREATE INDEX attachment_blobs_completed_idx ON attachment_blobs (completed_at) WHERE completed_at IS NOT NULL;
+
+-- This database's blob store: blobs live in DATA_DIR/attachments/<id>, so two databases whose
+-- servers share a DATA_DIR (tests, a second deployment) never see, or collect, each other's blobs.
+CREATE TABLE attachment_store (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  singleton boolean NOT NULL UNIQUE DEFAULT true CHECK (singleton)
+);
+INSERT INTO attachment_store DEFAULT VALUES;

@@ -1,6 +1,6 @@
 /** What the operator sets for attachments (config.ts reads them from the environment). */
 export interface AttachmentLimits {
-  /** DATA_DIR/attachments: the directory blob store. */
+  /** DATA_DIR/attachments: each database's blobs in a folder named by its store id. */
   directory: string;
   maxBytes: number;
   quotaBytes: number;
