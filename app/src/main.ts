@@ -7,6 +7,7 @@ import { type Account, startAccount } from './account.ts';
 import { createHttpClient } from './api/http-client.ts';
 import { createServerApi } from './api/server-api.ts';
 import { APP_CONTEXT, type AppContext } from './app-context.ts';
+import { deleteAttachmentStore } from './attachments/attachment-store.ts';
 import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
 import { openAppDatabase } from './database/app-database.ts';
@@ -89,6 +90,10 @@ async function boot(): Promise<void> {
             stopAccount: async () => {
               await account.value?.stop();
               account.value = null;
+              // Decrypted downloads and files waiting to be sent are this account's too.
+              await deleteAttachmentStore().catch((error: unknown) => {
+                console.warn('AnoChat: the attachment store could not be deleted', error);
+              });
               // The device's keys end with its session; unsent texts stay in the database.
               await crypto.forgetDevice().catch((error: unknown) => {
                 console.warn('AnoChat: the secret store could not forget this device', error);
