@@ -23,3 +23,10 @@ export const ATTACHMENT_ROUTES = {
 
 /** tus protocol version the server speaks. */
 export const TUS_VERSION = '1.0.0';
+
+/**
+ * Bytes per PATCH the app sends. Resuming never depends on it (the server keeps every byte that
+ * arrived, and HEAD says how many); larger chunks spend fewer requests (each is authenticated and
+ * checked against the membership) per file.
+ */
+export const UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;

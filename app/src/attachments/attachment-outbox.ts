@@ -1,5 +1,5 @@
 import type { SyncNacl } from '@anochat/crypto-native';
-import { ATTACHMENT_ROUTES } from '@anochat/schemas/api/attachments';
+import { ATTACHMENT_ROUTES, UPLOAD_CHUNK_BYTES } from '@anochat/schemas/api/attachments';
 import type { AttachmentPayload } from '@anochat/schemas/e2e/payload';
 import { BehaviorSubject } from 'rxjs';
 import { type DetailedError, Upload } from 'tus-js-client';
@@ -20,8 +20,6 @@ export interface UploadState {
   error: string | null;
 }
 
-/** Bytes per PATCH: each acknowledged one is kept by the server whatever happens next. */
-const CHUNK_BYTES = 1024 * 1024;
 const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10000, 20000];
 
 export interface AttachmentOutboxDeps {
@@ -94,7 +92,7 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
       endpoint: `${deps.serverUrl}${ATTACHMENT_ROUTES.uploads}`,
       uploadUrl: item.uploadUrl,
       metadata: { conversationId: item.conversationId, messageId: item.messageId },
-      chunkSize: CHUNK_BYTES,
+      chunkSize: UPLOAD_CHUNK_BYTES,
       retryDelays: RETRY_DELAYS_MS,
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: true,

@@ -83,8 +83,11 @@ const environment = z.object({
   SYNC_RESYNC_REPEAT_MS: integer(0, 60_000).default(2_000),
   /** Where the server keeps files: attachments in DATA_DIR/attachments (shared by instances on one volume). */
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
-  /** Largest attachment blob (encrypted bytes), checked when the upload is created. */
-  ATTACHMENTS_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
+  /**
+   * Largest attachment blob (encrypted bytes), checked when the upload is created. The default is
+   * the blob of a 100 MiB file: 17 bytes more per 64 KiB chunk (docs/crypto.md, "Attachments").
+   */
+  ATTACHMENTS_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024 + 17 * 1600),
   /** Bytes of attachments one user may hold, uploads in progress included. */
   ATTACHMENTS_QUOTA_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024),
   /** New uploads per user per RATE_LIMIT_WINDOW_SECONDS. */
