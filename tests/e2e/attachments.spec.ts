@@ -1,6 +1,22 @@
 import type { Page } from '@playwright/test';
 import pg from 'pg';
-import { aliceWritesToBob, backToList, expect, type Person, shown, test } from './support/app.ts';
+import { startFaultProxy } from '../chaos/fault-proxy.ts';
+import { createPrng } from '../chaos/prng.ts';
+import {
+  acceptRequest,
+  aliceWritesToBob,
+  backToList,
+  expect,
+  ownUserId,
+  type Person,
+  register,
+  send,
+  serverUrl,
+  shown,
+  startDirectChat,
+  test,
+  uniqueUsername,
+} from './support/app.ts';
 
 /**
  * Attachments end to end in Chromium, at both viewports: the real app encrypts with the WebAssembly
@@ -196,6 +212,64 @@ test.describe('attachments', () => {
     await bob.page.reload();
     await expect(attachmentMessages(bob.page)).toHaveCount(1);
     expect(await blobRowsOf(alice.userId)).toBe(1);
+  });
+
+  test('an upload cut by a reload resumes from the offset the server acknowledged, not from zero', async ({
+    person,
+    browser,
+    viewport,
+    isMobile,
+    hasTouch,
+  }) => {
+    // Alice's page is served through a userspace proxy whose bandwidth the test sets, so the
+    // reload lands while the server holds part of the blob (Chromium's own throttling only delays
+    // what the page sees, not what reaches the server).
+    const proxy = await startFaultProxy({
+      target: () => Number(new URL(serverUrl()).port),
+      prng: createPrng(7),
+    });
+    try {
+      const context = await browser.newContext({
+        baseURL: proxy.url,
+        viewport,
+        isMobile,
+        hasTouch,
+      });
+      const page = await context.newPage();
+      const username = uniqueUsername('Alice');
+      await register(page, { username, password: `pw-${username}`, displayName: 'Alice' });
+      const aliceId = await ownUserId(page);
+      const bob = await person('Bob');
+      const conversationId = await startDirectChat(page, bob.userId);
+      await send(page, 'a long upload');
+      await acceptRequest(bob.page, conversationId);
+
+      proxy.setLink({ bytesPerSecond: 600_000 });
+      const big = Buffer.alloc(6 * 1024 * 1024, 3);
+      await attach(page, [{ name: 'dump.bin', mimeType: 'application/octet-stream', buffer: big }]);
+      const progress = page
+        .locator('[data-role="upload"]')
+        .filter({ visible: true })
+        .locator('[data-role="upload-progress"]');
+      await expect
+        .poll(() => progress.evaluate((bar: HTMLProgressElement) => bar.value), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(30);
+
+      const offsets: number[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'PATCH') offsets.push(Number(request.headers()['upload-offset']));
+      });
+      await page.reload();
+      proxy.setLink({ bytesPerSecond: 0 });
+      await expect(attachmentMessages(bob.page)).toHaveCount(1);
+      // The first PATCH after the reload starts where the server stopped, well past zero.
+      expect(offsets[0]).toBeGreaterThan(0);
+      expect(offsets[0]).toBeLessThan(big.length + 17 * 96);
+      expect(await blobRowsOf(aliceId)).toBe(1);
+      await context.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('upload progress shows while sending, and cancel stops it and removes it from the server', async ({
