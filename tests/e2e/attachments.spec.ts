@@ -151,7 +151,7 @@ test.describe('attachments', () => {
   test('a file and a video are sent together and received: the file saves, the video plays', async ({
     person,
   }) => {
-    const { alice, bob } = await aliceWritesToBob(person, 'two things');
+    const { alice, bob, conversationId } = await aliceWritesToBob(person, 'two things');
     await neverAutoDownload(bob);
     const document = Buffer.from(`minutes of the meeting\n${'x'.repeat(200_000)}\n`);
     const video = await recordedVideo(alice.page);
@@ -180,6 +180,17 @@ test.describe('attachments', () => {
     await expect
       .poll(() => player.evaluate((element: HTMLVideoElement) => element.readyState))
       .toBeGreaterThanOrEqual(1);
+
+    // Local search finds the conversation by a file name; the list names the newest attachment
+    // (whichever upload finished last: each file is a message of its own).
+    await backToList(bob.page);
+    await expect(shown(bob.page, `conversation-${conversationId}`)).toContainText(
+      /📎 minutes\.txt|🎬 Video/,
+    );
+    await shown(bob.page, 'search').locator('input').fill('minutes.txt');
+    await expect(shown(bob.page, `conversation-${conversationId}`)).toBeVisible();
+    await shown(bob.page, 'search').locator('input').fill('no-such-file.pdf');
+    await expect(shown(bob.page, `conversation-${conversationId}`)).toHaveCount(0);
   });
 
   test('a file chosen offline waits, survives a reload while offline, and is delivered once', async ({
