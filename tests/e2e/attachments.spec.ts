@@ -181,12 +181,14 @@ test.describe('attachments', () => {
       .poll(() => player.evaluate((element: HTMLVideoElement) => element.readyState))
       .toBeGreaterThanOrEqual(1);
 
-    // Local search finds the conversation by a file name; the list names the newest attachment
-    // (whichever upload finished last: each file is a message of its own).
-    await backToList(bob.page);
-    await expect(shown(bob.page, `conversation-${conversationId}`)).toContainText(
-      /📎 minutes\.txt|🎬 Video/,
+    // Each file is a message of its own, in the order they were chosen, whichever upload ended
+    // first; the list names the newest, the video. Local search finds a file by its name.
+    await expect(received.first().locator('[data-role="attachment"]')).toHaveAttribute(
+      'data-kind',
+      'file',
     );
+    await backToList(bob.page);
+    await expect(shown(bob.page, `conversation-${conversationId}`)).toContainText('🎬 Video');
     await shown(bob.page, 'search').locator('input').fill('minutes.txt');
     await expect(shown(bob.page, `conversation-${conversationId}`)).toBeVisible();
     await shown(bob.page, 'search').locator('input').fill('no-such-file.pdf');

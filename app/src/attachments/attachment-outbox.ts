@@ -74,12 +74,44 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
     };
   }
 
-  async function complete(item: OutboxItem, uploadUrl: string) {
-    const blobId = uploadUrl.split('/').pop() as string;
-    await deps.sendMessage(item.conversationId, item.messageId, payloadOf(item, blobId));
-    await store.outbox.delete(item.messageId);
-    running.delete(item.messageId);
-    setState(item.messageId, null);
+  // Uploads complete in any order (a small file overtakes a large one); their messages go out in
+  // the order the files were chosen, each once every earlier file of its conversation went out.
+  const uploaded = new Map<string, string>();
+  let sending: Promise<void> = Promise.resolve();
+
+  async function sendReady(conversationId: string) {
+    const waiting = (await store.outbox.orderBy('createdAt').toArray()).filter(
+      (item) => item.conversationId === conversationId,
+    );
+    for (const item of waiting) {
+      const uploadUrl = uploaded.get(item.messageId);
+      if (uploadUrl === undefined) return;
+      const blobId = uploadUrl.split('/').pop() as string;
+      try {
+        await deps.sendMessage(item.conversationId, item.messageId, payloadOf(item, blobId));
+      } catch (error) {
+        // Say, the conversation's key has not arrived yet: Retry sends it (the blob is complete).
+        uploaded.delete(item.messageId);
+        running.delete(item.messageId);
+        setState(item.messageId, { phase: 'failed', error: String(error) });
+        return;
+      }
+      await store.outbox.delete(item.messageId);
+      uploaded.delete(item.messageId);
+      running.delete(item.messageId);
+      setState(item.messageId, null);
+    }
+  }
+
+  function flush(conversationId: string) {
+    sending = sending
+      .then(() => sendReady(conversationId))
+      .catch((error: unknown) => console.error('AnoChat: sending an attachment failed', error));
+  }
+
+  function complete(item: OutboxItem, uploadUrl: string) {
+    uploaded.set(item.messageId, uploadUrl);
+    flush(item.conversationId);
   }
 
   function start(item: OutboxItem) {
@@ -113,10 +145,7 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
         setState(item.messageId, { phase: 'uploading', sent, total, error: null });
       },
       onSuccess() {
-        complete(item, upload.url as string).catch((error: unknown) => {
-          running.delete(item.messageId);
-          setState(item.messageId, { phase: 'failed', error: String(error) });
-        });
+        complete(item, upload.url as string);
       },
       onError(error) {
         running.delete(item.messageId);
@@ -207,7 +236,10 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
       running.delete(messageId);
       const item = await store.outbox.get(messageId);
       await store.outbox.delete(messageId);
+      uploaded.delete(messageId);
       setState(messageId, null);
+      // Files chosen after this one no longer wait for it.
+      if (item !== undefined) flush(item.conversationId);
       // Terminates the upload on the server (tus DELETE) when it had begun.
       if (upload !== undefined) await upload.abort(true).catch(() => undefined);
       else if (item?.uploadUrl) {
