@@ -32,13 +32,14 @@ bash scripts/services.sh
 mapfile -t suites < <(find crypto-native/test sync-server/test tests/replication tests/chaos tests/boundaries -name '*.test.ts' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}"
 
-# The same replication, chat and group suites on `npm start`'s embedded default (PGlite behind the
+# The same replication, chat, group and attachment suites on `npm start`'s embedded default (PGlite behind the
 # session broker) instead of PostgreSQL, with a pool idle timeout of 250 ms so that every pause is
 # longer than every timeout in the stack (sync-server/test/support/suite.ts).
 echo "== TypeScript suites on the embedded default (PGlite)"
 ANOCHAT_TEST_BACKEND=embedded node --import tsx --test --test-reporter=spec --test-concurrency=1 \
   sync-server/test/sync-replication.test.ts sync-server/test/sync-live-stream.test.ts \
-  sync-server/test/end-to-end-messages.test.ts tests/replication/rxdb-replication.test.ts \
+  sync-server/test/end-to-end-messages.test.ts sync-server/test/attachments.test.ts \
+  tests/replication/rxdb-replication.test.ts \
   tests/replication/push-answer-lost.test.ts tests/replication/epoch-rotation.test.ts
 
 echo "== app: build (vite, skipped when nothing changed)"

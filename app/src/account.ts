@@ -1,4 +1,5 @@
 import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
+import type { AttachmentServices, Attachments } from './attachments/attachments.ts';
 import { createChatActions } from './chat/chat-actions.ts';
 import { createEphemeralState } from './chat/ephemeral.ts';
 import { startMessageProjector } from './chat/message-projector.ts';
@@ -34,6 +35,8 @@ export function startAccount(deps: {
   platform: Pick<Platform, 'network' | 'lifecycle' | 'notifications'>;
   /** Whether this conversation is on screen now (then a new message needs no notification). */
   isOnScreen(conversationId: string): boolean;
+  /** Files out and in; their store and media decoding are the host's (IndexedDB, canvas). */
+  startAttachments(services: AttachmentServices): Attachments;
 }) {
   const { database, crypto, signedIn } = deps;
   const transport = createSyncTransport({
@@ -61,6 +64,16 @@ export function startAccount(deps: {
   const rotation = createEpochRotation(database, crypto, { now: () => deps.session.serverNow() });
   rotation.start();
   const ephemeral = createEphemeralState(transport, signedIn.userId);
+  const chat = createChatActions(database, crypto, signedIn.deviceId, rotation);
+  const attachments = deps.startAttachments({
+    nacl: crypto.nacl,
+    serverUrl: deps.serverUrl,
+    accessToken: () => deps.session.accessToken(),
+    network: deps.platform.network,
+    newMessageId: () => crypto.randomId(),
+    sendMessage: (conversationId, messageId, payload) =>
+      chat.sendAttachment(conversationId, messageId, payload),
+  });
   engine.start();
   const stopResumeSync = startResumeSync({
     lifecycle: deps.platform.lifecycle,
@@ -85,11 +98,13 @@ export function startAccount(deps: {
     receipts,
     ephemeral,
     projectorReady: projector.ready,
-    chat: createChatActions(database, crypto, signedIn.deviceId, rotation),
+    chat,
+    attachments,
     conversations: createConversationActions(database, crypto, signedIn.userId),
     requests: createRequestActions(database, signedIn.userId),
     blocks: createBlockActions(database, signedIn.userId),
     async stop(): Promise<void> {
+      attachments.stop();
       notices.stop();
       stopResumeSync();
       ephemeral.stop();

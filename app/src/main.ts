@@ -7,6 +7,8 @@ import { type Account, startAccount } from './account.ts';
 import { createHttpClient } from './api/http-client.ts';
 import { createServerApi } from './api/server-api.ts';
 import { APP_CONTEXT, type AppContext } from './app-context.ts';
+import { deleteAttachmentStore } from './attachments/attachment-store.ts';
+import { startBrowserAttachments } from './attachments/attachments.dom.ts';
 import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
 import { openAppDatabase } from './database/app-database.ts';
@@ -71,6 +73,7 @@ async function boot(): Promise<void> {
       account.value = startAccount({
         database,
         crypto,
+        startAttachments: startBrowserAttachments,
         session: context.session,
         signedIn,
         serverUrl: serverUrl ?? '',
@@ -89,6 +92,10 @@ async function boot(): Promise<void> {
             stopAccount: async () => {
               await account.value?.stop();
               account.value = null;
+              // Decrypted downloads and files waiting to be sent are this account's too.
+              await deleteAttachmentStore().catch((error: unknown) => {
+                console.warn('AnoChat: the attachment store could not be deleted', error);
+              });
             },
             // The device's keys end with its session; unsent texts stay in the database.
             forgetDeviceKeys: () =>

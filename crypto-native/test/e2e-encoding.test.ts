@@ -103,6 +103,23 @@ const payload: fc.Arbitrary<MessagePayload> = fc.oneof(
     key: bytesOf(32),
     header: bytesOf(24),
     contentHash: bytesOf(32),
+    blobId: id,
+  }),
+  // With every optional field: dimensions, duration, preview, caption.
+  fc.record({
+    type: fc.constant('attachment' as const),
+    fileName: fc.constantFrom('a.jpg', 'clip 🎬.mp4'),
+    mime: fc.constantFrom('image/jpeg', 'video/mp4'),
+    size: fc.maxSafeNat(),
+    key: bytesOf(32),
+    header: bytesOf(24),
+    contentHash: bytesOf(32),
+    blobId: id,
+    width: fc.integer({ min: 1, max: 65_535 }),
+    height: fc.integer({ min: 1, max: 65_535 }),
+    durationMs: fc.integer({ min: 0, max: 360_000_000 }),
+    preview: fc.uint8Array({ minLength: 1, maxLength: 8192 }),
+    caption: fc.string({ maxLength: 200 }),
   }),
 );
 
@@ -272,6 +289,7 @@ describe('binary encodings: named refusals', () => {
         key: new Uint8Array(32),
         header: new Uint8Array(24),
         contentHash: new Uint8Array(32),
+        blobId: '6f1c2a34-0d2e-4c55-9a1b-1e2f3a4b5c6d',
       },
       { type: 'poll', question: '?' },
     ]) {

@@ -46,6 +46,11 @@ const payloads: MessagePayload[] = [
     key: new Uint8Array(32).fill(7),
     header: new Uint8Array(24).fill(9),
     contentHash: new Uint8Array(32).fill(11),
+    blobId: randomUUID(),
+    width: 4000,
+    height: 3000,
+    preview: new Uint8Array(2000).fill(13),
+    caption: 'the bay at dusk',
   },
 ];
 

@@ -14,7 +14,7 @@ function documented(marker: string): Record<string, unknown>[] {
   return block[1].split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-const BINARY_FIELDS = ['key', 'header', 'contentHash'];
+const BINARY_FIELDS = ['key', 'header', 'contentHash', 'preview'];
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 /** A documented payload with its hex fields as bytes. */

@@ -15,6 +15,12 @@ export const API_ERROR_CODES = [
   'REFRESH_TOKEN_REUSED',
   'NOT_FOUND',
   'RATE_LIMITED',
+  /** An attachment upload above the user's storage quota (nothing was stored). */
+  'QUOTA_EXCEEDED',
+  /** An attachment upload resumed at another offset than the server holds (tus 409). */
+  'UPLOAD_CONFLICT',
+  /** A download range outside the blob (416). */
+  'RANGE_NOT_SATISFIABLE',
   'NOT_READY',
   'INTERNAL',
 ] as const;

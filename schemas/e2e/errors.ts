@@ -38,6 +38,12 @@ export const E2E_ERROR_CODES = [
   'CERTIFICATE_MISMATCH',
   /** Argon2id is not available with the same output on this provider. */
   'ARGON2_UNAVAILABLE',
+  /** An attachment's stream ended before its final chunk (cut short, or its last chunks withheld). */
+  'TRUNCATED',
+  /** An attachment's encrypted bytes do not hash to the descriptor's `contentHash`. */
+  'HASH_MISMATCH',
+  /** This provider cannot do it (the `tweetnacl` fallback has no secretstream: no attachments). */
+  'UNSUPPORTED',
   /** The caller passed something invalid (a programming error, not an attack). */
   'INVALID_INPUT',
 ] as const;

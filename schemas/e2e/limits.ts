@@ -16,6 +16,16 @@ export const MAX_FILE_NAME_BYTES = 255;
 export const MAX_MIME_LENGTH = 255;
 /** Largest attachment, in bytes (a JavaScript safe integer; transfer limits are the server's). */
 export const MAX_ATTACHMENT_BYTES = Number.MAX_SAFE_INTEGER;
+/** Plaintext bytes per secretstream chunk of an attachment; only the last chunk may be shorter. */
+export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
+/** Bytes secretstream adds to each chunk (tag 1 + MAC 16). */
+export const ATTACHMENT_CHUNK_OVERHEAD = 17;
+/** Largest preview (a tiny JPEG or WebP) carried inside the message envelope. */
+export const MAX_PREVIEW_BYTES = 8 * 1024;
+/** Largest image or video side, in pixels, a descriptor may state. */
+export const MAX_MEDIA_SIDE = 65_535;
+/** Longest duration a descriptor may state: 100 hours, in milliseconds. */
+export const MAX_MEDIA_DURATION_MS = 100 * 3600 * 1000;
 
 /** Conversation epochs are PostgreSQL integers (keyEnvelopes.epoch). */
 export const MAX_EPOCH = 2_147_483_647;

@@ -4,7 +4,10 @@ import {
   MAX_ATTACHMENT_BYTES,
   MAX_EMOJI_BYTES,
   MAX_FILE_NAME_BYTES,
+  MAX_MEDIA_DURATION_MS,
+  MAX_MEDIA_SIDE,
   MAX_MIME_LENGTH,
+  MAX_PREVIEW_BYTES,
   MAX_TEXT_BYTES,
 } from './limits.ts';
 
@@ -62,29 +65,50 @@ export const deletionPayload = z.strictObject({
   messageId,
 });
 
+const mediaSide = z.number().int().min(1).max(MAX_MEDIA_SIDE);
+
 /**
- * A file encrypted with secretstream (XChaCha20-Poly1305) under its own random key; the encrypted
- * file travels separately. `contentHash` is BLAKE2b-256 of the encrypted file as stored, so the
- * receiver can name and check the blob before decrypting it.
+ * A file encrypted with secretstream (XChaCha20-Poly1305) under its own random key, in chunks of
+ * ATTACHMENT_CHUNK_BYTES; the encrypted file travels separately, as the server's blob `blobId`.
+ * `contentHash` is the chained BLAKE2b-256 of the encrypted chunks (docs/crypto.md), so the receiver
+ * can check the blob as it streams in. Everything here rides inside the sealed envelope: the server
+ * sees only the blob's size. `preview` is a tiny JPEG or WebP shown before the file is downloaded.
  */
-export const attachmentPayload = z.strictObject({
-  type: z.literal('attachment'),
-  fileName: z
-    .string()
-    .min(1)
-    .refine(
-      (value) => utf8Bytes(value) <= MAX_FILE_NAME_BYTES,
-      `must be at most ${MAX_FILE_NAME_BYTES} bytes`,
-    ),
-  mime: z
-    .string()
-    .max(MAX_MIME_LENGTH)
-    .regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, 'must be a MIME type like image/jpeg'),
-  size: z.number().int().min(0).max(MAX_ATTACHMENT_BYTES),
-  key: bytesOfLength(32),
-  header: bytesOfLength(24),
-  contentHash: bytesOfLength(32),
-});
+export const attachmentPayload = z
+  .strictObject({
+    type: z.literal('attachment'),
+    fileName: z
+      .string()
+      .min(1)
+      .refine(
+        (value) => utf8Bytes(value) <= MAX_FILE_NAME_BYTES,
+        `must be at most ${MAX_FILE_NAME_BYTES} bytes`,
+      ),
+    mime: z
+      .string()
+      .max(MAX_MIME_LENGTH)
+      .regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, 'must be a MIME type like image/jpeg'),
+    size: z.number().int().min(0).max(MAX_ATTACHMENT_BYTES),
+    key: bytesOfLength(32),
+    header: bytesOfLength(24),
+    contentHash: bytesOfLength(32),
+    blobId: messageId,
+    width: mediaSide.optional(),
+    height: mediaSide.optional(),
+    durationMs: z.number().int().min(0).max(MAX_MEDIA_DURATION_MS).optional(),
+    preview: z
+      .instanceof(Uint8Array)
+      .refine(
+        (value) => value.length >= 1 && value.length <= MAX_PREVIEW_BYTES,
+        `must be 1..${MAX_PREVIEW_BYTES} bytes`,
+      )
+      .optional(),
+    caption: text.optional(),
+  })
+  .refine(
+    (value) => (value.width === undefined) === (value.height === undefined),
+    'width and height come together',
+  );
 
 export const messagePayload = z.discriminatedUnion('type', [
   textPayload,

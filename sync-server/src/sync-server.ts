@@ -1,5 +1,6 @@
 import { NaclError } from '@anochat/crypto-native';
 import { createGrpcNacl } from '@anochat/crypto-native/node';
+import { createAttachments } from './attachments/attachments.ts';
 import { createAccessTokens } from './auth/access-tokens.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { createAuthService } from './auth/auth-service.ts';
@@ -126,11 +127,19 @@ export async function startSyncServer(
       .catch((error: unknown) => logger.warn({ err: error }, 'device revocation notice failed'));
   };
 
+  const attachments = await createAttachments({
+    pool,
+    limits: config.attachments,
+    rateLimiter,
+    authenticated,
+    logger,
+  });
   let shuttingDown = false;
   const app = createApp({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     trustProxyHops: config.http.trustProxyHops,
+    rawBodyRouters: attachments.routers,
     routers: [
       healthRoutes({
         db: pool,
@@ -195,6 +204,7 @@ export async function startSyncServer(
     async stop() {
       shuttingDown = true;
       clearInterval(pruner);
+      attachments.stop();
       await sockets?.close();
       syncService.close();
       await http.close(config.http.shutdownTimeoutMs);

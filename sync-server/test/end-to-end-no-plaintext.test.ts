@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { deriveAccountSecrets, encodeBase64, sealKeyBackup } from '@anochat/crypto-native/e2e';
+import {
+  deriveAccountSecrets,
+  encodeBase64,
+  encryptAttachment,
+  sealKeyBackup,
+} from '@anochat/crypto-native/e2e';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import { request } from './support/api.ts';
 import {
@@ -14,8 +22,10 @@ import {
   startEpoch,
   TEST_ARGON2ID,
 } from './support/e2e-client.ts';
+import { uuidv7 } from './support/ids.ts';
 import { useSyncServer } from './support/suite.ts';
 import { acceptRequest, create, memberDoc } from './support/sync-client.ts';
+import { blobIdOf, createUpload, patchUpload } from './support/tus.ts';
 
 /**
  * After a real conversation (text, an attachment descriptor, an edit, a reaction, a password
@@ -23,7 +33,23 @@ import { acceptRequest, create, memberDoc } from './support/sync-client.ts';
  * secret key, in any spelling: text, hex, base64 or base64url at every byte alignment.
  */
 
-const suite = useSyncServer({ SYNC_TEST_PUSH_DELAY_MAX_MS: '0' });
+const dataDir = mkdtempSync(join(tmpdir(), 'attach-no-plaintext-'));
+const suite = useSyncServer({ SYNC_TEST_PUSH_DELAY_MAX_MS: '0', DATA_DIR: dataDir });
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Every file the server keeps (the attachment blobs and tus's records of them), as raw bytes. */
+function storedFiles(): Buffer {
+  const parts: Buffer[] = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else parts.push(readFileSync(path));
+    }
+  };
+  walk(dataDir);
+  return Buffer.concat(parts);
+}
 const url = () => suite.server.baseUrl;
 const users: E2eUser[] = [];
 after(() => {
@@ -96,18 +122,38 @@ describe('what the server stores and logs', () => {
     const text = 'Meet me at the old lighthouse at dawn, bring the blue folder';
     const editedText = 'Change of plan: the north pier at seven';
     const fileName = 'passport-scan-Maria-Gonzalez.pdf';
+    const caption = 'Scanned at the consulate on Tuesday';
     const emoji = '👩‍👩‍👧‍👦';
     // Copied onto a plain ArrayBuffer, the type the payload schema infers.
-    const attachmentKey = new Uint8Array(nacl.randomBytes(32));
+    const fileText = 'Passport of Maria Gonzalez, number X4729183, valid until 2031. ';
+    const encrypted = encryptAttachment(nacl, utf8(fileText.repeat(3000)));
+    assert.ok(encrypted.ok);
+    const { blob, sealed } = encrypted.value;
+    const attachmentKey = new Uint8Array(sealed.key);
+    const created = await createUpload(url(), alice.sync.token, blob.length, {
+      conversationId,
+      messageId: uuidv7(),
+    });
+    assert.equal(created.status, 201);
+    const uploaded = await patchUpload(
+      url(),
+      alice.sync.token,
+      created.uploadPath as string,
+      0,
+      blob,
+    );
+    assert.equal(uploaded.offset, blob.length);
     const first = await send(alice, conversationId, { type: 'text', text });
     const attachment: MessagePayload = {
       type: 'attachment',
       fileName,
       mime: 'application/pdf',
-      size: 48_213,
+      size: sealed.size,
       key: attachmentKey,
-      header: new Uint8Array(nacl.randomBytes(24)),
-      contentHash: new Uint8Array(nacl.randomBytes(32)),
+      header: new Uint8Array(sealed.header),
+      contentHash: new Uint8Array(sealed.contentHash),
+      blobId: blobIdOf(created.uploadPath as string),
+      caption,
     };
     await send(alice, conversationId, attachment);
     await send(alice, conversationId, { type: 'edit', messageId: first.id, text: editedText });
@@ -146,6 +192,8 @@ describe('what the server stores and logs', () => {
       ['text', text],
       ['edited text', editedText],
       ['file name', fileName],
+      ['caption', caption],
+      ['file content', fileText],
       ['reaction', emoji],
       ['password', password],
       ['new password', newPassword],
@@ -183,7 +231,17 @@ describe('what the server stores and logs', () => {
     assert.ok(database.text.includes(Buffer.from(alice.identityKeys.publicKey).toString('hex')));
     assert.ok(logs.includes('sync server listening') && logs.includes('/api/auth/password'));
 
+    const files = storedFiles();
+    // The store is real: it holds the encrypted blob, byte for byte.
+    assert.ok(files.includes(Buffer.from(blob)));
+    for (const [name, bytes] of [...keys, ['file content', utf8(fileText)] as [string, Uint8Array]])
+      assert.equal(
+        files.indexOf(Buffer.from(bytes)),
+        -1,
+        `${name} (raw bytes) is in the stored files`,
+      );
     for (const [name, form] of searched) {
+      assert.ok(!files.includes(form), `${name} (${form}) is in the stored files`);
       assert.ok(!database.text.includes(form), `${name} (${form}) is in the database`);
       assert.ok(!logs.includes(form), `${name} (${form}) is in the server log`);
     }

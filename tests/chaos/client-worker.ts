@@ -1,10 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createWasmNacl } from '@anochat/crypto-native';
 import { loadNaclWasm } from '@anochat/crypto-native/node';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { startAccount } from '../../app/src/account.ts';
 import { createHttpClient } from '../../app/src/api/http-client.ts';
 import { createServerApi } from '../../app/src/api/server-api.ts';
+import { openAttachmentStore } from '../../app/src/attachments/attachment-store.ts';
+import { startAttachments } from '../../app/src/attachments/attachments.ts';
 import { createClientCrypto } from '../../app/src/crypto/client-crypto.ts';
 import { openAppDatabase } from '../../app/src/database/app-database.ts';
 import { createMemorySecretStore } from '../../app/src/platform/memory-secret-store.ts';
@@ -116,6 +119,12 @@ const account = startAccount({
     },
   },
   isOnScreen: () => false,
+  // Node has no IndexedDB: the attachment store lives in fake-indexeddb (no attachments are sent).
+  startAttachments: (services) =>
+    startAttachments(services, {
+      store: openAttachmentStore(`attachments-${signedIn.deviceId}`, { indexedDB, IDBKeyRange }),
+      mediaInfo: async () => ({}),
+    }),
 });
 
 // The connection's history: how often it came and went, and for how long it was down.

@@ -1,4 +1,4 @@
-import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import type { AttachmentPayload, MessagePayload } from '@anochat/schemas/e2e/payload';
 import type { EpochRotation } from '../conversations/epoch-rotation.ts';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type { AppDatabase } from '../database/app-database.ts';
@@ -37,8 +37,11 @@ export function createChatActions(
     return envelope;
   }
 
-  async function insert(conversationId: string, payload: MessagePayload): Promise<string> {
-    const id = crypto.randomId();
+  async function insert(
+    conversationId: string,
+    payload: MessagePayload,
+    id = crypto.randomId(),
+  ): Promise<string> {
     await database.messages.insert({
       id,
       conversationId,
@@ -59,6 +62,19 @@ export function createChatActions(
         text,
         ...(replyTo === undefined ? {} : { replyTo }),
       });
+    },
+
+    /**
+     * The message of an uploaded attachment, under the id reserved when the file was chosen; a
+     * second call (a crash after the first) finds it and writes nothing: sent once.
+     */
+    async sendAttachment(
+      conversationId: string,
+      messageId: string,
+      payload: AttachmentPayload,
+    ): Promise<void> {
+      if ((await database.messages.findOne(messageId).exec()) !== null) return;
+      await insert(conversationId, payload, messageId);
     },
 
     /** A new envelope for the same message: the server records `editedAt`. */

@@ -1,4 +1,5 @@
-import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import { encodeBase64 } from '@anochat/crypto-native/e2e';
+import type { AttachmentPayload, MessagePayload } from '@anochat/schemas/e2e/payload';
 import type { RxChangeEvent } from 'rxdb';
 import { bufferTime, concatMap, filter, merge, type Subscription } from 'rxjs';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
@@ -18,9 +19,28 @@ export function newestFirstKeyOf(sortKey: string): string {
   return out;
 }
 
-function contentOf(
-  payload: MessagePayload,
-): Pick<MessageViewDoc, 'kind' | 'text' | 'replyTo' | 'target' | 'emoji'> {
+type Content = Pick<MessageViewDoc, 'kind' | 'text' | 'replyTo' | 'target' | 'emoji'> & {
+  attachment?: NonNullable<MessageViewDoc['attachment']>;
+};
+
+function attachmentOf(payload: AttachmentPayload): NonNullable<MessageViewDoc['attachment']> {
+  return {
+    blobId: payload.blobId,
+    fileName: payload.fileName,
+    mime: payload.mime,
+    size: payload.size,
+    key: encodeBase64(payload.key),
+    header: encodeBase64(payload.header),
+    contentHash: encodeBase64(payload.contentHash),
+    ...(payload.width === undefined || payload.height === undefined
+      ? {}
+      : { width: payload.width, height: payload.height }),
+    ...(payload.durationMs === undefined ? {} : { durationMs: payload.durationMs }),
+    ...(payload.preview === undefined ? {} : { preview: encodeBase64(payload.preview) }),
+  };
+}
+
+function contentOf(payload: MessagePayload): Content {
   switch (payload.type) {
     case 'text':
       return {
@@ -41,10 +61,11 @@ function contentOf(
     case 'attachment':
       return {
         kind: 'text',
-        text: `📎 ${payload.fileName}`,
+        text: payload.caption ?? '',
         replyTo: null,
         target: null,
         emoji: null,
+        attachment: attachmentOf(payload),
       };
     default:
       // Edits and deletions travel as new envelopes of the message itself (docs/protocol.md);
@@ -95,6 +116,7 @@ export function startMessageProjector(
       synced: message.rev !== undefined,
       sourceRev: message._rev ?? '',
       epoch: NO_EPOCH,
+      attachment: null,
     };
     if (message._deleted === true) {
       // A deleted reaction is a withdrawn reaction: keep its target so the view can skip it.

@@ -30,6 +30,13 @@ export interface ConversationSummary {
   active: boolean;
 }
 
+/** How the list and notifications name an attachment: "Photo", "Video" or its file name. */
+export function attachmentLabel(attachment: { mime: string; fileName: string }): string {
+  if (attachment.mime.startsWith('image/')) return '📷 Photo';
+  if (attachment.mime.startsWith('video/')) return '🎬 Video';
+  return `📎 ${attachment.fileName}`;
+}
+
 /** Unread counts above this show as "50+": counting further would read the whole history. */
 export const UNREAD_CAP = 50;
 
@@ -41,7 +48,9 @@ function previewOf(view: MessageViewDoc | undefined, names: Map<string, string>,
       ? 'Message deleted'
       : view.kind === 'unreadable'
         ? 'Encrypted message (waiting for the key)'
-        : view.text;
+        : view.attachment
+          ? [attachmentLabel(view.attachment), view.text].filter((part) => part !== '').join(' · ')
+          : view.text;
   return who === '' ? body : `${who}: ${body}`;
 }
 
@@ -157,6 +166,14 @@ export function searchMessages$(database: AppDatabase, query: string): Observabl
   if (needle === '') return of(new Set<string>());
   const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return database.messageViews
-    .find({ selector: { kind: 'text', text: { $regex: escaped, $options: 'i' } } })
+    .find({
+      selector: {
+        kind: 'text',
+        $or: [
+          { text: { $regex: escaped, $options: 'i' } },
+          { 'attachment.fileName': { $regex: escaped, $options: 'i' } },
+        ],
+      },
+    })
     .$.pipe(map((views) => new Set(views.map((view) => view.conversationId))));
 }

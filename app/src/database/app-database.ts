@@ -99,7 +99,11 @@ export async function openAppDatabase(
     blocks: { schema: RXDB_SCHEMAS.blocks, conflictHandler: localChangeWins('blocks') },
     messageViews: {
       schema: messageViewsSchema,
-      migrationStrategies: { 1: (doc: MessageViewDoc) => ({ ...doc, epoch: NO_EPOCH }) },
+      migrationStrategies: {
+        1: (doc: MessageViewDoc) => ({ ...doc, epoch: NO_EPOCH }),
+        // Attachments: views written before carry none (an old attachment showed as text).
+        2: (doc: MessageViewDoc) => ({ ...doc, attachment: null }),
+      },
     },
     failures: { schema: failuresSchema },
   });

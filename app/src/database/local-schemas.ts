@@ -10,7 +10,7 @@
  */
 export const messageViewsSchema = {
   title: 'messageViews',
-  version: 1,
+  version: 2,
   primaryKey: 'id',
   type: 'object',
   additionalProperties: false,
@@ -43,6 +43,28 @@ export const messageViewsSchema = {
      * how many messages an epoch key has sealed decides when to start the next one.
      */
     epoch: { type: 'integer', minimum: -1, maximum: 2_147_483_647, multipleOf: 1 },
+    /**
+     * An attachment's descriptor (docs/crypto.md, "Attachments"; binary fields in base64), or
+     * null. Its caption is `text`.
+     */
+    attachment: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        blobId: { type: 'string', maxLength: 36 },
+        fileName: { type: 'string' },
+        mime: { type: 'string' },
+        size: { type: 'number', minimum: 0 },
+        key: { type: 'string' },
+        header: { type: 'string' },
+        contentHash: { type: 'string' },
+        width: { type: 'integer', minimum: 1 },
+        height: { type: 'integer', minimum: 1 },
+        durationMs: { type: 'integer', minimum: 0 },
+        preview: { type: 'string' },
+      },
+      required: ['blobId', 'fileName', 'mime', 'size', 'key', 'header', 'contentHash'],
+    },
   },
   required: [
     'id',

@@ -12,6 +12,17 @@
  */
 
 export {
+  type AttachmentDecryptor,
+  type AttachmentEncryptor,
+  decryptAttachment,
+  encryptAttachment,
+  encryptedAttachmentSize,
+  type SealedAttachment,
+  startAttachmentDecryption,
+  startAttachmentEncryption,
+  supportsAttachments,
+} from './attachment-stream.ts';
+export {
   type KeyBackupContents,
   newAccountKeys,
   openArchiveEntry,

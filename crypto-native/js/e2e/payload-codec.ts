@@ -14,6 +14,9 @@ import { E2eError, type E2eResult, fail, ok } from './result.ts';
  */
 
 const TYPE_TAG = { text: 1, edit: 2, reaction: 3, deletion: 4, attachment: 5 } as const;
+/** Which optional attachment fields follow, in this order. */
+const ATTACHMENT_FLAG = { dimensions: 1, duration: 2, preview: 4, caption: 8 } as const;
+const ATTACHMENT_FLAG_MASK = 15;
 const PADDING_MARKER = 0x80;
 const SMALL_BUCKET = 32;
 const SMALL_LIMIT = 256;
@@ -141,16 +144,57 @@ export function encodePayload(payload: MessagePayload): Uint8Array {
     case 'deletion':
       out.bytes(uuidToBytes(value.messageId, 'messageId'));
       break;
-    case 'attachment':
+    case 'attachment': {
       out.string(value.fileName);
       out.string(value.mime);
       out.varint(value.size);
       out.bytes(value.key);
       out.bytes(value.header);
       out.bytes(value.contentHash);
+      out.bytes(uuidToBytes(value.blobId, 'blobId'));
+      const flags =
+        (value.width === undefined ? 0 : ATTACHMENT_FLAG.dimensions) |
+        (value.durationMs === undefined ? 0 : ATTACHMENT_FLAG.duration) |
+        (value.preview === undefined ? 0 : ATTACHMENT_FLAG.preview) |
+        (value.caption === undefined ? 0 : ATTACHMENT_FLAG.caption);
+      out.byte(flags);
+      if (value.width !== undefined && value.height !== undefined) {
+        out.varint(value.width);
+        out.varint(value.height);
+      }
+      if (value.durationMs !== undefined) out.varint(value.durationMs);
+      if (value.preview !== undefined) {
+        out.varint(value.preview.length);
+        out.bytes(value.preview);
+      }
+      if (value.caption !== undefined) out.string(value.caption);
       break;
+    }
   }
   return out.padded();
+}
+
+function readAttachment(input: Reader): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    type: 'attachment',
+    fileName: input.string(),
+    mime: input.string(),
+    size: input.varint(),
+    key: input.bytes(32),
+    header: input.bytes(24),
+    contentHash: input.bytes(32),
+    blobId: input.uuid(),
+  };
+  const flags = input.byte();
+  if (flags > ATTACHMENT_FLAG_MASK) throw new MalformedPayload('unknown attachment flags');
+  if (flags & ATTACHMENT_FLAG.dimensions) {
+    fields.width = input.varint();
+    fields.height = input.varint();
+  }
+  if (flags & ATTACHMENT_FLAG.duration) fields.durationMs = input.varint();
+  if (flags & ATTACHMENT_FLAG.preview) fields.preview = input.bytes(input.varint());
+  if (flags & ATTACHMENT_FLAG.caption) fields.caption = input.string();
+  return fields;
 }
 
 function readFields(input: Reader): unknown {
@@ -174,15 +218,7 @@ function readFields(input: Reader): unknown {
     case TYPE_TAG.deletion:
       return { type: 'deletion', messageId: input.uuid() };
     case TYPE_TAG.attachment:
-      return {
-        type: 'attachment',
-        fileName: input.string(),
-        mime: input.string(),
-        size: input.varint(),
-        key: input.bytes(32),
-        header: input.bytes(24),
-        contentHash: input.bytes(32),
-      };
+      return readAttachment(input);
     default:
       throw new MalformedPayload(`unknown payload type ${tag}`);
   }

@@ -1,8 +1,12 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CRYPTO_LIMITS } from '@anochat/schemas/crypto-limits';
 import { SYNC_LIMITS } from '@anochat/schemas/rxdb/sync';
 import { z } from 'zod';
+import type { AttachmentLimits } from '../attachments/attachment-limits.ts';
 import type { SignInLimits } from '../rate-limit/sign-in-throttle.ts';
 
+const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../data', import.meta.url));
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -77,6 +81,25 @@ const environment = z.object({
    * to 30 s). 0 turns the repeat off: only for tests of the client's own recovery.
    */
   SYNC_RESYNC_REPEAT_MS: integer(0, 60_000).default(2_000),
+  /** Where the server keeps files: attachments in DATA_DIR/attachments (shared by instances on one volume). */
+  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  /**
+   * Largest attachment blob (encrypted bytes), checked when the upload is created. The default is
+   * the blob of a 100 MiB file: 17 bytes more per 64 KiB chunk (docs/crypto.md, "Attachments").
+   */
+  ATTACHMENTS_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024 + 17 * 1600),
+  /** Bytes of attachments one user may hold, uploads in progress included. */
+  ATTACHMENTS_QUOTA_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(2 * 1024 * 1024 * 1024),
+  /** New uploads per user per RATE_LIMIT_WINDOW_SECONDS. */
+  ATTACHMENTS_UPLOADS_PER_WINDOW: integer(1, 1_000_000).default(60),
+  /** Downloads (each range request counts) per user per RATE_LIMIT_WINDOW_SECONDS. */
+  ATTACHMENTS_DOWNLOADS_PER_WINDOW: integer(1, 1_000_000).default(2_000),
+  /** An upload not completed this long after its creation is removed. */
+  ATTACHMENTS_UPLOAD_EXPIRY_SECONDS: integer(1, 30 * 86_400).default(86_400),
+  /** A completed blob that no message names this long after its completion is removed. */
+  ATTACHMENTS_ORPHAN_GRACE_SECONDS: integer(1, 30 * 86_400).default(86_400),
+  /** How often expired uploads and orphaned blobs are collected. */
+  ATTACHMENTS_GC_INTERVAL_SECONDS: integer(1, 86_400).default(600),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
   REDIS_URL: z
     .string()
@@ -127,6 +150,7 @@ export interface Config {
   };
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
+  attachments: AttachmentLimits;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -202,6 +226,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
+    attachments: {
+      directory: join(resolve(e.DATA_DIR), 'attachments'),
+      maxBytes: e.ATTACHMENTS_MAX_BYTES,
+      quotaBytes: e.ATTACHMENTS_QUOTA_BYTES,
+      uploadsPerWindow: e.ATTACHMENTS_UPLOADS_PER_WINDOW,
+      downloadsPerWindow: e.ATTACHMENTS_DOWNLOADS_PER_WINDOW,
+      uploadExpirySeconds: e.ATTACHMENTS_UPLOAD_EXPIRY_SECONDS,
+      orphanGraceSeconds: e.ATTACHMENTS_ORPHAN_GRACE_SECONDS,
+      gcIntervalSeconds: e.ATTACHMENTS_GC_INTERVAL_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

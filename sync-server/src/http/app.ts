@@ -12,6 +12,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   trustProxyHops: number;
   routers: readonly Router[];
+  /** Routers that read raw request bodies themselves (attachment uploads), before the JSON parser. */
+  rawBodyRouters?: readonly Router[];
 }
 
 /** The Express app: request context, security headers, JSON bodies within the limit, the routers, and the error edge. */
@@ -23,6 +25,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(requestContext(options.logger));
   app.use(securityHeaders);
   app.use(packagedAppCors());
+  for (const router of options.rawBodyRouters ?? []) app.use(router);
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true }));
   for (const router of options.routers) app.use(router);

@@ -11,6 +11,11 @@ export const PACKAGED_APP_ORIGINS: readonly string[] = [
   'http://localhost',
 ];
 
+const ALLOWED_HEADERS =
+  'Authorization, Content-Type, Range, Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset';
+const EXPOSED_HEADERS =
+  'Location, Upload-Offset, Upload-Length, Tus-Resumable, Content-Range, Accept-Ranges, X-Request-Id';
+
 /**
  * Lets the packaged apps call the API from their own origins (CORS). Requests authenticate with a
  * bearer token, never a cookie, so a page of another origin gains nothing it could not do
@@ -22,9 +27,13 @@ export function packagedAppCors(): RequestHandler {
     if (origin === undefined || !PACKAGED_APP_ORIGINS.includes(origin)) return next();
     response.setHeader('Access-Control-Allow-Origin', origin);
     response.append('Vary', 'Origin');
-    if (request.method !== 'OPTIONS') return next();
-    response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
-    response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+    if (request.method !== 'OPTIONS') {
+      // Attachment uploads (tus) and ranged downloads answer with headers the app must read.
+      response.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      return next();
+    }
+    response.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE');
+    response.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
     response.setHeader('Access-Control-Max-Age', '600');
     response.status(204).end();
   };

@@ -16,6 +16,8 @@ export function contentSecurityPolicy(styleNonce?: string): string {
     "script-src 'self' 'wasm-unsafe-eval'",
     styleNonce === undefined ? "style-src 'self'" : `style-src 'self' 'nonce-${styleNonce}'`,
     "img-src 'self' data: blob:",
+    // Attachment videos play from the decrypted file's blob: URL.
+    "media-src 'self' blob:",
     "font-src 'self'",
     "connect-src 'self'",
     "manifest-src 'self'",

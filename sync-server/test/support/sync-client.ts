@@ -18,7 +18,7 @@ import type {
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import { io, type Socket } from 'socket.io-client';
-import { deviceKeysOf, register, type TestIdentity } from './api.ts';
+import { type Account, deviceKeysOf, register, type TestIdentity } from './api.ts';
 import { uuidv7 } from './ids.ts';
 
 export interface SyncClient {
@@ -31,6 +31,8 @@ export interface SyncClient {
   device: LocalDevice;
   /** Its user's identity key, which certifies and revokes the user's devices. */
   identity: TestIdentity;
+  /** The credentials it registered with, for a login from another device (syncUser only). */
+  account?: Account;
 }
 
 /** A real socket.io-client connection; resolves once connected, rejects with the connect_error. */
@@ -74,6 +76,7 @@ export async function syncUser(baseUrl: string): Promise<SyncClient> {
     streams,
     device,
     identity: account.identity,
+    account,
   };
 }
 

@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { type RunningSyncServer, startSyncServer } from '../../src/sync-server.ts';
+
+/** Attachment blobs of this process's test servers (each database in its own folder below). */
+const TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'anochat-test-data-'));
+process.on('exit', () => rmSync(TEST_DATA_DIR, { recursive: true, force: true }));
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-sync-server-suite-0123456789';
 
@@ -21,6 +28,7 @@ export function testEnvironment(
     ARGON2_MEM_LIMIT: '8192',
     DATABASE_POOL_MAX: '4',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    DATA_DIR: TEST_DATA_DIR,
   };
 }
 
