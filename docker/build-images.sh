@@ -56,7 +56,7 @@ build() {
     --label "anochat.inputs=$hash" -t "$image" "$context"
 }
 
-app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.config.ts schemas app \
+app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.config.ts tsconfig.json schemas app \
   sync-server crypto-native platforms/electron/package.json platforms/capacitor/package.json \
   docker/sync-server docker/web .dockerignore)
 for target in crypto-native sync-server web; do

@@ -25,7 +25,9 @@ import { answers, buildImages, podman, podmanStatus, ROOT, until } from './suppo
  * What podman does not implement is bridged here, and only that: podman has no Services (a pod is
  * found by its pod name, `<deployment>-pod-0`, on a network with DNS), so the Service names in the
  * database URL and REDIS_URL are replaced by those pod names; and the Secrets the overlay
- * references (never committed) are made here with random values, as an operator would.
+ * references (never committed) are made here with random values, as an operator would with
+ * `kubectl create secret`: as podman secrets (podman 4.3 reads a secretKeyRef from a podman secret
+ * holding a JSON map of base64 values, and cannot play a Secret object itself).
  * NetworkPolicies, the HPA, the PDB and the Ingress are accepted by podman and not enforced.
  */
 // biome-ignore lint/suspicious/noExplicitAny: rendered YAML, edited by path
@@ -59,27 +61,28 @@ describe('k8s dev overlay under podman kube play', {
     });
     const objects = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest);
     const password = randomBytes(18).toString('hex');
-    const secret = (name: string, data: Record<string, string>): Manifest => ({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace: 'anochat-dev' },
-      stringData: data,
-    });
+    const secret = async (name: string, data: Record<string, string>) => {
+      const encoded = Object.fromEntries(
+        Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+      );
+      const path = join(folder, `${name}.json`);
+      writeFileSync(path, JSON.stringify(encoded), { mode: 0o600 });
+      await podmanStatus(['secret', 'rm', name]);
+      await podman(['secret', 'create', name, path]);
+      rmSync(path);
+    };
     for (const object of objects) {
       if (object.kind === 'ConfigMap' && object.metadata.name.startsWith('sync-server-config')) {
         assert.equal(object.data.REDIS_URL, 'redis://redis:6379');
         object.data.REDIS_URL = 'redis://redis-pod-0:6379';
       }
     }
-    const playable = [
-      secret('anochat-jwt', { secret: randomBytes(32).toString('hex') }),
-      secret('anochat-db-app', {
-        uri: `postgres://anochat:${password}@anochat-db-pod-0:5432/anochat`,
-        password,
-      }),
-      ...objects,
-    ];
-    writeFileSync(file, playable.map((object) => stringify(object)).join('---\n'));
+    await secret('anochat-jwt', { secret: randomBytes(32).toString('hex') });
+    await secret('anochat-db-app', {
+      uri: `postgres://anochat:${password}@anochat-db-pod-0:5432/anochat`,
+      password,
+    });
+    writeFileSync(file, objects.map((object) => stringify(object)).join('---\n'));
     for (const volume of VOLUMES) await podmanStatus(['volume', 'rm', '-f', volume]);
     await podman(['network', 'create', network]);
     await podman(['kube', 'play', '--network', network, file], { timeoutMs: 300_000 });
