@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,15 @@ import {
   type SyncClient,
   syncUser,
 } from '../../sync-server/test/support/sync-client.ts';
-import { answers, buildImages, podman, podmanStatus, ROOT, until } from './support/podman.ts';
+import {
+  answers,
+  buildImages,
+  freePort,
+  podman,
+  podmanStatus,
+  ROOT,
+  until,
+} from './support/podman.ts';
 
 /**
  * The `dev` overlay as `kubectl kustomize` renders it, started with `podman kube play`: the
@@ -23,8 +31,13 @@ import { answers, buildImages, podman, podmanStatus, ROOT, until } from './suppo
  * crypto-native sidecar on the unix socket. Two people register and a message is delivered.
  *
  * What podman does not implement is bridged here, and only that: podman has no Services (a pod is
- * found by its pod name, `<deployment>-pod-0`, on a network with DNS), so the Service names in the
- * database URL and REDIS_URL are replaced by those pod names; and the Secrets the overlay
+ * found by its pod name, `<deployment>-pod-0`, on a network with DNS; a Service given to podman
+ * publishes its port on the host instead, where PostgreSQL and Redis already listen), so the
+ * Services are left out and their names in the database URL and REDIS_URL replaced by those pod
+ * names; podman 4.3 publishes every containerPort on the host (Kubernetes does not), so each gets a
+ * free hostPort on 127.0.0.1; podman 4.3 applies a pod's restart policy to its init containers too
+ * (a Deployment's `Always` restarts the finished migration forever and the pod never starts), so
+ * the sync-server pod is played with `OnFailure`; and the Secrets the overlay
  * references (never committed) are made here with random values, as an operator would with
  * `kubectl create secret`: as podman secrets (podman 4.3 reads a secretKeyRef from a podman secret
  * holding a JSON map of base64 values, and cannot play a Secret object itself).
@@ -50,8 +63,12 @@ describe('k8s dev overlay under podman kube play', {
   skip: kubectl ? false : 'kubectl (kustomize) is not installed',
 }, () => {
   const folder = mkdtempSync(join(tmpdir(), 'anochat-kube-'));
-  const file = join(folder, 'dev.yaml');
+  // The backing services first, then the rest: podman kube play waits for a pod's init containers
+  // before it starts the next pod, and the migration waits for the database.
+  const backingFile = join(folder, 'dev-backing.yaml');
+  const appFile = join(folder, 'dev-app.yaml');
   const clients: SyncClient[] = [];
+  let serverPort = 0;
 
   before(async () => {
     await buildImages();
@@ -59,7 +76,9 @@ describe('k8s dev overlay under podman kube play', {
       cwd: ROOT,
       encoding: 'utf8',
     });
-    const objects = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest);
+    const objects = parseAllDocuments(rendered)
+      .map((d) => d.toJS() as Manifest)
+      .filter((object) => object.kind !== 'Service');
     const password = randomBytes(18).toString('hex');
     const secret = async (name: string, data: Record<string, string>) => {
       const encoded = Object.fromEntries(
@@ -72,6 +91,19 @@ describe('k8s dev overlay under podman kube play', {
       rmSync(path);
     };
     for (const object of objects) {
+      for (const container of object.kind === 'Deployment'
+        ? object.spec.template.spec.containers
+        : []) {
+        for (const port of container.ports ?? []) {
+          port.hostIP = '127.0.0.1';
+          port.hostPort = await freePort();
+          if (container.name === 'sync-server' && port.name === 'http') serverPort = port.hostPort;
+        }
+      }
+      if (object.kind === 'Deployment' && object.metadata.name === 'sync-server') {
+        assert.equal(object.spec.template.spec.initContainers[0].name, 'migrate');
+        object.spec.template.spec.restartPolicy = 'OnFailure';
+      }
       if (object.kind === 'ConfigMap' && object.metadata.name.startsWith('sync-server-config')) {
         assert.equal(object.data.REDIS_URL, 'redis://redis:6379');
         object.data.REDIS_URL = 'redis://redis-pod-0:6379';
@@ -82,16 +114,40 @@ describe('k8s dev overlay under podman kube play', {
       uri: `postgres://anochat:${password}@anochat-db-pod-0:5432/anochat`,
       password,
     });
-    writeFileSync(file, objects.map((object) => stringify(object)).join('---\n'));
+    const backing = (object: Manifest) =>
+      ['anochat-db', 'redis', 'anochat-db-data'].includes(object.metadata.name);
+    const yaml = (list: Manifest[]) => list.map((object) => stringify(object)).join('---\n');
+    writeFileSync(backingFile, yaml(objects.filter(backing)));
+    writeFileSync(appFile, yaml(objects.filter((object) => !backing(object))));
     for (const volume of VOLUMES) await podmanStatus(['volume', 'rm', '-f', volume]);
     await podman(['network', 'create', network]);
-    await podman(['kube', 'play', '--network', network, file], { timeoutMs: 300_000 });
+    await podman(['kube', 'play', '--network', network, backingFile], { timeoutMs: 300_000 });
+    await until(
+      'PostgreSQL answers in its pod',
+      async () => {
+        const ready = await podmanStatus([
+          'exec',
+          'anochat-db-pod-0-postgres',
+          'pg_isready',
+          '-q',
+          '-h',
+          '127.0.0.1',
+        ]);
+        return ready.code === 0 || undefined;
+      },
+      120_000,
+    );
+    await podman(['kube', 'play', '--network', network, appFile], { timeoutMs: 600_000 });
   });
 
   after(async () => {
     for (const client of clients) client.socket.close();
-    await podmanStatus(['kube', 'down', file]);
-    for (const volume of VOLUMES) await podmanStatus(['volume', 'rm', '-f', volume]);
+    await podmanStatus(['kube', 'down', appFile]);
+    await podmanStatus(['kube', 'down', backingFile]);
+    // podman 4.3 makes each emptyDir a named volume of that name.
+    for (const volume of [...VOLUMES, 'tmp', 'crypto-socket']) {
+      await podmanStatus(['volume', 'rm', '-f', volume]);
+    }
     await podmanStatus(['network', 'rm', '-f', network]);
     await podmanStatus(['secret', 'rm', 'anochat-jwt', 'anochat-db-app']);
     rmSync(folder, { recursive: true, force: true });
@@ -116,20 +172,7 @@ describe('k8s dev overlay under podman kube play', {
   });
 
   it('registers two people through the sync-server pod and delivers a message', async () => {
-    const address = await until(
-      'the sync-server pod has an address',
-      async () => {
-        const ip = await podman([
-          'inspect',
-          '--format',
-          `{{ (index .NetworkSettings.Networks "${network}").IPAddress }}`,
-          'sync-server-pod-0-sync-server',
-        ]);
-        return ip === '' ? undefined : ip;
-      },
-      60_000,
-    );
-    const base = `http://${address}:8080`;
+    const base = `http://127.0.0.1:${serverPort}`;
     await answers(`${base}/api/ready`, 180_000);
 
     const alice = await syncUser(base);
@@ -153,9 +196,28 @@ describe('k8s dev overlay under podman kube play', {
     );
   });
 
-  it('the migration ran in the init container and crypto-native serves on the unix socket', async () => {
-    const migrateLogs = await podman(['logs', 'sync-server-pod-0-migrate']);
-    assert.match(migrateLogs, /migration applied|schema is up to date/);
+  it('the migration ran before the server (which does not migrate) and crypto-native serves on the unix socket', async () => {
+    // podman removes a finished init container: its work is in the database, not in the server's log.
+    const applied = await podman([
+      'exec',
+      'anochat-db-pod-0-postgres',
+      'psql',
+      '-h',
+      '/tmp',
+      '-U',
+      'anochat',
+      '-d',
+      'anochat',
+      '-tAc',
+      'SELECT count(*) FROM schema_migrations',
+    ]);
+    const migrations = readdirSync(join(ROOT, 'sync-server/migrations')).filter((f) =>
+      f.endsWith('.sql'),
+    );
+    assert.equal(Number(applied), migrations.length);
+    const serverLogs = await podman(['logs', 'sync-server-pod-0-sync-server']);
+    assert.doesNotMatch(serverLogs, /migration applied/);
+    assert.match(serverLogs, /sync server listening/);
     const probe = await podman([
       'exec',
       'sync-server-pod-0-crypto-native',
