@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { registerWithPassword } from '../../sync-server/test/support/e2e-client.ts';
+import { acceptRequest } from '../../sync-server/test/support/sync-client.ts';
 import { type ChaosClient, startChaosClient } from '../chaos/chaos-client.ts';
 import {
   type ComposeProject,
@@ -84,7 +85,6 @@ describe('compose stack: two sync-server instances behind HAProxy', {
         `compose_${tag}_${index}`,
         PASSWORD,
       );
-      user.sync.socket.close();
       users.push(user);
     }
     for (const [index, user] of users.entries()) {
@@ -105,6 +105,23 @@ describe('compose stack: two sync-server instances behind HAProxy', {
       'compose group',
       others.map((c) => c.userId),
     );
+    // A group from a stranger is a message request: each member accepts it (over its own socket,
+    // as the app would when the person taps Accept), then the creator's app sends the key.
+    for (const user of users.slice(1)) {
+      await until(
+        'the membership reached the server',
+        async () =>
+          (
+            await pool.query('SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2', [
+              conversationId,
+              user.session.user.id,
+            ])
+          ).rowCount === 1 || undefined,
+        30_000,
+      );
+      await acceptRequest(user.sync, conversationId);
+    }
+    for (const user of users) user.sync.socket.close();
     await until(
       'every member holds the group key',
       async () =>

@@ -32,14 +32,8 @@ export function composeProject(name: string, environment: Record<string, string>
     async down() {
       await compose(['down', '-t', '5']).catch(() => undefined);
       // The database volume and the network, whatever podman-compose left.
-      const volumes = await podman([
-        'volume',
-        'ls',
-        '-q',
-        '--filter',
-        `label=io.podman.compose.project=${name}`,
-      ]).catch(() => '');
-      for (const volume of volumes.split('\n').filter(Boolean)) {
+      const volumes = await podman(['volume', 'ls', '--format', '{{.Name}}']).catch(() => '');
+      for (const volume of volumes.split('\n').filter((v) => v.startsWith(`${name}_`))) {
         await podman(['volume', 'rm', '-f', volume]).catch(() => undefined);
       }
       await podman(['network', 'rm', '-f', `${name}_default`]).catch(() => undefined);
