@@ -9,7 +9,7 @@
 #
 # Quick when nothing changed: an image whose label anochat.inputs matches the hash of everything
 # it is built from is not rebuilt at all, and a rebuild reuses every cached layer whose inputs did
-# not change (the first build takes about 25 minutes on 2 cores; emscripten and npm ci dominate).
+# not change (the first build takes 10 to 25 minutes on 2 cores; emscripten and npm ci dominate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/docker/containers.conf}"

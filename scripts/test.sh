@@ -39,7 +39,7 @@ echo "== deploy: Kubernetes overlays rendered (kustomize) and checked against th
 node --import tsx --test --test-reporter=spec tests/deploy/manifests.test.ts
 
 # The images are rebuilt only when their inputs changed (docker/build-images.sh; the first build
-# takes about 25 minutes), then run: each image alone, the Compose stack with two instances behind
+# takes 10 to 25 minutes), then run: each image alone, the Compose stack with two instances behind
 # HAProxy (SIGKILL, graceful stop, rolling restart under load), and the k8s dev overlay under
 # `podman kube play`.
 echo "== containers: images, Compose stack, podman kube play (podman)"
