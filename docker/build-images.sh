@@ -7,8 +7,8 @@
 #   docker/build-images.sh                 bases: the official node and debian images
 #   docker/build-images.sh --local-bases   bases made here from Debian's mirror (no registry needed)
 #
-# Quick when nothing changed: an image whose label anochat.inputs matches the hash of everything
-# it is built from is not rebuilt at all, and a rebuild reuses every cached layer whose inputs did
+# Quick when nothing changed: an image built from the same inputs (the hash of everything its build
+# reads, recorded under ~/.cache/anochat/images) is not rebuilt at all, and a rebuild reuses every cached layer whose inputs did
 # not change (the first build takes 10 to 25 minutes on 2 cores; emscripten and npm ci dominate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,23 +42,34 @@ inputs_hash() {
   } | sha256sum | cut -c1-32
 }
 
+# Which inputs each image was built from: a record per image of the hash and the image id. (Not an
+# image label: podman reuses a cached image whole, with the label of the build that made it.)
+RECORDS="${XDG_CACHE_HOME:-$HOME/.cache}/anochat/images"
+mkdir -p "$RECORDS"
+
 build() {
   local context=$1 dockerfile=$2 target=$3 hash=$4
   local image="$PREFIX/$target:$TAG"
-  local current
-  current=$($TOOL image inspect --format '{{ index .Config.Labels "anochat.inputs" }}' "$image" 2>/dev/null || true)
-  if [ "$current" = "$hash" ]; then
+  local record="$RECORDS/$(printf '%s' "$image" | tr '/:' '__')"
+  local id
+  id=$($TOOL image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+  if [ -n "$id" ] && [ -f "$record" ] && [ "$(cat "$record")" = "$hash $id" ]; then
     echo "build-images: $image is up to date"
     return 0
   fi
   echo "build-images: building $image"
   $TOOL build "${format_args[@]}" "${base_args[@]}" --layers -f "$dockerfile" --target "$target" \
-    --label "anochat.inputs=$hash" -t "$image" "$context"
+    -t "$image" "$context"
+  printf '%s %s\n' "$hash" "$($TOOL image inspect --format '{{.Id}}' "$image")" >"$record"
 }
 
-app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.config.ts tsconfig.json schemas app \
-  sync-server crypto-native platforms/electron/package.json platforms/capacitor/package.json \
-  docker/sync-server docker/web .dockerignore)
+# The paths .dockerignore lets in (keep the two lists alike).
+app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.config.ts tsconfig.json \
+  schemas app sync-server/package.json sync-server/src sync-server/migrations \
+  crypto-native/package.json crypto-native/CMakeLists.txt crypto-native/include crypto-native/core \
+  crypto-native/server crypto-native/tests/native crypto-native/bench/native crypto-native/wasm \
+  crypto-native/js crypto-native/scripts/build-wasm.sh platforms/electron/package.json \
+  platforms/capacitor/package.json docker/sync-server docker/web .dockerignore)
 for target in crypto-native sync-server web; do
   build . docker/Dockerfile "$target" "$app_hash"
 done
