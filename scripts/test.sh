@@ -42,6 +42,18 @@ ANOCHAT_TEST_BACKEND=embedded node --import tsx --test --test-reporter=spec --te
   tests/replication/rxdb-replication.test.ts \
   tests/replication/push-answer-lost.test.ts tests/replication/epoch-rotation.test.ts
 
+echo "== deploy: Kubernetes overlays rendered (kustomize) and checked against the schemas; compose.yaml"
+node --import tsx --test --test-reporter=spec tests/deploy/manifests.test.ts
+
+# The images are rebuilt only when their inputs changed (docker/build-images.sh; the first build
+# takes 10 to 25 minutes), then run: each image alone, the Compose stack with two instances behind
+# HAProxy (SIGKILL, graceful stop, rolling restart under load), and the k8s dev overlay under
+# `podman kube play`.
+echo "== containers: images, Compose stack, podman kube play (podman)"
+bash docker/ensure-podman.sh
+node --import tsx --test --test-reporter=spec --test-concurrency=1 \
+  tests/containers/images.test.ts tests/containers/compose.test.ts tests/containers/kube-play.test.ts
+
 echo "== app: build (vite, skipped when nothing changed)"
 bash scripts/build-app.sh
 

@@ -18,6 +18,9 @@ import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { Logger } from './logging/logger.ts';
+import { instrumentSyncService } from './metrics/instrument-sync.ts';
+import { createSyncMetrics } from './metrics/metrics.ts';
+import { listenForMetrics, type RunningMetricsServer } from './metrics/metrics-server.ts';
 import { waitFor } from './process/wait-for.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
@@ -30,6 +33,8 @@ import { userRoutes } from './users/user-routes.ts';
 
 export interface RunningSyncServer {
   port: number;
+  /** The /metrics listener's port, null when METRICS_PORT is unset. */
+  metricsPort: number | null;
   pool: Pool;
   /** Graceful: stop accepting, finish requests in flight, then close the pool and the gRPC channel. */
   stop(): Promise<void>;
@@ -165,7 +170,12 @@ export async function startSyncServer(
     ],
   });
   const http = await listen(app, config.http.host, config.http.port);
-  const syncService = createSyncService({
+  const metrics = createSyncMetrics({ pool, cryptoHealth: () => nacl.health() });
+  const metricsServer: RunningMetricsServer | null =
+    config.metrics.port === null
+      ? null
+      : await listenForMetrics(metrics.registry, config.http.host, config.metrics.port, logger);
+  const measuredService = createSyncService({
     pool,
     notifier,
     logger,
@@ -174,6 +184,7 @@ export async function startSyncServer(
     quotas: config.sync.quotas,
     resyncRepeatMs: config.sync.resyncRepeatMs,
   });
+  const syncService = instrumentSyncService(measuredService, metrics);
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
   sockets = attachSyncSocket({
     httpServer: http.server,
@@ -189,7 +200,10 @@ export async function startSyncServer(
     // As many at once as the pool has connections: the rest wait here, in turns per user.
     scheduler: createFairScheduler(config.database.poolMax),
   });
-  logger.info({ host: config.http.host, port: http.port }, 'sync server listening');
+  logger.info(
+    { host: config.http.host, port: http.port, metricsPort: metricsServer?.port ?? null },
+    'sync server listening',
+  );
 
   const pruner = setInterval(() => {
     Promise.all([rateLimiter.prune(), signInThrottle.prune()]).catch((error: unknown) =>
@@ -200,6 +214,7 @@ export async function startSyncServer(
 
   return {
     port: http.port,
+    metricsPort: metricsServer?.port ?? null,
     pool,
     async stop() {
       shuttingDown = true;
@@ -208,6 +223,7 @@ export async function startSyncServer(
       await sockets?.close();
       syncService.close();
       await http.close(config.http.shutdownTimeoutMs);
+      await metricsServer?.close();
       await releaseResources();
       logger.info('sync server stopped');
     },

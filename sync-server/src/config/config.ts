@@ -39,6 +39,8 @@ const environment = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, 120_000).default(10_000),
   /** How long the start waits for PostgreSQL and crypto-native to answer (0: until they do). */
   STARTUP_TIMEOUT_MS: integer(0, 86_400_000).default(0),
+  /** Optional: Prometheus /metrics on a port of its own (on HOST). Unset or empty = off. */
+  METRICS_PORT: z.union([z.literal(''), integer(0, 65_535)]).default(''),
   /** Optional: the built web app (app/dist) to serve on the same port. Unset or empty = API only. */
   WEB_APP_DIR: z.string().default(''),
   MIGRATE_ON_START: flag.default(true),
@@ -135,6 +137,8 @@ export interface Config {
     accessTokenTtlSeconds: number;
   };
   refreshTokenTtlDays: number;
+  /** `port` null: no metrics listener. */
+  metrics: { port: number | null };
   /** Fixed windows: registrations per address; user lookups per address and per user. */
   rateLimit: { windowSeconds: number; perIp: number; perUsername: number };
   /** Failed sign-ins (src/rate-limit/sign-in-throttle.ts). */
@@ -202,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     },
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    metrics: { port: e.METRICS_PORT === '' ? null : e.METRICS_PORT },
     rateLimit: {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       perIp: e.RATE_LIMIT_PER_IP,
