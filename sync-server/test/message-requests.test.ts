@@ -73,9 +73,11 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 /** The device (re)connects: a second socket on its token, closed after the suite. */
 async function reconnect(client: SyncClient) {
-  const socket = await connectSocket(suite.server.baseUrl, { token: client.token });
   const presence: PresenceEvent[] = [];
-  socket.on('presence', (event: PresenceEvent) => presence.push(event));
+  // Listening from the start: the server tells a new connection at once who is online.
+  const socket = await connectSocket(suite.server.baseUrl, { token: client.token }, (created) =>
+    created.on('presence', (event: PresenceEvent) => presence.push(event)),
+  );
   clients.push({ ...client, socket, presence, typing: [] });
   return { socket, presence };
 }

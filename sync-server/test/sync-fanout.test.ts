@@ -299,9 +299,11 @@ describe('fan-out across two instances through Redis', () => {
     await createGroup(hana, [ivan]);
     await settle();
     // Hana opens the app again: the socket knows nothing yet, and nobody's presence changes.
-    const reopened = await connectSocket(a.baseUrl, { token: hana.token });
+    let seen: Observed = { typing: [], presence: [] };
+    const reopened = await connectSocket(a.baseUrl, { token: hana.token }, (created) => {
+      seen = observe(created);
+    });
     sockets.push(reopened);
-    const seen = observe(reopened);
     await eventually(() => seen.presence.length > 0);
     await settle();
     assert.deepEqual(seen.presence, [{ userId: ivan.userId, online: true }]);

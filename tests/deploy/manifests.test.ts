@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { UPLOAD_CHUNK_BYTES } from '@anochat/schemas/api/attachments';
 import { parse, parseAllDocuments } from 'yaml';
 
 /**
@@ -276,11 +277,14 @@ for (const overlay of ['dev', 'prod'] as const) {
       assert.ok(podsOf(databaseLabel).length === (overlay === 'dev' ? 1 : 0));
     });
 
-    it('the Ingress routes to the sync server with WebSocket timeouts of an hour', () => {
+    it('the Ingress routes to the sync server with WebSocket timeouts of an hour and room for an upload chunk', () => {
       const ingress = named(objects, 'Ingress', 'anochat');
       const annotations = ingress.metadata.annotations;
       assert.ok(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']) >= 3600);
       assert.ok(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout']) >= 3600);
+      const bodyLimit = /^(\d+)m$/.exec(annotations['nginx.ingress.kubernetes.io/proxy-body-size']);
+      assert.ok(bodyLimit, 'a body limit in MiB');
+      assert.ok(Number(bodyLimit[1]) * 1024 * 1024 > UPLOAD_CHUNK_BYTES, 'an upload chunk fits');
       const backend = ingress.spec.rules[0].http.paths[0].backend.service;
       assert.equal(backend.name, 'sync-server');
       assert.equal(backend.port.name, 'http');

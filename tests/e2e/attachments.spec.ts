@@ -85,8 +85,11 @@ async function recordedVideo(page: Page): Promise<Buffer> {
   return Buffer.from(base64, 'base64');
 }
 
+/** The person taps the attach button and chooses these files in the platform's file chooser. */
 async function attach(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]) {
-  await shown(page, 'attach-input').setInputFiles(files);
+  const chooser = page.waitForEvent('filechooser');
+  await shown(page, 'attach').click();
+  await (await chooser).setFiles(files);
 }
 
 function attachmentMessages(page: Page) {

@@ -2,19 +2,21 @@ import { type ShallowRef, shallowRef } from 'vue';
 import type { Router } from 'vue-router';
 import { createDrafts } from '../chat/drafts.ts';
 import type { AppDatabase } from '../database/app-database.ts';
-import type { SharedContent, ShareTarget, Unsubscribe } from '../platform/platform.ts';
+import type { PickedFile, SharedContent, ShareTarget, Unsubscribe } from '../platform/platform.ts';
 
 export interface ShareInbox {
   /** What another app shared, waiting for the person to pick a conversation. */
   pending: ShallowRef<SharedContent | null>;
   dismiss(): void;
+  /** The shared files for the conversation that was opened with them, handed over once. */
+  takeFiles(conversationId: string): PickedFile[];
 }
 
 /**
  * Content shared into AnoChat from another app: the person is shown the conversation list with
  * what is waiting, and the conversation they open gets the shared text in its draft (added
- * before the page opens, so the composer shows it), ready to read over and send. Files cannot be
- * sent yet (the app has no attachments); the banner says so.
+ * before the page opens, so the composer shows it), ready to read over and send; shared files
+ * wait for that conversation's chat to take them as attachments.
  */
 export function startShareInbox(deps: {
   shareTarget: ShareTarget | null;
@@ -22,6 +24,7 @@ export function startShareInbox(deps: {
   database: AppDatabase;
 }): ShareInbox & { stop: Unsubscribe } {
   const pending = shallowRef<SharedContent | null>(null);
+  const filesFor = new Map<string, PickedFile[]>();
   const drafts = createDrafts(deps.database);
   const stopListening =
     deps.shareTarget?.subscribe((shared) => {
@@ -33,6 +36,9 @@ export function startShareInbox(deps: {
     const conversationId = to.params.id;
     if (shared === null || typeof conversationId !== 'string' || to.path.endsWith('/info')) return;
     pending.value = null;
+    if (shared.files.length > 0) {
+      filesFor.set(conversationId, [...(filesFor.get(conversationId) ?? []), ...shared.files]);
+    }
     const text = shared.texts.join('\n').trim();
     if (text === '') return;
     const draft = await drafts.read(conversationId);
@@ -42,6 +48,11 @@ export function startShareInbox(deps: {
     pending,
     dismiss: () => {
       pending.value = null;
+    },
+    takeFiles(conversationId) {
+      const files = filesFor.get(conversationId) ?? [];
+      filesFor.delete(conversationId);
+      return files;
     },
     stop() {
       stopListening();

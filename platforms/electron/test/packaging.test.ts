@@ -37,6 +37,9 @@ describe('desktop packaging', () => {
   });
 
   it('has an electron-builder configuration its schema accepts, for Linux, Windows and macOS', () => {
+    // `npm run desktop:dist` builds from the configuration tested here.
+    const scripts = json(`${PACKAGE}/package.json`).scripts as Record<string, string>;
+    assert.match(scripts.dist ?? '', /electron-builder --config electron-builder\.json$/);
     const config = json(`${PACKAGE}/electron-builder.json`);
     const schema = json(`${ROOT}/node_modules/app-builder-lib/scheme.json`);
     const ajv = new Ajv({ allErrors: true, strict: false });

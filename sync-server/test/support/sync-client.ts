@@ -36,12 +36,18 @@ export interface SyncClient {
 }
 
 /** A real socket.io-client connection; resolves once connected, rejects with the connect_error. */
-export function connectSocket(baseUrl: string, auth: unknown): Promise<Socket> {
+export function connectSocket(
+  baseUrl: string,
+  auth: unknown,
+  /** Listeners to attach before the connection is up (the server may emit as it accepts it). */
+  listen?: (socket: Socket) => void,
+): Promise<Socket> {
   const socket = io(baseUrl, {
     auth: auth as object,
     transports: ['websocket'],
     reconnection: false,
   });
+  listen?.(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
