@@ -69,10 +69,18 @@ export interface RunResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PASSWORD = 'chaos harness password';
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  explain: () => Promise<string> = async () => '',
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`chaos setup: not in time: ${what}`);
+    if (Date.now() > deadline) {
+      const details = await explain().catch((error: unknown) => String(error));
+      throw new Error(`chaos setup: not in time: ${what}${details ? `: ${details}` : ''}`);
+    }
     await sleep(200);
   }
 }
@@ -162,21 +170,53 @@ export async function runChaos(
             ),
       );
     }
+    const conversationsOf = (index: number) =>
+      plan.conversations.flatMap((conversation, k) =>
+        conversation.members.includes(index) ? [conversationIds[k] as string] : [],
+      );
+    // Between strangers every new conversation is a message request: each member accepts it (its
+    // messages reach a member only then, and only then do the others see the member's devices and
+    // wrap the key for them).
     await eventually(
-      'every member has the key of each of its conversations',
+      'every member accepted each of its conversations',
       async () => {
         const answers = await Promise.all(
-          clients.map((member, index) =>
-            member.hasKeys(
-              plan.conversations.flatMap((conversation, k) =>
-                conversation.members.includes(index) ? [conversationIds[k] as string] : [],
-              ),
-            ),
-          ),
+          clients.map((member, index) => member.acceptRequests(conversationsOf(index))),
         );
         return answers.every(Boolean);
       },
       60_000,
+    );
+    await eventually(
+      'every member has the key of each of its conversations',
+      async () => {
+        const answers = await Promise.all(
+          clients.map((member, index) => member.hasKeys(conversationsOf(index))),
+        );
+        return answers.every(Boolean);
+      },
+      60_000,
+      async () => {
+        const lines: string[] = [];
+        for (const [index, member] of clients.entries()) {
+          for (const [k, conversation] of plan.conversations.entries()) {
+            if (!conversation.members.includes(index)) continue;
+            if (!(await member.hasKeys([conversationIds[k] as string]))) {
+              lines.push(`client ${index} has no key for conversation ${k}`);
+            }
+          }
+        }
+        const { rows } = await pool.query<{ c: string; d: string; e: string }>(
+          `SELECT conversation_id::text AS c, recipient_device_id::text AS d, count(*)::text AS e
+             FROM key_envelopes GROUP BY 1, 2`,
+        );
+        for (const row of rows) {
+          const k = conversationIds.indexOf(row.c);
+          const who = clients.findIndex((member) => member.deviceId === row.d);
+          lines.push(`server: ${row.e} envelope(s) of conversation ${k} for client ${who}`);
+        }
+        return lines.join('; ');
+      },
     );
     log(
       `seed ${plan.seed}: ${plan.clients} clients, ${plan.conversations.length} conversations, chaos starts`,
