@@ -317,7 +317,11 @@ describe('message requests', () => {
     const undo = await push(bob, 'members', [
       { assumedMasterState: own, newDocumentState: { ...own, accepted: false } },
     ]);
-    assert.deepEqual(undo, { conflicts: [], rejected: [], stored: [{ id: own.id, accepted: true }] });
+    assert.deepEqual(undo, {
+      conflicts: [],
+      rejected: [],
+      stored: [{ id: own.id, accepted: true }],
+    });
     assert.equal((await membershipOf(bob, group, bob.userId))?.accepted, true);
   });
 });

@@ -24,7 +24,8 @@ export interface Fleet {
   /** The port of a running instance (chosen with `prng`); a refused port when none runs. */
   pickPort(prng: Prng): number;
   running(index: number): boolean;
-  kill(index: number): void;
+  /** SIGKILL, or SIGTERM (a graceful stop: it finishes what it runs, then exits on its own). */
+  kill(index: number, signal?: 'SIGKILL' | 'SIGTERM'): void;
   /** Starts the instance again; a start that fails is recorded and tried again until `stop`. */
   restart(index: number): Promise<void>;
   readonly exits: ServerExit[];
@@ -104,12 +105,12 @@ export async function startFleet(options: {
       return lastPorts[prng.pick(up)] ?? REFUSED_PORT;
     },
     running: (index) => servers[index] !== null,
-    kill(index) {
+    kill(index, signal = 'SIGKILL') {
       const server = servers[index];
       if (server === null || server === undefined) return;
       killed.add(server);
       servers[index] = null;
-      server.process.kill('SIGKILL');
+      server.process.kill(signal);
     },
     restart: (index) => (servers[index] === null ? spawn(index) : Promise.resolve()),
     errors: () =>
