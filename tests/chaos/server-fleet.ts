@@ -49,6 +49,7 @@ export async function startFleet(options: {
   const exits: ServerExit[] = [];
   const spawned: { index: number; server: ChildSyncServer }[] = [];
   const killed = new Set<ChildSyncServer>();
+  const startingNow = new Map<number, Promise<void>>();
   let stopping = false;
 
   function watch(index: number, server: ChildSyncServer) {
@@ -112,7 +113,17 @@ export async function startFleet(options: {
       servers[index] = null;
       server.process.kill(signal);
     },
-    restart: (index) => (servers[index] === null ? spawn(index) : Promise.resolve()),
+    restart(index) {
+      if (servers[index] !== null) return Promise.resolve();
+      // Two kills of one instance close together ask for two restarts: one start only, or the
+      // second process would be left running, unknown to the fleet, after the run.
+      let starting = startingNow.get(index);
+      if (starting === undefined) {
+        starting = spawn(index).finally(() => startingNow.delete(index));
+        startingNow.set(index, starting);
+      }
+      return starting;
+    },
     errors: () =>
       spawned.flatMap(({ index, server }) =>
         server
