@@ -26,7 +26,7 @@ import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
 import { createFairScheduler } from './replication/fair-scheduler.ts';
 import { createFanout, type Fanout } from './replication/fanout.ts';
-import { createInProcessNotifier } from './replication/notifier.ts';
+import { createNotifier, type SyncNotifier } from './replication/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
 import { attachSyncSocket, type SyncSocketServer } from './replication/sync-socket.ts';
 import { userRoutes } from './users/user-routes.ts';
@@ -42,13 +42,20 @@ export interface RunningSyncServer {
 
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
-async function endWithin(pool: Pool, timeoutMs: number, logger: Logger): Promise<void> {
+/** Waits for `work`, at most `timeoutMs`; false if it was not done by then. */
+async function doneWithin(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), timeoutMs);
   });
-  const outcome = await Promise.race([pool.end(), late]).finally(() => clearTimeout(timer));
-  if (outcome === 'late') logger.warn('database connections still open at shutdown; left behind');
+  const outcome = await Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return outcome !== 'late';
+}
+
+async function endWithin(pool: Pool, timeoutMs: number, logger: Logger): Promise<void> {
+  if (!(await doneWithin(pool.end(), timeoutMs))) {
+    logger.warn('database connections still open at shutdown; left behind');
+  }
 }
 
 /**
@@ -111,7 +118,7 @@ export async function startSyncServer(
     refreshTokenTtlDays: config.refreshTokenTtlDays,
   });
 
-  const notifier = createInProcessNotifier();
+  const notifier: SyncNotifier = createNotifier({ peers: fanout.notices, logger });
   let sockets: SyncSocketServer | undefined;
   const onDeviceRevoked = (userId: string, deviceId: string) => {
     sockets?.disconnectDevice(deviceId);
@@ -186,6 +193,8 @@ export async function startSyncServer(
   });
   const syncService = instrumentSyncService(measuredService, metrics);
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
+  // As many at once as the pool has connections: the rest wait here, in turns per user.
+  const scheduler = createFairScheduler(config.database.poolMax);
   sockets = attachSyncSocket({
     httpServer: http.server,
     pool,
@@ -197,8 +206,7 @@ export async function startSyncServer(
     presence: fanout.presence,
     service: syncService,
     limits: config.sync,
-    // As many at once as the pool has connections: the rest wait here, in turns per user.
-    scheduler: createFairScheduler(config.database.poolMax),
+    scheduler,
   });
   logger.info(
     { host: config.http.host, port: http.port, metricsPort: metricsServer?.port ?? null },
@@ -221,6 +229,11 @@ export async function startSyncServer(
       clearInterval(pruner);
       attachments.stop();
       await sockets?.close();
+      // Pushes of closed sockets still run: they commit, and announce their changes to the other
+      // instances, before Redis and the pool go.
+      if (!(await doneWithin(scheduler.idle(), config.http.shutdownTimeoutMs))) {
+        logger.warn('pushes or pulls still running at shutdown; left behind');
+      }
       syncService.close();
       await http.close(config.http.shutdownTimeoutMs);
       await metricsServer?.close();

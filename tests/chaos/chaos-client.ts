@@ -17,6 +17,11 @@ export interface ChaosClient {
   openDirect(peerUserId: string): Promise<string>;
   createGroup(title: string, memberUserIds: string[]): Promise<string>;
   hasKeys(conversationIds: string[]): Promise<boolean>;
+  /**
+   * Accepts this user's open requests among these conversations; true once its membership of
+   * every one of them is here and accepted.
+   */
+  acceptRequests(conversationIds: string[]): Promise<boolean>;
   send(conversationId: string, text: string): Promise<{ id: string; at: number }>;
   snapshot(): Promise<ClientSnapshot>;
   stop(): Promise<void>;
@@ -68,6 +73,7 @@ export async function startChaosClient(setup: ClientSetup): Promise<ChaosClient>
     openDirect: (peerUserId) => ask({ op: 'openDirect', peerUserId }),
     createGroup: (title, memberUserIds) => ask({ op: 'createGroup', title, memberUserIds }),
     hasKeys: (conversationIds) => ask({ op: 'hasKeys', conversationIds }),
+    acceptRequests: (conversationIds) => ask({ op: 'acceptRequests', conversationIds }),
     send: (conversationId, text) => ask({ op: 'send', conversationId, text }),
     snapshot: () => ask({ op: 'snapshot' }),
     async stop() {

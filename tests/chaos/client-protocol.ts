@@ -17,6 +17,7 @@ export type ClientRequest =
   | { op: 'openDirect'; peerUserId: string }
   | { op: 'createGroup'; title: string; memberUserIds: string[] }
   | { op: 'hasKeys'; conversationIds: string[] }
+  | { op: 'acceptRequests'; conversationIds: string[] }
   | { op: 'send'; conversationId: string; text: string }
   | { op: 'snapshot' }
   | { op: 'stop' };

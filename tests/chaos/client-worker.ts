@@ -201,6 +201,20 @@ async function handle(request: ClientRequest): Promise<unknown> {
       const answers = await Promise.all(request.conversationIds.map((id) => crypto.hasKey(id)));
       return answers.every(Boolean);
     }
+    case 'acceptRequests': {
+      let all = true;
+      for (const conversationId of request.conversationIds) {
+        const membership = await database.members
+          .findOne(`${conversationId}|${setup.session.user.id}`)
+          .exec();
+        if (membership === null) all = false;
+        else if (!membership.accepted && !membership.removed) {
+          await account.requests.accept(conversationId);
+          all = false;
+        }
+      }
+      return all;
+    }
     case 'send': {
       const at = Date.now();
       const id = await account.chat.send(request.conversationId, request.text);

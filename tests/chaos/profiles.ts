@@ -54,8 +54,29 @@ export const LATENCY_PROFILE: ChaosProfile = {
   settleMs: 60_000,
 };
 
+/**
+ * Instances killed while the devices' own links stay perfect: a device on the surviving instance
+ * keeps its connection, so it sees only what that instance streams to it.
+ */
+export const KILLS_PROFILE: ChaosProfile = {
+  name: 'kills',
+  clients: [4, 6],
+  activeMs: 20_000,
+  messagesPerClient: [6, 12],
+  link: { latencyMs: 0, jitterMs: 0, bytesPerSecond: 0, frameCutProbability: 0 },
+  faults: {
+    proxy: [0, 0],
+    offline: [0, 0],
+    serverKill: [2, 3],
+    postgresRestart: [0, 0],
+    postgresOutage: [0, 0],
+  },
+  settleMs: 30_000,
+};
+
 export const PROFILES: Record<string, ChaosProfile> = {
   faults: FAULTS_PROFILE,
   quick: QUICK_PROFILE,
   latency: LATENCY_PROFILE,
+  kills: KILLS_PROFILE,
 };

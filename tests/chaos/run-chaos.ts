@@ -68,11 +68,25 @@ export interface RunResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PASSWORD = 'chaos harness password';
+/**
+ * How long the set-up (on perfect links, before any fault) may take per step: generous, since a
+ * loaded CI machine with two cores runs it several times slower. Only the set-up waits this long;
+ * what a run is judged on does not change.
+ */
+const SETUP_DEADLINE_MS = 180_000;
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  explain: () => Promise<string> = async () => '',
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`chaos setup: not in time: ${what}`);
+    if (Date.now() > deadline) {
+      const details = await explain().catch((error: unknown) => String(error));
+      throw new Error(`chaos setup: not in time: ${what}${details ? `: ${details}` : ''}`);
+    }
     await sleep(200);
   }
 }
@@ -90,7 +104,12 @@ export async function runChaos(
   await postgres.createDatabase(database);
   const pool = new pg.Pool({ connectionString: postgres.url(database), max: 2 });
   pool.on('error', () => undefined);
-  const faults: FaultCounts = { 'server-kill': 0, 'postgres-restart': 0, 'postgres-outage': 0 };
+  const faults: FaultCounts = {
+    'server-kill': 0,
+    'server-stop': 0,
+    'postgres-restart': 0,
+    'postgres-outage': 0,
+  };
   let fleet: Fleet | null = null;
   const proxies: FaultProxy[] = [];
   const clients: ChaosClient[] = [];
@@ -162,21 +181,53 @@ export async function runChaos(
             ),
       );
     }
+    const conversationsOf = (index: number) =>
+      plan.conversations.flatMap((conversation, k) =>
+        conversation.members.includes(index) ? [conversationIds[k] as string] : [],
+      );
+    // Between strangers every new conversation is a message request: each member accepts it (its
+    // messages reach a member only then, and only then do the others see the member's devices and
+    // wrap the key for them).
+    await eventually(
+      'every member accepted each of its conversations',
+      async () => {
+        const answers = await Promise.all(
+          clients.map((member, index) => member.acceptRequests(conversationsOf(index))),
+        );
+        return answers.every(Boolean);
+      },
+      SETUP_DEADLINE_MS,
+    );
     await eventually(
       'every member has the key of each of its conversations',
       async () => {
         const answers = await Promise.all(
-          clients.map((member, index) =>
-            member.hasKeys(
-              plan.conversations.flatMap((conversation, k) =>
-                conversation.members.includes(index) ? [conversationIds[k] as string] : [],
-              ),
-            ),
-          ),
+          clients.map((member, index) => member.hasKeys(conversationsOf(index))),
         );
         return answers.every(Boolean);
       },
-      60_000,
+      SETUP_DEADLINE_MS,
+      async () => {
+        const lines: string[] = [];
+        for (const [index, member] of clients.entries()) {
+          for (const [k, conversation] of plan.conversations.entries()) {
+            if (!conversation.members.includes(index)) continue;
+            if (!(await member.hasKeys([conversationIds[k] as string]))) {
+              lines.push(`client ${index} has no key for conversation ${k}`);
+            }
+          }
+        }
+        const { rows } = await pool.query<{ c: string; d: string; e: string }>(
+          `SELECT conversation_id::text AS c, recipient_device_id::text AS d, count(*)::text AS e
+             FROM key_envelopes GROUP BY 1, 2`,
+        );
+        for (const row of rows) {
+          const k = conversationIds.indexOf(row.c);
+          const who = clients.findIndex((member) => member.deviceId === row.d);
+          lines.push(`server: ${row.e} envelope(s) of conversation ${k} for client ${who}`);
+        }
+        return lines.join('; ');
+      },
     );
     log(
       `seed ${plan.seed}: ${plan.clients} clients, ${plan.conversations.length} conversations, chaos starts`,
@@ -229,11 +280,13 @@ export async function runChaos(
           background.push(sleep(event.ms).then(() => proxy.online()));
           return;
         }
-        case 'server-kill':
-          faults['server-kill'] = (faults['server-kill'] ?? 0) + 1;
-          servers.kill(event.instance);
+        case 'server-kill': {
+          const kind = event.graceful ? 'server-stop' : 'server-kill';
+          faults[kind] = (faults[kind] ?? 0) + 1;
+          servers.kill(event.instance, event.graceful ? 'SIGTERM' : 'SIGKILL');
           background.push(sleep(event.downMs).then(() => servers.restart(event.instance)));
           return;
+        }
         case 'postgres-restart':
           faults['postgres-restart'] = (faults['postgres-restart'] ?? 0) + 1;
           postgresChain = postgresChain.then(async () => {

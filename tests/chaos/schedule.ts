@@ -38,7 +38,14 @@ export type ChaosEvent =
   | { at: number; kind: 'send'; client: number; conversation: number; n: number }
   | { at: number; kind: 'proxy'; client: number; fault: ProxyFault; ms: number }
   | { at: number; kind: 'offline'; client: number; ms: number }
-  | { at: number; kind: 'server-kill'; instance: number; downMs: number }
+  | {
+      at: number;
+      kind: 'server-kill';
+      instance: number;
+      downMs: number;
+      /** SIGTERM (a graceful stop, as `docker stop` does) instead of SIGKILL. */
+      graceful: boolean;
+    }
   | { at: number; kind: 'postgres-restart' }
   | { at: number; kind: 'postgres-outage'; ms: number };
 
@@ -165,6 +172,7 @@ export function planRun(seed: number, profile: ChaosProfile): ChaosPlan {
       kind: 'server-kill',
       instance: faults.int(0, 1),
       downMs: faults.int(0, 5_000),
+      graceful: false,
     });
   }
   for (let i = faults.int(...profile.faults.postgresRestart); i > 0; i--) {
@@ -172,6 +180,11 @@ export function planRun(seed: number, profile: ChaosProfile): ChaosPlan {
   }
   for (let i = faults.int(...profile.faults.postgresOutage); i > 0; i--) {
     events.push({ at: when(), kind: 'postgres-outage', ms: faults.int(2_000, 8_000) });
+  }
+
+  // Drawn last, so that the rest of a seed's plan is what it was before graceful stops existed.
+  for (const event of events) {
+    if (event.kind === 'server-kill') event.graceful = faults.int(0, 2) === 0;
   }
 
   // Numbered in the order each sender writes them.

@@ -24,7 +24,8 @@ export interface Fleet {
   /** The port of a running instance (chosen with `prng`); a refused port when none runs. */
   pickPort(prng: Prng): number;
   running(index: number): boolean;
-  kill(index: number): void;
+  /** SIGKILL, or SIGTERM (a graceful stop: it finishes what it runs, then exits on its own). */
+  kill(index: number, signal?: 'SIGKILL' | 'SIGTERM'): void;
   /** Starts the instance again; a start that fails is recorded and tried again until `stop`. */
   restart(index: number): Promise<void>;
   readonly exits: ServerExit[];
@@ -48,6 +49,7 @@ export async function startFleet(options: {
   const exits: ServerExit[] = [];
   const spawned: { index: number; server: ChildSyncServer }[] = [];
   const killed = new Set<ChildSyncServer>();
+  const startingNow = new Map<number, Promise<void>>();
   let stopping = false;
 
   function watch(index: number, server: ChildSyncServer) {
@@ -104,14 +106,24 @@ export async function startFleet(options: {
       return lastPorts[prng.pick(up)] ?? REFUSED_PORT;
     },
     running: (index) => servers[index] !== null,
-    kill(index) {
+    kill(index, signal = 'SIGKILL') {
       const server = servers[index];
       if (server === null || server === undefined) return;
       killed.add(server);
       servers[index] = null;
-      server.process.kill('SIGKILL');
+      server.process.kill(signal);
     },
-    restart: (index) => (servers[index] === null ? spawn(index) : Promise.resolve()),
+    restart(index) {
+      if (servers[index] !== null) return Promise.resolve();
+      // Two kills of one instance close together ask for two restarts: one start only, or the
+      // second process would be left running, unknown to the fleet, after the run.
+      let starting = startingNow.get(index);
+      if (starting === undefined) {
+        starting = spawn(index).finally(() => startingNow.delete(index));
+        startingNow.set(index, starting);
+      }
+      return starting;
+    },
     errors: () =>
       spawned.flatMap(({ index, server }) =>
         server

@@ -152,7 +152,7 @@ describe('a plain RxDB 17.6 client that drops a RESYNC catches up through the se
     }
   });
 
-  it('repeats RESYNC to a collection that never pulls, each time waiting twice as long', async () => {
+  it('repeats RESYNC to a collection that never pulls', async () => {
     const { session } = await register(suite.server.baseUrl);
     const silent = io(suite.server.baseUrl, {
       auth: { token: session.accessToken },
@@ -160,21 +160,15 @@ describe('a plain RxDB 17.6 client that drops a RESYNC catches up through the se
       reconnection: false,
       autoConnect: false,
     });
-    const times: number[] = [];
+    let resyncs = 0;
     silent.on('stream', (event: StreamEvent) => {
-      if (event.collection === 'messages' && 'resync' in event) times.push(Date.now());
+      if (event.collection === 'messages' && 'resync' in event) resyncs += 1;
     });
     silent.connect();
     try {
-      // The connection's own RESYNC, then the repeats (the suite's first wait is 250 ms).
-      await until('three repeats', () => times.length >= 4);
-      const [attached, first, second, third] = times as [number, number, number, number];
-      // Measured on arrival, a wait looks shorter by however much later the event before it came;
-      // a fifth off still tells doubling waits (250, 500, 1000) from a fixed one.
-      const atLeast = (wait: number, planned: number) => wait >= planned * 0.8;
-      assert.ok(atLeast(first - attached, 250), `first wait ${first - attached} ms`);
-      assert.ok(atLeast(second - first, 500), `second wait ${second - first} ms`);
-      assert.ok(atLeast(third - second, 1_000), `third wait ${third - second} ms`);
+      // The connection's own RESYNC, then the repeats. Their doubling waits are checked on a mock
+      // clock (sync-server/test/resync-watchdog.test.ts): measured here they move with the load.
+      await until('three repeats', () => resyncs >= 4);
     } finally {
       silent.close();
     }

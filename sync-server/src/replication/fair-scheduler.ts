@@ -9,6 +9,8 @@ export interface FairScheduler {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** Tasks waiting for a place (not counting the running ones). */
   readonly waiting: number;
+  /** Resolves once no task runs or waits (those queued meanwhile included). */
+  idle(): Promise<void>;
 }
 
 export function createFairScheduler(concurrency: number): FairScheduler {
@@ -16,6 +18,7 @@ export function createFairScheduler(concurrency: number): FairScheduler {
   const line: string[] = [];
   let running = 0;
   let waiting = 0;
+  let idleWaiters: (() => void)[] = [];
 
   function startNext(): void {
     while (running < concurrency && line.length > 0) {
@@ -39,6 +42,11 @@ export function createFairScheduler(concurrency: number): FairScheduler {
             .finally(() => {
               running -= 1;
               startNext();
+              if (running === 0 && waiting === 0) {
+                const waiters = idleWaiters;
+                idleWaiters = [];
+                for (const resolve of waiters) resolve();
+              }
             });
         };
         let queue = queues.get(key);
@@ -54,6 +62,10 @@ export function createFairScheduler(concurrency: number): FairScheduler {
     },
     get waiting() {
       return waiting;
+    },
+    idle() {
+      if (running === 0 && waiting === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
 }

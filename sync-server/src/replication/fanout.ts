@@ -1,17 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient, type RedisClientType } from 'redis';
 import type { ServerOptions } from 'socket.io';
 import type { Logger } from '../logging/logger.ts';
+import { type ChangeNotice, type NoticePeers, parseNotice } from './notifier.ts';
 import { createMemoryPresence, createRedisPresence, type PresenceStore } from './presence.ts';
 
 /**
- * How socket.io events reach devices on other instances. With Redis, every room broadcast
- * (`stream` pokes, `typing`, `presence`, revocation disconnects) goes through the socket.io Redis
- * adapter's pub/sub, and presence is counted in Redis; without it, the in-memory adapter and a map
- * (a single instance, e.g. the embedded default).
+ * How events reach devices on other instances. With Redis, every room broadcast (`typing`,
+ * `presence`, revocation disconnects) goes through the socket.io Redis adapter's pub/sub, change
+ * notices through a channel of their own (a push waits until Redis has its notice, which socket.io's
+ * serverSideEmit cannot tell), and presence is counted in Redis; without it, the in-memory adapter
+ * and a map (a single instance, e.g. the embedded default).
  */
 export interface Fanout {
   adapter: ServerOptions['adapter'] | undefined;
+  /** The other instances, for change notices (null: there are none). */
+  notices: NoticePeers | null;
   presence: PresenceStore;
   /**
    * Runs `listener` whenever the subscription to the other instances comes back after a drop:
@@ -29,6 +34,7 @@ export async function createFanout(
   if (redis.url === null) {
     return {
       adapter: undefined,
+      notices: null,
       presence: createMemoryPresence(),
       onResubscribed: () => {},
       close: async () => {},
@@ -53,6 +59,26 @@ export async function createFanout(
     sub.destroy();
     throw error;
   }
+  const channel = `${redis.keyPrefix}:change-notices`;
+  // This process's own notices come back through the channel too: it has already delivered them.
+  const origin = randomUUID();
+  const noticeListeners = new Set<(notice: ChangeNotice) => void>();
+  try {
+    await sub.subscribe(channel, (message: string) => {
+      const notice = parseNotice(message);
+      if (notice === null) {
+        logger.warn('a change notice from redis was not one; ignored');
+        return;
+      }
+      if (notice.origin === origin) return;
+      const { userIds, collections, xid } = notice;
+      for (const listener of noticeListeners) listener({ userIds, collections, xid });
+    });
+  } catch (error) {
+    pub.destroy();
+    sub.destroy();
+    throw error;
+  }
   logger.info({ keyPrefix: redis.keyPrefix }, 'socket.io fan-out through redis');
   const resubscribed = new Set<() => void>();
   // 'ready' comes again after every reconnection; the adapter subscribes again by itself.
@@ -62,6 +88,12 @@ export async function createFanout(
   });
   return {
     adapter: createAdapter(pub, sub, { key: `${redis.keyPrefix}:socket.io` }),
+    notices: {
+      async send(notice) {
+        await pub.publish(channel, JSON.stringify({ origin, ...notice }));
+      },
+      onNotice: (listener) => noticeListeners.add(listener),
+    },
     // The publisher also runs the presence scripts (a subscriber connection cannot).
     presence: createRedisPresence(pub, redis.keyPrefix),
     onResubscribed: (listener) => resubscribed.add(listener),

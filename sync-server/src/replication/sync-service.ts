@@ -90,11 +90,13 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           (Math.random() * options.testPushDelayMaxMs) / 1000,
         ]);
       }
-      return {
-        response: { ...outcome.response, stored: serverSetFields(request, outcome.stored) },
-        notifications: outcome.notifications,
-        xid,
-      };
+      // Announced before the commit, to every instance: a notice sent after it would be lost if
+      // this process died or stopped in between, and a device live elsewhere would never hear of
+      // the change. The live streams wait for the commit itself (by xid) before they serve it.
+      await Promise.all(
+        outcome.notifications.map((notification) => notifier.publish({ ...notification, xid })),
+      );
+      return { ...outcome.response, stored: serverSetFields(request, outcome.stored) };
     });
   }
 
@@ -134,14 +136,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       const checks = await checkEnvelopes(signingKeys, options.verifier, author, request);
       for (let attempt = 1; ; attempt += 1) {
         try {
-          const { response, notifications, xid } = await pushOnce(
-            author,
-            request,
-            rowByRow,
-            checks,
-          );
-          for (const notification of notifications) notifier.publish({ ...notification, xid });
-          return response;
+          return await pushOnce(author, request, rowByRow, checks);
         } catch (error) {
           if (error instanceof RowByRowNeeded && !rowByRow) {
             rowByRow = true;

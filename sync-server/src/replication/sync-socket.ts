@@ -14,7 +14,7 @@ import type { Logger } from '../logging/logger.ts';
 import { createEphemeral, userRoom } from './ephemeral.ts';
 import type { FairScheduler } from './fair-scheduler.ts';
 import type { StreamSubscriber } from './live-stream.ts';
-import type { ChangeNotice, SyncNotifier } from './notifier.ts';
+import type { SyncNotifier } from './notifier.ts';
 import type { PresenceStore } from './presence.ts';
 import type { Author } from './push/types.ts';
 import type { SyncService } from './sync-service.ts';
@@ -48,8 +48,6 @@ export interface SyncSocketServer {
 }
 
 const deviceRoom = (deviceId: string) => `device:${deviceId}`;
-/** The inter-instance event carrying a ChangeNotice (socket.io serverSideEmit, Redis adapter). */
-const NOTICE_EVENT = 'anochat:change-notice';
 
 /** socket.io's heartbeat (docs/protocol.md, "Connection"). */
 export const HEARTBEAT = { intervalMs: 10_000, timeoutMs: 8_000 };
@@ -363,14 +361,8 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     });
   }
 
-  // Commits of this process go to its own live stream and, through the adapter, to every other
-  // instance's, each of which serves the devices connected to it (each commit is published once,
-  // by its own instance).
-  const unsubscribe = notifier.subscribe((notice) => {
-    service.live.notify(notice);
-    if (options.adapter) io.serverSideEmit(NOTICE_EVENT, notice);
-  });
-  io.on(NOTICE_EVENT, (notice: ChangeNotice) => service.live.notify(notice));
+  // Notices of every instance's changes (notifier.ts): this instance serves its own devices.
+  const unsubscribe = notifier.subscribe((notice) => service.live.notify(notice));
 
   return {
     disconnectDevice(deviceId) {
@@ -380,8 +372,10 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     async close() {
       unsubscribe();
       ephemeral.close();
-      // `local`: with the Redis adapter, a plain disconnectSockets would close every instance's sockets.
-      io.local.disconnectSockets(true);
+      // The connections are closed, not ended with socket.io's DISCONNECT: a device takes that as
+      // the server ending its session (revoked, token expired), refreshes its token and only then
+      // connects again; a closed connection it reconnects at once, to another instance. (The
+      // engine is this instance's alone: other instances' sockets stay.)
       io.engine.close();
       await ephemeral.drain();
     },
