@@ -64,7 +64,7 @@ build() {
 }
 
 # The paths .dockerignore lets in (keep the two lists alike).
-app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.config.ts tsconfig.json \
+app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.config.ts tsconfig.json tsconfig.base.json \
   schemas app sync-server/package.json sync-server/src sync-server/migrations \
   crypto-native/package.json crypto-native/CMakeLists.txt crypto-native/include crypto-native/core \
   crypto-native/server crypto-native/tests/native crypto-native/bench/native crypto-native/wasm \
