@@ -120,6 +120,9 @@ describe('container images', { timeout: 70 * 60_000 }, () => {
         'host',
         '--tmpfs',
         '/tmp',
+        // Where attachment blobs go (a volume in every deployment), owned by the image's user.
+        '--tmpfs',
+        '/var/lib/anochat/attachments:rw,U',
         '-e',
         `DATABASE_URL=${database.url}`,
         '-e',
