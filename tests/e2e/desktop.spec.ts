@@ -52,6 +52,9 @@ test.describe('the desktop app', () => {
       userId: bob.userId,
     });
 
+    // What arrives during the first sync after a login is backlog and notifies nobody: Alice
+    // writes once the desktop app is up to date.
+    await expect(shown(page, 'connection-banner')).toHaveAttribute('data-state', 'up-to-date');
     // Alice is a stranger to Bob: her first message is a request, and says only that.
     const conversationId = await startDirectChat(alice.page, bob.userId);
     await send(alice.page, 'hello, it is Alice from the hiking club');
