@@ -1,3 +1,5 @@
+import { deviceStorage } from '../settings/device-storage.ts';
+
 /** When received attachments download by themselves (per device). */
 export type AutoDownload = 'never' | 'small' | 'always';
 
@@ -7,24 +9,13 @@ const LIMIT_KEY = 'anochat-attachment-cache-mib';
 export const SMALL_FILE_BYTES = 1024 * 1024;
 const DEFAULT_CACHE_MIB = 200;
 
-/** The browser's storage where there is one (the account code also runs in Node, without it). */
-const storage = () =>
-  (
-    globalThis as {
-      localStorage?: {
-        getItem(key: string): string | null;
-        setItem(key: string, value: string): void;
-      };
-    }
-  ).localStorage;
-
 export function autoDownload(): AutoDownload {
-  const value = storage()?.getItem(KEY);
+  const value = deviceStorage()?.getItem(KEY);
   return value === 'never' || value === 'always' ? value : 'small';
 }
 
 export function setAutoDownload(value: AutoDownload): void {
-  storage()?.setItem(KEY, value);
+  deviceStorage()?.setItem(KEY, value);
 }
 
 export function downloadsAutomatically(size: number, setting = autoDownload()): boolean {
@@ -33,10 +24,10 @@ export function downloadsAutomatically(size: number, setting = autoDownload()): 
 
 /** How much downloaded files may take on this device before the least recently used go. */
 export function cacheLimitBytes(): number {
-  const value = Number(storage()?.getItem(LIMIT_KEY));
+  const value = Number(deviceStorage()?.getItem(LIMIT_KEY));
   return (Number.isFinite(value) && value > 0 ? value : DEFAULT_CACHE_MIB) * 1024 * 1024;
 }
 
 export function setCacheLimitMib(mib: number): void {
-  storage()?.setItem(LIMIT_KEY, String(mib));
+  deviceStorage()?.setItem(LIMIT_KEY, String(mib));
 }
