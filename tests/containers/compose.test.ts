@@ -10,8 +10,16 @@ import {
   composeProject,
   containerOf,
   instanceMetrics,
+  instancesReady,
 } from './support/compose.ts';
-import { answers, buildImages, freePort, metricValue, podman, until } from './support/podman.ts';
+import {
+  answersInRow,
+  buildImages,
+  freePort,
+  metricValue,
+  podman,
+  until,
+} from './support/podman.ts';
 
 /**
  * Many instances, proven: compose.yaml's stack (PostgreSQL, Redis, crypto-native, two sync-server
@@ -37,6 +45,9 @@ describe('compose stack: two sync-server instances behind HAProxy', {
   let conversationId: string;
   const sent: string[] = [];
   const sendErrors: string[] = [];
+  const instances = ['sync-server-1', 'sync-server-2'].map((service) =>
+    containerOf(projectName, service),
+  );
 
   before(async () => {
     await buildImages();
@@ -50,7 +61,10 @@ describe('compose stack: two sync-server instances behind HAProxy', {
     });
     await project.compose(['up', '-d']);
     base = `http://127.0.0.1:${port}`;
-    await answers(`${base}/api/ready`, 180_000);
+    // Both instances must be ready by their own account, and the balancer must route to both:
+    // until its health checks pass, a request may land on an instance still starting (503).
+    await instancesReady(instances, 180_000);
+    await answersInRow(`${base}/api/ready`, 6, 60_000);
     pool = new pg.Pool({
       connectionString: `postgres://anochat:${password}@127.0.0.1:${postgresPort}/anochat`,
       max: 2,
@@ -64,9 +78,6 @@ describe('compose stack: two sync-server instances behind HAProxy', {
     await project?.down();
   });
 
-  const instances = ['sync-server-1', 'sync-server-2'].map((service) =>
-    containerOf(projectName, service),
-  );
   const connectedOn = async (container: string) =>
     metricValue(await instanceMetrics(container), 'anochat_connected_devices') ?? 0;
 
@@ -246,20 +257,7 @@ describe('compose stack: two sync-server instances behind HAProxy', {
       for (const instance of instances) {
         await podman(['stop', '-t', '20', instance]);
         await podman(['start', instance]);
-        await until(
-          `${instance} ready again`,
-          async () => {
-            const ready = await podman([
-              'exec',
-              instance,
-              'node',
-              '-e',
-              "fetch('http://127.0.0.1:8080/api/ready').then((r) => process.stdout.write(String(r.status)))",
-            ]);
-            return ready === '200' || undefined;
-          },
-          60_000,
-        );
+        await instancesReady([instance], 60_000);
         await sleep(2_000);
       }
     });

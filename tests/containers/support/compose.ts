@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { CONTAINERS_CONF, podman, ROOT } from './podman.ts';
+import { CONTAINERS_CONF, podman, ROOT, until } from './podman.ts';
 
 const run = promisify(execFile);
 
@@ -50,4 +50,25 @@ export async function instanceMetrics(container: string): Promise<string> {
     '-e',
     "fetch('http://127.0.0.1:9090/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
   ]);
+}
+
+/** Whether a sync-server container answers its own /api/ready with 200 (asked inside it). */
+async function instanceReady(container: string): Promise<boolean> {
+  const status = await podman([
+    'exec',
+    container,
+    'node',
+    '-e',
+    "fetch('http://127.0.0.1:8080/api/ready').then((r) => process.stdout.write(String(r.status)))",
+  ]).catch(() => '');
+  return status === '200';
+}
+
+/** Resolves once every listed sync-server container is ready by its own account. */
+export function instancesReady(containers: string[], timeoutMs: number): Promise<true> {
+  return until(
+    `${containers.join(' and ')} ready`,
+    async () => (await Promise.all(containers.map(instanceReady))).every(Boolean) || undefined,
+    timeoutMs,
+  );
 }

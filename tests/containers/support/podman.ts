@@ -110,6 +110,21 @@ export function answers(url: string, timeoutMs: number, status = 200): Promise<t
   );
 }
 
+/** Resolves once `url` answers 200 `times` times in a row (a balancer routes to every backend). */
+export function answersInRow(url: string, times: number, timeoutMs: number): Promise<true> {
+  return until(
+    `${url} answers 200 ${times} times in a row`,
+    async () => {
+      for (let attempt = 0; attempt < times; attempt++) {
+        const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+        if (response.status !== 200) return undefined;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
 /** One sample of a Prometheus text exposition (`name{labels} value`). */
 export function metricValue(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
