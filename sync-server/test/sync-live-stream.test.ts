@@ -162,7 +162,10 @@ describe('sync live stream: documents, once a device has pulled to the end', () 
     ];
     // An invitation from a stranger is a request: Dave sees the group and its members, but its
     // history comes only with his acceptance.
-    await eventually(() => streamed('members').length === 3);
+    // Each collection streams on its own: wait for both before judging either.
+    await eventually(
+      () => streamed('members').length === 3 && streamed('conversations').length > 0,
+    );
     assert.deepEqual(streamed('conversations'), [group]);
     assert.deepEqual(streamed('messages'), []);
     await acceptRequest(dave, group);
