@@ -26,7 +26,7 @@ import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { percentile, sizeFromEnv } from '../../bench/measure.ts';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
-import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
+import { pullParams, pullSql } from '../src/replication/pull/pull-queries.ts';
 import { spawnSyncServer } from '../test/support/child-sync-server.ts';
 import { startTestCryptoServer } from '../test/support/crypto-server.ts';
 import { createTestDatabase } from '../test/support/database.ts';

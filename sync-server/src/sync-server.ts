@@ -9,9 +9,10 @@ import type { Config } from './config/config.ts';
 import { createPasswordHasher } from './crypto/password-hasher.ts';
 import { isConnectionFailure } from './database/checkout.ts';
 import { migrate } from './database/migrate.ts';
-import { createPool, type Pool } from './database/pool.ts';
+import { createPool, type Pool, ping } from './database/pool.ts';
 import { deviceRoutes } from './devices/device-routes.ts';
 import { createDeviceStatements } from './devices/device-statements.ts';
+import { createRevocationNotice } from './devices/revocation-notice.ts';
 import { isBackingServiceDown } from './errors/unavailable.ts';
 import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -24,11 +25,11 @@ import { listenForMetrics, type RunningMetricsServer } from './metrics/metrics-s
 import { waitFor } from './process/wait-for.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
-import { createFairScheduler } from './replication/fair-scheduler.ts';
-import { createFanout, type Fanout } from './replication/fanout.ts';
-import { createNotifier, type SyncNotifier } from './replication/notifier.ts';
+import { createFanout, type Fanout } from './replication/live/fanout.ts';
+import { createNotifier, type SyncNotifier } from './replication/live/notifier.ts';
 import { createSyncService } from './replication/sync-service.ts';
-import { attachSyncSocket, type SyncSocketServer } from './replication/sync-socket.ts';
+import { createFairScheduler } from './replication/transport/fair-scheduler.ts';
+import { attachSyncSocket, type SyncSocketServer } from './replication/transport/sync-socket.ts';
 import { userRoutes } from './users/user-routes.ts';
 
 export interface RunningSyncServer {
@@ -88,7 +89,7 @@ export async function startSyncServer(
       'the database',
       async () => {
         if (config.database.migrateOnStart) await migrate(pool, logger);
-        else await pool.query('SELECT 1');
+        else await ping(pool);
       },
       { ...waiting, isTransient: isConnectionFailure },
     );
@@ -120,24 +121,12 @@ export async function startSyncServer(
 
   const notifier: SyncNotifier = createNotifier({ peers: fanout.notices, logger });
   let sockets: SyncSocketServer | undefined;
-  const onDeviceRevoked = (userId: string, deviceId: string) => {
-    sockets?.disconnectDevice(deviceId);
-    // Peers' device lists changed: let them pull.
-    pool
-      .query<{ user_id: string }>(
-        `SELECT DISTINCT other.user_id FROM members me
-           JOIN members other ON other.conversation_id = me.conversation_id
-          WHERE me.user_id = $1`,
-        [userId],
-      )
-      .then(({ rows }) =>
-        notifier.publish({
-          userIds: [userId, ...rows.map((row) => row.user_id)],
-          collections: ['devices'],
-        }),
-      )
-      .catch((error: unknown) => logger.warn({ err: error }, 'device revocation notice failed'));
-  };
+  const onDeviceRevoked = createRevocationNotice({
+    pool,
+    notifier,
+    logger,
+    disconnectDevice: (deviceId) => sockets?.disconnectDevice(deviceId),
+  });
 
   const attachments = await createAttachments({
     pool,

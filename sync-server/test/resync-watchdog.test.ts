@@ -3,7 +3,7 @@ import { after, before, describe, it, mock } from 'node:test';
 import type { StreamEvent } from '@anochat/schemas/rxdb/sync';
 import pg from 'pg';
 import { createLogger } from '../src/logging/logger.ts';
-import { createLiveStream, RESYNC_REPEAT_MAX_MS } from '../src/replication/live-stream.ts';
+import { createLiveStream, RESYNC_REPEAT_MAX_MS } from '../src/replication/live/live-stream.ts';
 
 /**
  * The RESYNC watchdog's waits, on node:test's mock clock: a device that never pulls gets the

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import { createAccessTokens } from '../src/auth/access-tokens.ts';
-import { createFairScheduler } from '../src/replication/fair-scheduler.ts';
+import { createFairScheduler } from '../src/replication/transport/fair-scheduler.ts';
 import { useSyncServer } from './support/suite.ts';
 import {
   connectSocket,

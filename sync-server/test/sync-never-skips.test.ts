@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Checkpoint, WireDocument } from '@anochat/schemas/rxdb/sync';
-import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
+import { pullParams, pullSql } from '../src/replication/pull/pull-queries.ts';
 import { StreamConsumer } from './support/stream-consumer.ts';
 import { useSyncServer } from './support/suite.ts';
 import {

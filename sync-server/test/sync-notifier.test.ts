@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '../src/logging/logger.ts';
-import { createNotifier, parseNotice } from '../src/replication/notifier.ts';
+import { createNotifier, parseNotice } from '../src/replication/live/notifier.ts';
 
 // The other instances are a stand-in here (a Redis that never answers or refuses cannot be made
 // to order); sync-instance-stop.test.ts and sync-fanout.test.ts use real Redis and processes.

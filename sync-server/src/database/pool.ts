@@ -4,6 +4,11 @@ import type { Logger } from '../logging/logger.ts';
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
 
+/** The cheapest round trip that proves the database answers. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 export interface PoolOptions {
   max: number;
   /** A connection idle this long is closed (0: never). */

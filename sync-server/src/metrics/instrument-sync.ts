@@ -1,7 +1,7 @@
-import type { StreamSubscriber } from '../replication/live-stream.ts';
-import type { ChangeNotice } from '../replication/notifier.ts';
+import type { StreamSubscriber } from '../replication/live/live-stream.ts';
+import type { ChangeNotice } from '../replication/live/notifier.ts';
 import type { SyncService } from '../replication/sync-service.ts';
-import { SyncError } from '../replication/validation.ts';
+import { SyncError } from '../replication/transport/validation.ts';
 import type { SyncMetrics } from './metrics.ts';
 
 /** A notice that never turns into documents for a person (nothing new for them) is forgotten. */

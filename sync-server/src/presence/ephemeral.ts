@@ -9,9 +9,9 @@ import type { Server, Socket } from 'socket.io';
 import type { Pool } from '../database/pool.ts';
 import { isDeviceActive } from '../devices/device-repository.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { Author } from '../replication/author.ts';
+import { SyncError } from '../replication/transport/validation.ts';
 import type { PresenceStore } from './presence.ts';
-import type { Author } from './push/types.ts';
-import { SyncError } from './validation.ts';
 
 export const userRoom = (userId: string) => `user:${userId}`;
 

@@ -1,20 +1,21 @@
-import type { PullResponse, PushRequest, PushResponse } from '@anochat/schemas/rxdb/sync';
+import type { PushRequest, PushResponse } from '@anochat/schemas/rxdb/sync';
 import type { Pool } from '../database/pool.ts';
 import { inTransaction } from '../database/transaction.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createLiveStream, type LiveStream } from './live-stream.ts';
-import type { SyncNotifier } from './notifier.ts';
-import { type Position, pullPage } from './pull-queries.ts';
+import type { Author } from './author.ts';
+import { createLiveStream, type LiveStream } from './live/live-stream.ts';
+import type { SyncNotifier } from './live/notifier.ts';
+import { pullPage } from './pull/pull-queries.ts';
+import type { PullResult } from './pull/pull-result.ts';
 import { decidePush, RowByRowNeeded } from './push/run-push.ts';
 import {
   checkEnvelopes,
   createSigningKeys,
-  type EnvelopeChecks,
   type SignatureVerifier,
 } from './push/signature-checks.ts';
 import { serverSetFields } from './push/stored-fields.ts';
-import type { Author, Quotas } from './push/types.ts';
-import { type ParsedPull, SyncError } from './validation.ts';
+import type { EnvelopeChecks, Quotas } from './push/types.ts';
+import { type ParsedPull, SyncError } from './transport/validation.ts';
 
 export interface SyncServiceOptions {
   pool: Pool;
@@ -31,14 +32,6 @@ export interface SyncServiceOptions {
 }
 
 /** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
-export interface PullResult {
-  response: PullResponse;
-  /** Where the device stands once it stored this answer. */
-  end: Position;
-  horizon: bigint;
-  nextXid: bigint;
-}
-
 export interface SyncService {
   pull(author: Author, request: ParsedPull): Promise<PullResult>;
   push(author: Author, request: PushRequest): Promise<PushResponse>;

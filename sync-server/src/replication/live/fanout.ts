@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient, type RedisClientType } from 'redis';
 import type { ServerOptions } from 'socket.io';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../../logging/logger.ts';
+import {
+  createMemoryPresence,
+  createRedisPresence,
+  type PresenceStore,
+} from '../../presence/presence.ts';
 import { type ChangeNotice, type NoticePeers, parseNotice } from './notifier.ts';
-import { createMemoryPresence, createRedisPresence, type PresenceStore } from './presence.ts';
 
 /**
  * How events reach devices on other instances. With Redis, every room broadcast (`typing`,

@@ -4,11 +4,11 @@ import {
   type StreamEvent,
   SYNC_LIMITS,
 } from '@anochat/schemas/rxdb/sync';
-import type { Pool } from '../database/pool.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Pool } from '../../database/pool.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { type Position, streamPages } from '../pull/pull-queries.ts';
+import type { PullResult } from '../pull/pull-result.ts';
 import type { ChangeNotice } from './notifier.ts';
-import { type Position, streamPages } from './pull-queries.ts';
-import type { PullResult } from './sync-service.ts';
 
 /**
  * The live half of RxDB's pull (`stream$`): `{ collection, documents, checkpoint }` pushed to a

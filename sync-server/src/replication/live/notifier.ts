@@ -1,5 +1,5 @@
 import { COLLECTIONS, type CollectionName } from '@anochat/schemas/rxdb/sync';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 
 /** Committed changes that concern some users: their devices' views of these collections changed. */
 export interface ChangeNotice {

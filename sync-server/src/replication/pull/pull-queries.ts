@@ -1,6 +1,6 @@
 import type { CollectionName, WireDocument } from '@anochat/schemas/rxdb/sync';
-import type { Queryable } from '../database/pool.ts';
-import { DOCUMENT_SHAPES, type Row } from './documents.ts';
+import type { Queryable } from '../../database/pool.ts';
+import { DOCUMENT_SHAPES, type Row } from '../documents.ts';
 
 /**
  * One pull query per collection. Each returns the device's rows ordered by (k, key) strictly after

@@ -6,12 +6,12 @@ import type {
 } from '@anochat/schemas/rxdb/sync';
 import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
+import type { Author } from '../author.ts';
 import { PUSH_HANDLERS } from './handlers.ts';
-import type { EnvelopeChecks } from './signature-checks.ts';
 import { readStoredDocuments } from './stored-documents.ts';
 import {
-  type Author,
   type BatchHandler,
+  type EnvelopeChecks,
   type Notification,
   type Quotas,
   type RowOutcome,

@@ -8,7 +8,8 @@ import {
 } from '@anochat/crypto-native/e2e';
 import type { PushRequest, PushRow, RejectionCode } from '@anochat/schemas/rxdb/sync';
 import type { Queryable } from '../../database/pool.ts';
-import { type Author, type RowOutcome, reject } from './types.ts';
+import type { Author } from '../author.ts';
+import { type EnvelopeChecks, type RowOutcome, reject } from './types.ts';
 
 /**
  * The server's end-to-end checks of pushed messages and key envelopes (docs/crypto.md, "Who checks
@@ -21,11 +22,6 @@ import { type Author, type RowOutcome, reject } from './types.ts';
  * retried push) was checked when it was stored. Revocation needs no check here: a revoked device
  * cannot push at all (the transaction checks the device is active).
  */
-export interface EnvelopeChecks {
-  /** Why this row's envelope may not be stored, or undefined when it may. */
-  refusalOf(row: PushRow): RowOutcome | undefined;
-}
-
 export interface SignatureVerifier {
   verifyBatch(items: readonly SignedMessage[]): Promise<boolean[]>;
 }

@@ -5,12 +5,7 @@ import type {
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import type pg from 'pg';
-import type { EnvelopeChecks } from './signature-checks.ts';
-
-export interface Author {
-  userId: string;
-  deviceId: string;
-}
+import type { Author } from '../author.ts';
 
 /** What happened to one pushed row. */
 export type RowOutcome =
@@ -20,6 +15,12 @@ export type RowOutcome =
   | { kind: 'rejected'; code: RejectionCode; message: string }
   /** Another transaction stored the same key between our read and our insert: decide again. */
   | { kind: 'retry' };
+
+/** The end-to-end verdicts on a batch's envelopes, made before its transaction. */
+export interface EnvelopeChecks {
+  /** Why this row's envelope may not be stored, or undefined when it may. */
+  refusalOf(row: PushRow): RowOutcome | undefined;
+}
 
 /** Users whose devices should see these collections change once the push commits. */
 export interface Notification {

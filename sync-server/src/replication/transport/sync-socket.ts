@@ -6,18 +6,18 @@ import {
   type SyncErrorAck,
 } from '@anochat/schemas/rxdb/sync';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { ACCESS_TOKEN_EXPIRED_MESSAGE, type AccessTokens } from '../auth/access-tokens.ts';
-import type { Pool } from '../database/pool.ts';
-import { isDeviceActive } from '../devices/device-repository.ts';
-import { isBackingServiceDown } from '../errors/unavailable.ts';
-import type { Logger } from '../logging/logger.ts';
-import { createEphemeral, userRoom } from './ephemeral.ts';
+import { ACCESS_TOKEN_EXPIRED_MESSAGE, type AccessTokens } from '../../auth/access-tokens.ts';
+import type { Pool } from '../../database/pool.ts';
+import { isDeviceActive } from '../../devices/device-repository.ts';
+import { isBackingServiceDown } from '../../errors/unavailable.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { createEphemeral, userRoom } from '../../presence/ephemeral.ts';
+import type { PresenceStore } from '../../presence/presence.ts';
+import type { Author } from '../author.ts';
+import type { StreamSubscriber } from '../live/live-stream.ts';
+import type { SyncNotifier } from '../live/notifier.ts';
+import type { SyncService } from '../sync-service.ts';
 import type { FairScheduler } from './fair-scheduler.ts';
-import type { StreamSubscriber } from './live-stream.ts';
-import type { SyncNotifier } from './notifier.ts';
-import type { PresenceStore } from './presence.ts';
-import type { Author } from './push/types.ts';
-import type { SyncService } from './sync-service.ts';
 import { type ParsedPull, parsePull, parsePulls, parsePush, SyncError } from './validation.ts';
 
 export interface SyncSocketOptions {
