@@ -3,17 +3,15 @@
  * scripts and the WebAssembly crypto module only, no inline or remote script, no plugins, no
  * frames; network access to the app itself and to the chosen sync server (HTTP for the API,
  * WebSocket for sync), nothing else. Ionic sets inline styles, so styles allow 'unsafe-inline'.
- * Scripts allow 'unsafe-eval' for one reason: RxDB validates every document with Ajv, which
- * compiles its validators with `new Function` (without it no document can be stored). Only the
- * app's own scripts run, so an eval needs a script injection first; validators compiled ahead of
- * time (Ajv's standalone mode) would let this go.
+ * No 'unsafe-eval': the app validates its documents with an interpreting JSON-schema validator
+ * (app/src/database/schema-validation.ts), the same bundle the web server serves without it.
  */
 export function contentSecurityPolicy(serverOrigin: string | null): string {
   const server =
     serverOrigin === null ? [] : [serverOrigin, serverOrigin.replace(/^http(s?):/, 'ws$1:')];
   const directives: Record<string, string[]> = {
     'default-src': ["'none'"],
-    'script-src': ["'self'", "'wasm-unsafe-eval'", "'unsafe-eval'"],
+    'script-src': ["'self'", "'wasm-unsafe-eval'"],
     'style-src': ["'self'", "'unsafe-inline'"],
     'img-src': ["'self'", 'data:', 'blob:'],
     'font-src': ["'self'"],
