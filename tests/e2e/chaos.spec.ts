@@ -31,23 +31,10 @@ interface ProxiedPerson {
 const test = base.extend<{
   personVia(name: string, link: Partial<LinkShape>): Promise<ProxiedPerson>;
 }>({
-  personVia: async (
-    { browser, viewport, userAgent, isMobile, hasTouch, deviceScaleFactor },
-    use,
-  ) => {
-    const contexts: BrowserContext[] = [];
+  personVia: async ({ freshPage }, use) => {
     await use(async (name, shape) => {
       const link = await stack.link(shape);
-      const context = await browser.newContext({
-        baseURL: link.url,
-        viewport,
-        ...(userAgent ? { userAgent } : {}),
-        ...(deviceScaleFactor ? { deviceScaleFactor } : {}),
-        isMobile,
-        hasTouch,
-      });
-      contexts.push(context);
-      const page = await context.newPage();
+      const { context, page } = await freshPage(link.url);
       await register(page, {
         username: uniqueUsername(name),
         password: `pw-${name}-chaos-link`,
@@ -55,7 +42,6 @@ const test = base.extend<{
       });
       return { name, userId: await ownUserId(page), context, page, link };
     });
-    for (const context of contexts) await context.close();
   },
 });
 

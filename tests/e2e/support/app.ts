@@ -33,17 +33,20 @@ export function uniqueUsername(name: string): string {
 export const test = base.extend<{
   /** A new person in a fresh context with this project's device settings, registered. */
   person(name: string): Promise<Person>;
-  /** A fresh context (same device settings) for someone who will log in. */
-  freshPage(): Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * A fresh context (same device settings) for someone who will log in; at `baseURL` when the
+   * app is reached another way than the suite's server (a fault proxy, say).
+   */
+  freshPage(baseURL?: string): Promise<{ context: BrowserContext; page: Page }>;
 }>({
   freshPage: async (
     { browser, viewport, userAgent, isMobile, hasTouch, deviceScaleFactor },
     use,
   ) => {
     const contexts: BrowserContext[] = [];
-    await use(async () => {
+    await use(async (baseURL = serverUrl()) => {
       const context = await browser.newContext({
-        baseURL: serverUrl(),
+        baseURL,
         viewport,
         ...(userAgent ? { userAgent } : {}),
         ...(deviceScaleFactor ? { deviceScaleFactor } : {}),
