@@ -9,8 +9,7 @@ import { parse, parseAllDocuments } from 'yaml';
 /**
  * The Kubernetes manifests as `kubectl kustomize` renders each overlay, checked offline: every
  * object against the Kubernetes OpenAPI schemas (kubernetes-models; the Prometheus operator's
- * models for the ServiceMonitor; CloudNativePG publishes no models, so its objects are checked
- * field by field below), then what the deployment promises: probes, non-root, read-only root
+ * models for the ServiceMonitor, CloudNativePG's for its Cluster and ScheduledBackup), then what the deployment promises: probes, non-root, read-only root
  * filesystems, resources, draining, autoscaling, spreading, the sidecar, network policies,
  * secrets by reference only. And compose.yaml's shape. The images are tested in tests/containers.
  */
@@ -38,13 +37,16 @@ function render(overlay: string): Manifest[] {
   return parseAllDocuments(text).map((document) => document.toJS() as Manifest);
 }
 
-const CRD_GROUPS = ['postgresql.cnpg.io/'];
+/** Where the models of each API group's schemas come from; the rest are Kubernetes' own. */
+const MODELS_OF_GROUP: Record<string, string> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'postgresql.cnpg.io': '@kubernetes-models/cloudnative-pg',
+};
 
 async function validateAgainstSchema(object: Manifest): Promise<void> {
   const { apiVersion, kind } = object as { apiVersion: string; kind: string };
-  const modulePath = apiVersion.startsWith('monitoring.coreos.com/')
-    ? `@kubernetes-models/prometheus-operator/${apiVersion}`
-    : `kubernetes-models/${apiVersion}`;
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const modulePath = `${MODELS_OF_GROUP[group] ?? 'kubernetes-models'}/${apiVersion}`;
   const models = (await import(modulePath)) as Record<
     string,
     new (
@@ -74,11 +76,10 @@ for (const overlay of ['dev', 'prod'] as const) {
     const container = (name: string) =>
       podSpec().containers.find((c: Manifest) => c.name === name) as Manifest;
 
-    it('validates every object against the Kubernetes schemas (CRDs of CloudNativePG field by field)', async () => {
+    it('validates every object against its schema (Kubernetes, the Prometheus operator, CloudNativePG)', async () => {
       assert.ok(objects.length > 10);
       for (const object of objects) {
         assert.equal(object.metadata.namespace, overlay === 'dev' ? 'anochat-dev' : 'anochat');
-        if (CRD_GROUPS.some((group) => object.apiVersion.startsWith(group))) continue;
         await validateAgainstSchema(object);
       }
     });
@@ -299,6 +300,12 @@ for (const overlay of ['dev', 'prod'] as const) {
     });
 
     if (overlay === 'prod') {
+      it('a CloudNativePG schema violation is caught too', async () => {
+        const broken = structuredClone(named(objects, 'Cluster', 'anochat-db'));
+        broken.spec.instances = 'three';
+        await assert.rejects(validateAgainstSchema(broken), /instances/);
+      });
+
       it('PostgreSQL is a CloudNativePG Cluster of three with backups, and a ServiceMonitor scrapes /metrics', () => {
         const cluster = named(objects, 'Cluster', 'anochat-db');
         assert.equal(cluster.apiVersion, 'postgresql.cnpg.io/v1');
