@@ -26,6 +26,7 @@ import {
   sealedMessage,
   syncUser,
 } from './support/sync-client.ts';
+import { startTestSyncServer } from './support/sync-server.ts';
 import { blobIdOf, createUpload, download, patchUpload, uploadOffset } from './support/tus.ts';
 
 /**
@@ -33,7 +34,8 @@ import { blobIdOf, createUpload, download, patchUpload, uploadOffset } from './s
  * the collector, the quota) against each backend: the directory store (DATA_DIR) and the
  * S3-compatible store (@tus/s3-store) on a real S3 server, s3rver, started here (see
  * support/s3-server.ts for the two operations s3rver lacks and this suite adds to it). Blobs are
- * encrypted by the real WebAssembly secretstream. Limits: 12 MiB per file, a 20 MiB quota.
+ * encrypted by the real WebAssembly secretstream. Limits: 12 MiB per file, a 20 MiB quota (the
+ * tests run in order: each counts what the earlier ones hold).
  */
 
 const MIB = 1024 * 1024;
@@ -292,6 +294,32 @@ for (const kind of ['directory', 's3'] as const) {
         404,
       );
       assert.deepEqual(await gc(), { expired: 0, orphaned: 0, deleted: 0, strays: 0 });
+    });
+
+    it('an upload resumes after the server restarts between chunks (the offset is in the store, not in memory)', async () => {
+      const { file, blob, sealed } = encryptedFile(9 * MIB);
+      const created = await createUpload(base(), alice.token, blob.length, {
+        conversationId: group,
+        messageId: uuidv7(),
+      });
+      const uploadPath = created.uploadPath as string;
+      const first = await patchUpload(base(), alice.token, uploadPath, 0, blob.subarray(0, MIB));
+      assert.equal(first.offset, MIB);
+
+      await suite.server.stop();
+      suite.server = await startTestSyncServer(
+        suite.database.url,
+        suite.crypto.address,
+        environment,
+      );
+
+      assert.equal(await settledOffset(uploadPath), MIB);
+      const rest = await patchUpload(base(), alice.token, uploadPath, MIB, blob.subarray(MIB));
+      assert.equal(rest.status, 204, JSON.stringify(rest.body));
+      const fetched = await download(base(), bob.token, blobIdOf(uploadPath));
+      const opened = decryptAttachment(nacl, sealed, fetched.bytes);
+      assert.ok(opened.ok, 'the resumed blob decrypts');
+      assert.deepEqual(opened.value, file);
     });
 
     if (kind === 's3') {
