@@ -7,7 +7,7 @@ import { type Account, startAccount } from './account.ts';
 import { createHttpClient } from './api/http-client.ts';
 import { createServerApi } from './api/server-api.ts';
 import { APP_CONTEXT, type AppContext } from './app-context.ts';
-import { deleteAttachmentStore } from './attachments/attachment-store.ts';
+import { openAttachmentStore } from './attachments/attachment-store.ts';
 import { startBrowserAttachments } from './attachments/attachments.dom.ts';
 import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
@@ -83,19 +83,18 @@ async function boot(): Promise<void> {
     },
     signOut(reason) {
       signingOut ??= (async () => {
-        // Nothing of this account stays on the device (messages, keys, tokens), unless messages
-        // never reached the server: then they are shown first, and nothing goes unasked.
+        // Nothing of this account stays on the device (messages, files, keys, tokens), unless
+        // messages or files never reached the server: then they are shown first, and nothing goes
+        // unasked.
         const next = await signOutOf(
           {
             database,
+            // A handle of its own: the account's closes when the account stops.
+            attachments: openAttachmentStore(),
             session: context.session,
             stopAccount: async () => {
               await account.value?.stop();
               account.value = null;
-              // Decrypted downloads and files waiting to be sent are this account's too.
-              await deleteAttachmentStore().catch((error: unknown) => {
-                console.warn('AnoChat: the attachment store could not be deleted', error);
-              });
             },
             // The device's keys end with its session; unsent texts stay in the database.
             forgetDeviceKeys: () =>

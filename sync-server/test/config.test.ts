@@ -87,4 +87,29 @@ describe('configuration from the environment', () => {
       /JWT_PREVIOUS_SECRETS/,
     );
   });
+
+  it('keeps attachments in DATA_DIR by default and in an S3-compatible bucket when asked', () => {
+    assert.deepEqual(loadConfig(minimal).attachments.storage, { kind: 'directory' });
+    assert.deepEqual(
+      loadConfig({
+        ...minimal,
+        ATTACHMENTS_STORE: 's3',
+        ATTACHMENTS_S3_BUCKET: 'anochat-blobs',
+        ATTACHMENTS_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        ATTACHMENTS_S3_FORCE_PATH_STYLE: 'true',
+      }).attachments.storage,
+      {
+        kind: 's3',
+        bucket: 'anochat-blobs',
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        forcePathStyle: true,
+      },
+    );
+    assert.throws(
+      () => loadConfig({ ...minimal, ATTACHMENTS_STORE: 's3' }),
+      /ATTACHMENTS_S3_BUCKET: required with ATTACHMENTS_STORE=s3/,
+    );
+    assert.throws(() => loadConfig({ ...minimal, ATTACHMENTS_STORE: 'ftp' }), /ATTACHMENTS_STORE/);
+  });
 });

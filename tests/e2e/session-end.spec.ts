@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
   aliceWritesToBob,
+  backToList,
   confirmStep,
   expect,
   login,
@@ -68,5 +70,57 @@ test.describe('the end of a session', () => {
     expect(left).toBe(0);
     // Nobody received what never reached the server.
     expect(await shownTexts(bob.page)).toEqual(['before the revocation']);
+  });
+
+  test('a file still waiting to be sent at a logout is counted before, kept after, saved on request and deleted only when asked', async ({
+    person,
+  }) => {
+    const { alice, bob } = await aliceWritesToBob(person, 'a file follows');
+    await alice.page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // Chosen offline: the file waits, encrypted, in the attachment outbox.
+    await alice.context.setOffline(true);
+    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    const chooser = alice.page.waitForEvent('filechooser');
+    await shown(alice.page, 'attach').click();
+    await (await chooser).setFiles([
+      { name: 'plans.txt', mimeType: 'text/plain', buffer: Buffer.from('the plans for Saturday') },
+    ]);
+    await expect(
+      alice.page.locator('[data-role="upload"]').filter({ visible: true }),
+    ).toHaveAttribute('data-phase', 'waiting');
+
+    // The logout's confirmation says what was not sent.
+    await backToList(alice.page);
+    await shown(alice.page, 'open-settings').click();
+    await shown(alice.page, 'logout').click();
+    await expect(alice.page.locator('ion-alert')).toContainText('1 file was not sent yet');
+    await confirmStep(alice.page);
+
+    await expect(alice.page).toHaveURL(/\/session-ended$/);
+    await expect(shown(alice.page, 'unsent-count')).toContainText('1 file was not sent');
+    await expect(shown(alice.page, 'unsent-files')).toContainText('plans.txt');
+    await alice.page.reload();
+    await expect(shown(alice.page, 'unsent-files')).toContainText('plans.txt');
+
+    // Saved as it was chosen (the outbox holds it encrypted, with its key).
+    const download = alice.page.waitForEvent('download');
+    await shown(alice.page, 'save-unsent-file').click();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toBe('plans.txt');
+    const path = await saved.path();
+    expect(await readFile(path, 'utf8')).toBe('the plans for Saturday');
+
+    await shown(alice.page, 'discard-unsent').click();
+    await expect(shown(alice.page, 'confirm-discard')).toBeVisible();
+    await expect(alice.page.getByRole('alert')).toContainText('1 file never sent');
+    await shown(alice.page, 'confirm-discard').click();
+    await expect(alice.page).toHaveURL(/\/login$/);
+    const stores = await alice.page.evaluate(async () =>
+      (await indexedDB.databases()).map((database) => database.name),
+    );
+    expect(stores).not.toContain('anochat-attachments');
+    expect(await shownTexts(bob.page)).toEqual(['a file follows']);
   });
 });

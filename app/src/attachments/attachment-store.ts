@@ -38,7 +38,9 @@ export type AttachmentStore = Dexie & {
 
 /**
  * The device's own attachment data in IndexedDB, beside the RxDB database: blobs are too large
- * for documents, and none of this is replicated. Deleted with the account's data at sign-out.
+ * for documents, and none of this is replicated. Deleted with the account's data at sign-out,
+ * unless files in the outbox were never sent: then they are kept until the person decides
+ * (session/session-end.ts).
  */
 export function openAttachmentStore(
   name = 'anochat-attachments',
@@ -47,9 +49,4 @@ export function openAttachmentStore(
   const db = new Dexie(name, options) as AttachmentStore;
   db.version(1).stores({ outbox: 'messageId, createdAt', files: 'blobId, usedAt' });
   return db;
-}
-
-/** Everything of the signed-out account's attachments: unsent files and downloaded ones. */
-export function deleteAttachmentStore(name = 'anochat-attachments'): Promise<void> {
-  return Dexie.delete(name);
 }

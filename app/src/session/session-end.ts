@@ -1,9 +1,11 @@
+import type { AttachmentStore } from '../attachments/attachment-store.ts';
 import type { AppDatabase } from '../database/app-database.ts';
 import type { SessionService, SignedOutReason } from './session-service.ts';
 
 /**
- * Kept in the local database when a session ended with messages the server never received: until
- * the person has seen them (and saved them if they wish), nothing is deleted and nobody signs in.
+ * Kept in the local database when a session ended with messages or files the server never
+ * received: until the person has seen them (and saved them if they wish), nothing is deleted and
+ * nobody signs in.
  */
 export interface EndedSession {
   reason: SignedOutReason;
@@ -50,6 +52,49 @@ export async function unsentMessages(database: AppDatabase): Promise<UnsentMessa
     .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt));
 }
 
+/** A file chosen on this device whose message never went out (it waits in the attachment outbox). */
+export interface UnsentAttachment {
+  messageId: string;
+  conversationId: string;
+  fileName: string;
+  /** The file's own size (the encrypted blob is a little larger). */
+  size: number;
+  /** When it was chosen (this device's clock). */
+  chosenAt: string;
+}
+
+/** The attachment outbox: files whose message was not sent (the upload may be partly done). */
+export async function unsentAttachments(store: AttachmentStore): Promise<UnsentAttachment[]> {
+  const items = await store.outbox.orderBy('createdAt').toArray();
+  return items.map((item) => ({
+    messageId: item.messageId,
+    conversationId: item.conversationId,
+    fileName: item.fileName,
+    size: item.size,
+    chosenAt: new Date(item.createdAt).toISOString(),
+  }));
+}
+
+/**
+ * What is unsent in the attachment store; a store that cannot be read (a browser's private mode)
+ * holds nothing that could be shown or saved, and is counted empty.
+ */
+async function readUnsentAttachments(store: AttachmentStore): Promise<UnsentAttachment[]> {
+  try {
+    return await unsentAttachments(store);
+  } catch (error) {
+    console.warn('AnoChat: the attachment outbox could not be read', error);
+    return [];
+  }
+}
+
+/** Everything of the account's attachments goes: unsent files and decrypted downloads. */
+async function deleteAttachments(store: AttachmentStore): Promise<void> {
+  await store.delete().catch((error: unknown) => {
+    console.warn('AnoChat: the attachment store could not be deleted', error);
+  });
+}
+
 export async function readEndedSession(database: AppDatabase): Promise<EndedSession | null> {
   const doc = await database.getLocal<EndedSession>(ENDED_SESSION_DOC);
   return doc === null ? null : (doc.toJSON().data as EndedSession);
@@ -57,19 +102,29 @@ export async function readEndedSession(database: AppDatabase): Promise<EndedSess
 
 /**
  * What becomes of this device's data when its session is over (logged out, or ended by the
- * server: revoked, refresh refused). With nothing unsent it is wiped, as always; with unsent
- * messages it is kept and marked, and the person is shown them (`/session-ended`) and asked.
- * Returns where the app goes next.
+ * server: revoked, refresh refused). With nothing unsent it is wiped, as always, attachments
+ * included; with unsent messages or files waiting in the attachment outbox it is kept and marked
+ * (only the decrypted downloads go: nothing of them is unsent), and the person is shown them
+ * (`/session-ended`) and asked. Returns where the app goes next.
  */
 export async function closeAccountData(
   database: AppDatabase,
+  attachments: AttachmentStore,
   reason: SignedOutReason,
   now: () => Date = () => new Date(),
 ): Promise<'/login' | '/session-ended'> {
-  if ((await unsentMessages(database)).length === 0) {
+  const [messages, files] = await Promise.all([
+    unsentMessages(database),
+    readUnsentAttachments(attachments),
+  ]);
+  if (messages.length === 0 && files.length === 0) {
     await database.remove();
+    await deleteAttachments(attachments);
     return '/login';
   }
+  await attachments.files.clear().catch((error: unknown) => {
+    console.warn('AnoChat: the downloaded files could not be deleted', error);
+  });
   await database.upsertLocal<EndedSession>(ENDED_SESSION_DOC, {
     reason,
     endedAt: now().toISOString(),
@@ -85,6 +140,8 @@ export async function closeAccountData(
 export async function signOutOf(
   deps: {
     database: AppDatabase;
+    /** The attachment store (outbox and downloads); closed by nobody else meanwhile. */
+    attachments: AttachmentStore;
     session: Pick<SessionService, 'logout' | 'forget'>;
     stopAccount(): Promise<void>;
     forgetDeviceKeys(): Promise<void>;
@@ -96,12 +153,36 @@ export async function signOutOf(
   if (reason === 'logged-out') await deps.session.logout();
   else await deps.session.forget();
   await deps.forgetDeviceKeys();
-  return closeAccountData(deps.database, reason);
+  return closeAccountData(deps.database, deps.attachments, reason);
 }
 
-/** The person decided: the kept data goes (messages, keys, everything of that account). */
-export async function discardEndedSession(database: AppDatabase): Promise<void> {
+/** The person decided: the kept data goes (messages, files, keys, everything of that account). */
+export async function discardEndedSession(
+  database: AppDatabase,
+  attachments: AttachmentStore,
+): Promise<void> {
   await database.remove();
+  await deleteAttachments(attachments);
+}
+
+/** "2 messages and 1 file", "1 message", "3 files"; empty when nothing is unsent. */
+export function unsentSummary(messages: number, files: number): string {
+  const parts: string[] = [];
+  if (messages > 0) parts.push(`${messages} ${messages === 1 ? 'message' : 'messages'}`);
+  if (files > 0) parts.push(`${files} ${files === 1 ? 'file' : 'files'}`);
+  return parts.join(' and ');
+}
+
+/** What a sign-out now would keep and ask about, for the warning before it. */
+export async function unsentBeforeSignOut(
+  database: AppDatabase,
+  attachments: AttachmentStore,
+): Promise<{ messages: number; files: number }> {
+  const [messages, files] = await Promise.all([
+    unsentMessages(database),
+    readUnsentAttachments(attachments),
+  ]);
+  return { messages: messages.length, files: files.length };
 }
 
 /** The unsent messages as a plain-text file the person can keep. */

@@ -8,6 +8,7 @@ import type { AttachmentLimits } from './attachment-limits.ts';
 import { attachmentStoreId } from './attachment-repository.ts';
 import { createDirectoryBlobStore } from './directory-blob-store.ts';
 import { downloadRoutes } from './download-routes.ts';
+import { createS3BlobStore } from './s3-blob-store.ts';
 import { uploadRoutes } from './upload-routes.ts';
 
 export interface Attachments {
@@ -25,9 +26,12 @@ export async function createAttachments(deps: {
   authenticated: RequestHandler;
   logger: Logger;
 }): Promise<Attachments> {
-  const store = await createDirectoryBlobStore(
-    join(deps.limits.directory, await attachmentStoreId(deps.pool)),
-  );
+  const storeId = await attachmentStoreId(deps.pool);
+  const { storage } = deps.limits;
+  const store =
+    storage.kind === 's3'
+      ? await createS3BlobStore(storage, storeId)
+      : await createDirectoryBlobStore(join(deps.limits.directory, storeId));
   const routeDeps = { ...deps, store };
   const collect = () =>
     collectAttachmentGarbage(deps.pool, store, deps.limits)

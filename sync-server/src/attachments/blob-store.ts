@@ -1,11 +1,16 @@
 import type { Readable } from 'node:stream';
 import type { DataStore } from '@tus/utils';
 
+/** A blob's id: the UUID the upload route chose (names of files and keys in every backend). */
+export const BLOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * Where encrypted attachment blobs live. One interface for every backend: tus writes through
  * `dataStore` (resumable, offset = bytes on the backend), downloads read ranges, the collector
- * removes. The directory store (directory-blob-store.ts) is the default; an S3-compatible backend
- * would wrap `@tus/s3-store` the same way (sync-server/README.md, "Attachments").
+ * removes. The directory store (directory-blob-store.ts) is the default, the S3-compatible one
+ * (s3-blob-store.ts, over `@tus/s3-store`) is chosen with ATTACHMENTS_STORE=s3
+ * (sync-server/README.md, "Attachments"); test/attachment-blob-stores.test.ts holds both to the
+ * same contract.
  */
 export interface BlobStore {
   readonly dataStore: DataStore;

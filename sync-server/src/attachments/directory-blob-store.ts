@@ -2,9 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
-import type { BlobStore } from './blob-store.ts';
-
-const BLOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { BLOB_ID, type BlobStore } from './blob-store.ts';
 
 /**
  * Blobs as files in one directory (`DATA_DIR/attachments`): `<id>` holds the encrypted bytes

@@ -102,6 +102,18 @@ const environment = z.object({
   ATTACHMENTS_ORPHAN_GRACE_SECONDS: integer(1, 30 * 86_400).default(86_400),
   /** How often expired uploads and orphaned blobs are collected. */
   ATTACHMENTS_GC_INTERVAL_SECONDS: integer(1, 86_400).default(600),
+  /** Where blobs live: `directory` (DATA_DIR/attachments) or `s3` (an S3-compatible bucket). */
+  ATTACHMENTS_STORE: z.enum(['directory', 's3']).default('directory'),
+  /** The bucket, one per deployment (required with ATTACHMENTS_STORE=s3). */
+  ATTACHMENTS_S3_BUCKET: z.string().default(''),
+  /** An S3-compatible service's URL; unset = AWS. Credentials: the AWS SDK's own variables. */
+  ATTACHMENTS_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .or(z.literal(''))
+    .default(''),
+  ATTACHMENTS_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** `true` for `endpoint/bucket/key` addressing (most self-hosted S3-compatible servers). */
+  ATTACHMENTS_S3_FORCE_PATH_STYLE: flag.default(false),
   /** Optional: socket.io fan-out and shared presence across instances. Unset = one process, in memory. */
   REDIS_URL: z
     .string()
@@ -113,6 +125,16 @@ const environment = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
     .default('anochat'),
+});
+
+/** The rules that span variables. */
+const checkedEnvironment = environment.superRefine((env, context) => {
+  if (env.ATTACHMENTS_STORE === 's3' && env.ATTACHMENTS_S3_BUCKET === '')
+    context.addIssue({
+      code: 'custom',
+      path: ['ATTACHMENTS_S3_BUCKET'],
+      message: 'required with ATTACHMENTS_STORE=s3',
+    });
 });
 
 export interface Config {
@@ -167,7 +189,7 @@ export class ConfigError extends Error {
  * rule, never the value (it may be a secret).
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = environment.safeParse(env);
+  const parsed = checkedEnvironment.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.');
@@ -233,6 +255,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
     attachments: {
       directory: join(resolve(e.DATA_DIR), 'attachments'),
+      storage:
+        e.ATTACHMENTS_STORE === 'directory'
+          ? { kind: 'directory' }
+          : {
+              kind: 's3',
+              bucket: e.ATTACHMENTS_S3_BUCKET,
+              endpoint: e.ATTACHMENTS_S3_ENDPOINT || null,
+              region: e.ATTACHMENTS_S3_REGION,
+              forcePathStyle: e.ATTACHMENTS_S3_FORCE_PATH_STYLE,
+            },
       maxBytes: e.ATTACHMENTS_MAX_BYTES,
       quotaBytes: e.ATTACHMENTS_QUOTA_BYTES,
       uploadsPerWindow: e.ATTACHMENTS_UPLOADS_PER_WINDOW,
