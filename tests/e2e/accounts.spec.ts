@@ -35,10 +35,44 @@ test.describe('accounts and devices', () => {
       'The password is too short: use at least 8 characters.',
     );
     await shown(page, 'password').locator('input').fill('another password');
+    await shown(page, 'password-confirmation').locator('input').fill('another password');
     await shown(page, 'submit').click();
     await expect(shown(page, 'login-error')).toHaveText(
       'This username is taken. Choose another one.',
     );
+  });
+
+  test('registration: outlined fields, a show-password toggle, the password twice and a warning that it cannot be reset', async ({
+    freshPage,
+  }) => {
+    const { page } = await freshPage();
+    await page.goto('/login');
+    // Ionic's outlined fields: a visible box around every field, in both modes.
+    await expect(shown(page, 'username')).toHaveClass(/input-fill-outline/);
+    await expect(shown(page, 'password')).toHaveClass(/input-fill-outline/);
+    await expect(shown(page, 'password-confirmation')).toHaveCount(0);
+    await expect(shown(page, 'no-recovery-warning')).toHaveCount(0);
+
+    await shown(page, 'mode-register').click();
+    await expect(shown(page, 'no-recovery-warning')).toContainText('Nobody can reset it');
+    const password = shown(page, 'password').locator('input');
+    await shown(page, 'username').locator('input').fill(uniqueUsername('carol'));
+    await password.fill('correct horse');
+    await expect(password).toHaveAttribute('type', 'password');
+    await shown(page, 'password-toggle').click();
+    await expect(password).toHaveAttribute('type', 'text');
+    await shown(page, 'password-toggle').click();
+    await expect(password).toHaveAttribute('type', 'password');
+
+    await shown(page, 'password-confirmation').locator('input').fill('correct hose');
+    await shown(page, 'submit').click();
+    await expect(shown(page, 'login-error')).toHaveText(
+      'The two passwords differ: type the same password twice.',
+    );
+    await expect(page).toHaveURL(/\/login$/);
+    await shown(page, 'password-confirmation').locator('input').fill('correct horse');
+    await shown(page, 'submit').click();
+    await expect(page).toHaveURL(/\/chats$/);
   });
 
   test('logging in without a network says so', async ({ freshPage }) => {

@@ -94,6 +94,7 @@ export async function register(
   await shown(page, 'username').locator('input').fill(input.username);
   await shown(page, 'display-name').locator('input').fill(input.displayName);
   await shown(page, 'password').locator('input').fill(input.password);
+  await shown(page, 'password-confirmation').locator('input').fill(input.password);
   await shown(page, 'submit').click();
   await expect(page).toHaveURL(/\/chats$/);
 }
