@@ -35,7 +35,14 @@ export type TimelineItem =
       failure: { code: string; message: string } | null;
       reactions: ReactionSummary[];
       reply: { senderName: string; text: string } | null;
+      /** Continues the run of the message above (same sender, close in time): no name, tight. */
+      groupedWithPrevious: boolean;
+      /** The message below continues this one's run: the bubble's tail is drawn there. */
+      groupedWithNext: boolean;
     };
+
+/** Messages of one sender further apart than this start a new group, as in the apps people know. */
+export const GROUP_GAP_MS = 5 * 60_000;
 
 export function dayLabel(iso: string, now = new Date()): string {
   const date = new Date(iso);
@@ -91,6 +98,7 @@ export function buildTimeline(input: {
 
   const items: TimelineItem[] = [];
   let lastDay = '';
+  let previous: Extract<TimelineItem, { type: 'message' }> | null = null;
   for (const view of input.views) {
     if (view.kind === 'reaction') continue;
     // A withdrawn reaction is a deleted message of its own; nothing to show for it.
@@ -99,11 +107,17 @@ export function buildTimeline(input: {
     if (day !== lastDay) {
       items.push({ type: 'day', key: `day:${day}`, label: dayLabel(view.createdAt) });
       lastDay = day;
+      previous = null;
     }
     const mine = view.senderUserId === input.selfUserId;
     const failure = failures.get(view.id);
     const quoted = view.replyTo === null ? undefined : byId.get(view.replyTo);
-    items.push({
+    const grouped =
+      previous !== null &&
+      previous.view.senderUserId === view.senderUserId &&
+      Date.parse(view.createdAt) - Date.parse(previous.view.createdAt) <= GROUP_GAP_MS;
+    if (grouped && previous !== null) previous.groupedWithNext = true;
+    const item: Extract<TimelineItem, { type: 'message' }> = {
       type: 'message',
       key: view.id,
       view,
@@ -128,9 +142,27 @@ export function buildTimeline(input: {
                     ? quoted.text
                     : 'Message deleted',
             },
-    });
+      groupedWithPrevious: grouped,
+      groupedWithNext: false,
+    };
+    items.push(item);
+    previous = item;
   }
   return items;
+}
+
+/**
+ * How many messages from others arrived below the row with `seenKey` (the last row shown when the
+ * reader scrolled up): the count on the jump-to-latest button. 0 when that row is gone.
+ */
+export function newMessagesAfter(items: readonly TimelineItem[], seenKey: string): number {
+  const seenAt = items.findIndex((item) => item.key === seenKey);
+  if (seenAt < 0) return 0;
+  let count = 0;
+  for (const item of items.slice(seenAt + 1)) {
+    if (item.type === 'message' && !item.mine) count += 1;
+  }
+  return count;
 }
 
 /** Rows loaded before the whole conversation: more than a tall screen shows. */
