@@ -7,6 +7,7 @@ import {
   ignoreElements,
   map,
   type Observable,
+  of,
   take,
 } from 'rxjs';
 import type {
@@ -16,6 +17,7 @@ import type {
   ReceiptDoc,
 } from '../database/app-database.ts';
 import { type MessageStatus, type ReceiptPosition, statusOf } from './receipts.ts';
+import type { SystemLine } from './system-lines.ts';
 
 export interface ReactionSummary {
   emoji: string;
@@ -25,6 +27,7 @@ export interface ReactionSummary {
 
 export type TimelineItem =
   | { type: 'day'; key: string; label: string }
+  | { type: 'system'; key: string; kind: SystemLine['kind']; text: string }
   | {
       type: 'message';
       key: string;
@@ -69,6 +72,8 @@ export function buildTimeline(input: {
   failures: readonly FailureDoc[];
   names: ReadonlyMap<string, string>;
   selfUserId: string;
+  /** What happened to the conversation itself, merged in by time (system-lines.ts). */
+  lines?: readonly SystemLine[];
 }): TimelineItem[] {
   const byId = new Map(input.views.map((view) => [view.id, view]));
   const sortKeyOf = (id: string | null) => (id === null ? '' : (byId.get(id)?.sortKey ?? ''));
@@ -99,16 +104,35 @@ export function buildTimeline(input: {
   const items: TimelineItem[] = [];
   let lastDay = '';
   let previous: Extract<TimelineItem, { type: 'message' }> | null = null;
+  const startDay = (iso: string) => {
+    const day = new Date(iso).toDateString();
+    if (day === lastDay) return;
+    items.push({ type: 'day', key: `day:${day}`, label: dayLabel(iso) });
+    lastDay = day;
+    previous = null;
+  };
+  const pushLine = (line: SystemLine) => {
+    if (line.at !== null && line.place === 'timed') startDay(line.at);
+    items.push({ type: 'system', key: line.key, kind: line.kind, text: line.text });
+    // A line between two messages of one sender ends their run.
+    previous = null;
+  };
+  const lines = input.lines ?? [];
+  const timed = lines
+    .filter((line) => line.place === 'timed' && line.at !== null)
+    .sort((a, b) => Date.parse(a.at ?? '') - Date.parse(b.at ?? ''));
+  let nextTimed = 0;
+  for (const line of lines) if (line.place === 'start') pushLine(line);
   for (const view of input.views) {
     if (view.kind === 'reaction') continue;
     // A withdrawn reaction is a deleted message of its own; nothing to show for it.
     if (view.kind === 'deleted' && view.text === '' && view.target !== null) continue;
-    const day = new Date(view.createdAt).toDateString();
-    if (day !== lastDay) {
-      items.push({ type: 'day', key: `day:${day}`, label: dayLabel(view.createdAt) });
-      lastDay = day;
-      previous = null;
+    const sentAt = Date.parse(view.createdAt);
+    while (nextTimed < timed.length && Date.parse(timed[nextTimed]?.at ?? '') <= sentAt) {
+      pushLine(timed[nextTimed] as SystemLine);
+      nextTimed += 1;
     }
+    startDay(view.createdAt);
     const mine = view.senderUserId === input.selfUserId;
     const failure = failures.get(view.id);
     const quoted = view.replyTo === null ? undefined : byId.get(view.replyTo);
@@ -148,6 +172,8 @@ export function buildTimeline(input: {
     items.push(item);
     previous = item;
   }
+  for (const line of timed.slice(nextTimed)) pushLine(line);
+  for (const line of lines) if (line.place === 'end') pushLine(line);
   return items;
 }
 
@@ -172,6 +198,7 @@ export function timeline$(
   database: AppDatabase,
   conversationId: string,
   selfUserId: string,
+  lines$: Observable<readonly SystemLine[]> = of([]),
 ): Observable<TimelineItem[]> {
   // The newest rows first (what the screen shows at once), then the whole history.
   const newest$ = from(
@@ -198,14 +225,16 @@ export function timeline$(
     database.receipts.find({ selector: { conversationId } }).$,
     database.failures.find({ selector: { conversationId, sourceCollection: 'messages' } }).$,
     database.users.find().$,
+    lines$,
   ]).pipe(
-    map(([views, receipts, failures, users]) =>
+    map(([views, receipts, failures, users, lines]) =>
       buildTimeline({
         views: views.map((view) => view.toJSON() as MessageViewDoc),
         receipts: receipts.map((receipt) => receipt.toJSON() as ReceiptDoc),
         failures: failures.map((failure) => failure.toJSON() as FailureDoc),
         names: new Map(users.map((user) => [user.id, user.displayName])),
         selfUserId,
+        lines,
       }),
     ),
   );
