@@ -106,6 +106,47 @@ test.describe('accounts and devices', () => {
     await expect(messageWithText(bob.page, 'Now on my phone')).toBeVisible();
   });
 
+  test('devices: this one first with its activity, and any working device can be renamed', async ({
+    person,
+    freshPage,
+  }) => {
+    const alice = await person('Alice');
+    const phone = await freshPage();
+    await login(phone.page, { username: alice.username, password: alice.password });
+    await expect(phone.page).toHaveURL(/\/chats$/);
+    await shown(phone.page, 'open-settings').click();
+    const list = shown(phone.page, 'device-list');
+    const items = list.locator('ion-item');
+    await expect(items).toHaveCount(2);
+    await expect(items.first().locator('[data-role="last-activity"]')).toHaveText(
+      'Active now (this device)',
+    );
+    // The first device signed in a moment ago.
+    await expect(items.nth(1).locator('[data-role="last-activity"]')).toHaveText(
+      /^Active (just now|\d+ min ago)$/,
+    );
+
+    // Two identical "Chrome on …" entries no more: Alice names the first device.
+    await items.nth(1).locator('[data-role="rename-device"]').click();
+    const field = phone.page.getByTestId('device-name-input');
+    await field.fill('   ');
+    await phone.page.getByTestId('device-name-save').click();
+    await expect(shown(phone.page, 'settings-error')).toHaveText('Give the device a name.');
+    await items.nth(1).locator('[data-role="rename-device"]').click();
+    await field.fill('  Home laptop ');
+    await phone.page.getByTestId('device-name-save').click();
+    await expect(items.nth(1).locator('[data-role="device-name"]')).toHaveText('Home laptop');
+
+    // The laptop itself sees its new name (the server keeps it).
+    await shown(alice.page, 'open-settings').click();
+    await expect(
+      shown(alice.page, 'device-list')
+        .locator('ion-item')
+        .first()
+        .locator('[data-role="device-name"]'),
+    ).toHaveText('Home laptop');
+  });
+
   test('logging out forgets the session and everything this browser stored', async ({ person }) => {
     const alice = await person('Alice');
     const bob = await person('Bob');
