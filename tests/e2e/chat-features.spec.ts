@@ -144,4 +144,37 @@ test.describe('chat features', () => {
     await expect(jump).toHaveCount(0);
     await expect(messages(bob.page).last()).toContainText('Hello?');
   });
+
+  test('local search lists matching messages from the decrypted history and opens the conversation at the one chosen', async ({
+    person,
+  }) => {
+    test.slow();
+    const { alice, conversationId } = await aliceWritesToBob(
+      person,
+      'The haystack hides a needle here',
+    );
+    // A short window, so that the found message is out of view at the bottom of the chat.
+    const size = alice.page.viewportSize();
+    if (size !== null) await alice.page.setViewportSize({ width: size.width, height: 480 });
+    for (let i = 1; i <= 12; i++) await send(alice.page, `Filler ${i}`);
+    await expect(
+      messageWithText(alice.page, 'The haystack hides a needle here'),
+    ).not.toBeInViewport();
+
+    await backToList(alice.page);
+    await shown(alice.page, 'search').locator('input').fill('NEEDLE');
+    const hits = alice.page.locator('[data-role="message-hit"]').filter({ visible: true });
+    await expect(hits).toHaveCount(1);
+    await expect(hits.first()).toContainText('The haystack hides a needle here');
+    await expect(hits.first()).toContainText('Bob');
+    await hits.first().click();
+    await expect(alice.page).toHaveURL(new RegExp(`/chats/${conversationId}\\?message=`));
+    const found = messageWithText(alice.page, 'The haystack hides a needle here');
+    await expect(found).toHaveAttribute('data-found', 'true');
+    await expect(found).toBeInViewport();
+
+    await backToList(alice.page);
+    await shown(alice.page, 'search').locator('input').fill('no such words anywhere');
+    await expect(hits).toHaveCount(0);
+  });
 });
