@@ -43,11 +43,16 @@ function lines(input: Partial<Parameters<typeof buildSystemLines>[0]> = {}): Sys
 }
 
 describe('buildSystemLines', () => {
-  it('tells the creation with the name given at creation, and who added whom, at the creation time', () => {
+  it('tells the creation at epoch 0’s start, who added whom right after it, and the name at its time', () => {
     expect(lines().map((line) => [line.kind, line.text, line.at])).toEqual([
-      ['created', 'Alice created the group “Climbing”', '2026-01-01T10:00:00.500Z'],
+      ['created', 'Alice created the group', '2026-01-01T10:00:00.500Z'],
       ['added', 'Alice added You', '2026-01-01T10:00:00.500Z'],
+      ['named', 'The group was named “Climbing”', '2026-01-01T10:00:01.000Z'],
     ]);
+  });
+
+  it('says nothing of a name this device cannot open yet', () => {
+    expect(lines({ title: null }).map((line) => line.kind)).toEqual(['created', 'added']);
   });
 
   it('tells a later rename at its time, apart from the creation', () => {
@@ -82,7 +87,7 @@ describe('buildSystemLines', () => {
       ],
       changedKeys: new Set([ALICE, CAROL]),
     });
-    expect(result.slice(3).map((line) => [line.kind, line.text, line.place])).toEqual([
+    expect(result.slice(4).map((line) => [line.kind, line.text, line.place])).toEqual([
       ['no-longer-member', 'Carol left or was removed', 'timed'],
       // Carol is gone: only Alice's key change concerns this conversation.
       [
@@ -142,6 +147,7 @@ describe('system lines in the timeline', () => {
       'system:created',
       `system:added:${BOB}`,
       `system:added:${CAROL}`,
+      'system:named:2026-01-01T10:00:01.000Z',
       'm1',
       `system:gone:${CAROL}:2026-01-01T10:02:00.000Z`,
       'm2',

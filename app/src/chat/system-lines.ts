@@ -14,8 +14,8 @@ import type {
  * - created: the conversation's `createdBy`; its time is when epoch 0 started (`epochStartedAt` of
  *   an epoch-0 key envelope: the creator's device seals epoch 0 as it creates the group), unknown
  *   on a device that never received epoch 0 (it joined later);
- * - name: the title this device opened, at the server's `titleChangedAt` (the latest change only;
- *   who changed it is not recorded, and a name given at creation is told with the creation);
+ * - name: the title this device opened, at the server's `titleChangedAt` (the latest change only,
+ *   which is the creation for a group never renamed; who set it is not recorded);
  * - added: a membership with `invitedBy` says who added whom, but not when (the server's wire
  *   document has no time for it), so these lines follow the creation line;
  * - no longer a member: `removedAt`; whether the person left or an admin removed them is not
@@ -31,12 +31,6 @@ export interface SystemLine {
   at: string | null;
   place: 'start' | 'timed' | 'end';
 }
-
-/**
- * A name set this close to the creation is the name the group was created with: the title and the
- * epoch-0 keys are separate pushes of the creating device, a moment apart.
- */
-const CREATION_WINDOW_MS = 15_000;
 
 /** Pure: the system lines of one conversation from the documents this device holds. */
 export function buildSystemLines(input: {
@@ -56,18 +50,10 @@ export function buildSystemLines(input: {
   const { conversation } = input;
   if (conversation.kind === 'group') {
     const createdAt = input.epochZeroStartedAt;
-    const namedAtCreation =
-      input.title !== null &&
-      conversation.titleChangedAt != null &&
-      createdAt !== null &&
-      Math.abs(Date.parse(conversation.titleChangedAt) - Date.parse(createdAt)) <=
-        CREATION_WINDOW_MS;
     lines.push({
       key: 'system:created',
       kind: 'created',
-      text: namedAtCreation
-        ? `${nameOf(conversation.createdBy)} created the group “${input.title}”`
-        : `${nameOf(conversation.createdBy)} created the group`,
+      text: `${nameOf(conversation.createdBy)} created the group`,
       at: createdAt,
       place: createdAt === null ? 'start' : 'timed',
     });
@@ -82,7 +68,8 @@ export function buildSystemLines(input: {
         place: createdAt === null ? 'start' : 'timed',
       });
     }
-    if (input.title !== null && conversation.titleChangedAt != null && !namedAtCreation) {
+    // True of the name given at creation and of a later one alike; who set it is not recorded.
+    if (input.title !== null && conversation.titleChangedAt != null) {
       lines.push({
         key: `system:named:${conversation.titleChangedAt}`,
         kind: 'named',
