@@ -51,6 +51,17 @@ describe('buildSystemLines', () => {
     ]);
   });
 
+  it('tells a name set just before epoch 0 started (the creation’s) after the creation', () => {
+    const named = lines({
+      conversation: { ...group, titleChangedAt: '2026-01-01T10:00:00.100Z' },
+    });
+    expect(named.map((line) => [line.kind, line.at])).toEqual([
+      ['created', '2026-01-01T10:00:00.500Z'],
+      ['added', '2026-01-01T10:00:00.500Z'],
+      ['named', '2026-01-01T10:00:00.500Z'],
+    ]);
+  });
+
   it('says nothing of a name this device cannot open yet', () => {
     expect(lines({ title: null }).map((line) => line.kind)).toEqual(['created', 'added']);
   });

@@ -70,11 +70,17 @@ export function buildSystemLines(input: {
     }
     // True of the name given at creation and of a later one alike; who set it is not recorded.
     if (input.title !== null && conversation.titleChangedAt != null) {
+      // The creating device pushes the titled conversation before epoch 0's keys: a name set
+      // before epoch 0 started is the creation's, told right after it.
+      const namedAt =
+        createdAt !== null && Date.parse(conversation.titleChangedAt) < Date.parse(createdAt)
+          ? createdAt
+          : conversation.titleChangedAt;
       lines.push({
         key: `system:named:${conversation.titleChangedAt}`,
         kind: 'named',
         text: `The group was named “${input.title}”`,
-        at: conversation.titleChangedAt,
+        at: namedAt,
         place: 'timed',
       });
     }
