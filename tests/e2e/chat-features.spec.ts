@@ -20,6 +20,8 @@ test.describe('chat features', () => {
   test('reply, edit, react, delete for everyone, typing, presence, drafts and search', async ({
     person,
   }) => {
+    // Two registrations and a dozen steps across two browsers: past two minutes on shared cores.
+    test.slow();
     const { alice, bob, conversationId } = await aliceWritesToBob(person, 'Dinner at eight?');
 
     // Presence is announced when a contact's first connection comes up or the last one goes (the
