@@ -217,6 +217,12 @@ const ROUTES: Route[] = [
     authenticated: true,
   },
   {
+    method: 'PATCH',
+    path: (account) => `/api/devices/${account.session.device.id}`,
+    body: () => ({ name: 'renamed' }),
+    authenticated: true,
+  },
+  {
     method: 'POST',
     path: () => '/api/users/lookup',
     body: (account) => ({ username: account.username }),

@@ -35,10 +35,44 @@ test.describe('accounts and devices', () => {
       'The password is too short: use at least 8 characters.',
     );
     await shown(page, 'password').locator('input').fill('another password');
+    await shown(page, 'password-confirmation').locator('input').fill('another password');
     await shown(page, 'submit').click();
     await expect(shown(page, 'login-error')).toHaveText(
       'This username is taken. Choose another one.',
     );
+  });
+
+  test('registration: outlined fields, a show-password toggle, the password twice and a warning that it cannot be reset', async ({
+    freshPage,
+  }) => {
+    const { page } = await freshPage();
+    await page.goto('/login');
+    // Ionic's outlined fields: a visible box around every field, in both modes.
+    await expect(shown(page, 'username')).toHaveClass(/input-fill-outline/);
+    await expect(shown(page, 'password')).toHaveClass(/input-fill-outline/);
+    await expect(shown(page, 'password-confirmation')).toHaveCount(0);
+    await expect(shown(page, 'no-recovery-warning')).toHaveCount(0);
+
+    await shown(page, 'mode-register').click();
+    await expect(shown(page, 'no-recovery-warning')).toContainText('Nobody can reset it');
+    const password = shown(page, 'password').locator('input');
+    await shown(page, 'username').locator('input').fill(uniqueUsername('carol'));
+    await password.fill('correct horse');
+    await expect(password).toHaveAttribute('type', 'password');
+    await shown(page, 'password-toggle').click();
+    await expect(password).toHaveAttribute('type', 'text');
+    await shown(page, 'password-toggle').click();
+    await expect(password).toHaveAttribute('type', 'password');
+
+    await shown(page, 'password-confirmation').locator('input').fill('correct hose');
+    await shown(page, 'submit').click();
+    await expect(shown(page, 'login-error')).toHaveText(
+      'The two passwords differ: type the same password twice.',
+    );
+    await expect(page).toHaveURL(/\/login$/);
+    await shown(page, 'password-confirmation').locator('input').fill('correct horse');
+    await shown(page, 'submit').click();
+    await expect(page).toHaveURL(/\/chats$/);
   });
 
   test('logging in without a network says so', async ({ freshPage }) => {
@@ -70,6 +104,47 @@ test.describe('accounts and devices', () => {
     await expect(messageWithText(phone.page, 'Answered before the phone existed')).toBeVisible();
     await send(phone.page, 'Now on my phone');
     await expect(messageWithText(bob.page, 'Now on my phone')).toBeVisible();
+  });
+
+  test('devices: this one first with its activity, and any working device can be renamed', async ({
+    person,
+    freshPage,
+  }) => {
+    const alice = await person('Alice');
+    const phone = await freshPage();
+    await login(phone.page, { username: alice.username, password: alice.password });
+    await expect(phone.page).toHaveURL(/\/chats$/);
+    await shown(phone.page, 'open-settings').click();
+    const list = shown(phone.page, 'device-list');
+    const items = list.locator('ion-item');
+    await expect(items).toHaveCount(2);
+    await expect(items.first().locator('[data-role="last-activity"]')).toHaveText(
+      'Active now (this device)',
+    );
+    // The first device signed in a moment ago.
+    await expect(items.nth(1).locator('[data-role="last-activity"]')).toHaveText(
+      /^Active (just now|\d+ min ago)$/,
+    );
+
+    // Two identical "Chrome on …" entries no more: Alice names the first device.
+    await items.nth(1).locator('[data-role="rename-device"]').click();
+    const field = phone.page.getByTestId('device-name-input');
+    await field.fill('   ');
+    await phone.page.getByTestId('device-name-save').click();
+    await expect(shown(phone.page, 'settings-error')).toHaveText('Give the device a name.');
+    await items.nth(1).locator('[data-role="rename-device"]').click();
+    await field.fill('  Home laptop ');
+    await phone.page.getByTestId('device-name-save').click();
+    await expect(items.nth(1).locator('[data-role="device-name"]')).toHaveText('Home laptop');
+
+    // The laptop itself sees its new name (the server keeps it).
+    await shown(alice.page, 'open-settings').click();
+    await expect(
+      shown(alice.page, 'device-list')
+        .locator('ion-item')
+        .first()
+        .locator('[data-role="device-name"]'),
+    ).toHaveText('Home laptop');
   });
 
   test('logging out forgets the session and everything this browser stored', async ({ person }) => {

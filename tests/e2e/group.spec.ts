@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import type { AppContext } from '../../app/src/app-context.ts';
 import {
   acceptRequest,
+  asDishonestServer,
   backToList,
   confirmStep,
   expect,
@@ -210,5 +211,71 @@ test.describe('groups', () => {
     await expect(bob.page.getByTestId(`conversation-${groupId}`)).toHaveCount(0);
     await shown(bob.page, 'toggle-left-conversations').click();
     await expect(shown(bob.page, `conversation-${groupId}`)).toContainText('Book club');
+  });
+
+  test('the timeline tells who created the group, added whom, the new name, who is gone and a changed safety number', async ({
+    person,
+  }) => {
+    test.slow();
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const carol = await person('Carol');
+    const groupId = await createGroup(alice.page, 'Climbing', [bob, carol]);
+    await send(alice.page, 'Hello climbers');
+    await acceptRequest(bob.page, groupId);
+    await expect(messageWithText(bob.page, 'Hello climbers')).toBeVisible();
+
+    const lines = (page: Page) =>
+      page.locator('[data-role="system-line"]').filter({ visible: true });
+    // Derived from the conversation's creator, the epoch-0 key's start, the memberships' inviter
+    // and the title's titleChangedAt.
+    await expect(lines(bob.page)).toHaveText([
+      'Alice created the group',
+      'Alice added You',
+      'Alice added Carol',
+      'The group was named “Climbing”',
+    ]);
+    await expect(lines(alice.page)).toHaveText([
+      'You created the group',
+      'You added Bob',
+      'You added Carol',
+      'The group was named “Climbing”',
+    ]);
+
+    // A rename is a line at its own time (titleChangedAt: the latest name only).
+    await shown(alice.page, 'chat-info').click();
+    await shown(alice.page, 'group-title-input').locator('input').fill('Bouldering');
+    await shown(alice.page, 'rename-group').click();
+    // Carol is removed (the server does not record whether she left or was removed).
+    await shown(alice.page, `remove-${carol.username}`).click();
+    await expect(shown(alice.page, `member-row-${carol.username}`)).toHaveCount(0);
+    await alice.page.goBack();
+    await send(alice.page, 'Just us two');
+    await expect(messageWithText(bob.page, 'Just us two')).toBeVisible();
+    await expect(lines(bob.page)).toHaveText([
+      'Alice created the group',
+      'Alice added You',
+      'Alice added Carol',
+      'The group was named “Bouldering”',
+      'Carol left or was removed',
+    ]);
+    // In time order: both lines sit between the first message and the last.
+    const order = await bob.page
+      .locator('[data-role="system-line"], [data-role="message"] [data-role="text"]')
+      .filter({ visible: true })
+      .allTextContents();
+    const at = (text: string) => order.findIndex((shownText) => shownText.includes(text));
+    expect(at('Hello climbers')).toBeLessThan(at('named “Bouldering”'));
+    expect(at('Carol left or was removed')).toBeLessThan(at('Just us two'));
+
+    // A lying server publishes another identity key for Alice: Bob's timeline says so at the end.
+    await asDishonestServer('UPDATE users SET identity_public_key = $1 WHERE id = $2', [
+      Buffer.alloc(32, 7),
+      alice.userId,
+    ]);
+    await bob.page.reload();
+    await expect(lines(bob.page).last()).toHaveText(
+      'Alice’s safety number changed. Compare it again before you trust this conversation.',
+    );
   });
 });

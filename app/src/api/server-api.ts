@@ -34,6 +34,11 @@ export function createServerApi(http: HttpClient) {
         token,
         body: { revocation },
       }),
+    renameDevice: (token: string, deviceId: string, name: string) =>
+      http.request<void>('PATCH', `/api/devices/${encodeURIComponent(deviceId)}`, {
+        token,
+        body: { name },
+      }),
     findUser: (token: string, username: string) =>
       http.request<UserLookupResponse>('POST', '/api/users/lookup', { token, body: { username } }),
   };

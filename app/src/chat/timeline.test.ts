@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureDoc, MessageViewDoc, ReceiptDoc } from '../database/app-database.ts';
 import { newestFirstKeyOf } from './message-projector.ts';
-import { buildTimeline } from './timeline.ts';
+import { buildTimeline, newMessagesAfter } from './timeline.ts';
 
 const ALICE = '00000000-0000-4000-8000-00000000000a';
 const BOB = '00000000-0000-4000-8000-00000000000b';
@@ -140,6 +140,88 @@ describe('buildTimeline', () => {
     expect(items[0]?.reactions).toEqual([{ emoji: '👍', count: 2, mine: true }]);
     expect(items[0]?.senderName).toBe('Bob');
     expect(items[1]?.reply).toEqual({ senderName: 'Bob', text: 'lunch?' });
+  });
+});
+
+describe('grouping consecutive messages', () => {
+  it('groups a sender’s run within five minutes and breaks it at another sender, a gap or a new day', () => {
+    const items = messages(
+      buildTimeline({
+        views: [
+          view('m1', '2026-01-01T10:00:00.000Z'),
+          view('m2', '2026-01-01T10:04:59.000Z'),
+          view('m3', '2026-01-01T10:05:30.000Z', { senderUserId: BOB }),
+          view('m4', '2026-01-01T10:06:00.000Z', { senderUserId: BOB }),
+          view('m5', '2026-01-01T10:20:00.000Z', { senderUserId: BOB }),
+          // Local midnight between m6 and m7: a day separator splits them though they are a minute apart.
+          view('m6', new Date(2026, 0, 1, 23, 59, 40).toISOString(), { senderUserId: BOB }),
+          view('m7', new Date(2026, 0, 2, 0, 0, 20).toISOString(), { senderUserId: BOB }),
+        ],
+        receipts: [],
+        failures: [],
+        names,
+        selfUserId: ALICE,
+      }),
+    );
+    expect(items.map((item) => [item.key, item.groupedWithPrevious, item.groupedWithNext])).toEqual(
+      [
+        ['m1', false, true],
+        ['m2', true, false],
+        ['m3', false, true],
+        ['m4', true, false],
+        ['m5', false, false],
+        ['m6', false, false],
+        ['m7', false, false],
+      ],
+    );
+  });
+
+  it('does not let a folded reaction split a run', () => {
+    const items = messages(
+      buildTimeline({
+        views: [
+          view('m1', '2026-01-01T10:00:00.000Z'),
+          view('r1', '2026-01-01T10:00:10.000Z', {
+            senderUserId: BOB,
+            kind: 'reaction',
+            target: 'm1',
+            emoji: '👍',
+          }),
+          view('m2', '2026-01-01T10:00:20.000Z'),
+        ],
+        receipts: [],
+        failures: [],
+        names,
+        selfUserId: ALICE,
+      }),
+    );
+    expect(items.map((item) => item.groupedWithPrevious)).toEqual([false, true]);
+  });
+});
+
+describe('newMessagesAfter', () => {
+  const items = buildTimeline({
+    views: [
+      view('m1', '2026-01-01T10:00:00.000Z'),
+      view('m2', '2026-01-01T10:01:00.000Z', { senderUserId: BOB }),
+      view('m3', '2026-01-01T10:02:00.000Z'),
+      view('m4', '2026-01-03T10:03:00.000Z', { senderUserId: BOB }),
+      view('m5', '2026-01-03T10:04:00.000Z', { senderUserId: BOB }),
+    ],
+    receipts: [],
+    failures: [],
+    names,
+    selfUserId: ALICE,
+  });
+
+  it('counts the messages of others below the last row seen, not mine nor day separators', () => {
+    expect(newMessagesAfter(items, 'm1')).toBe(3);
+    expect(newMessagesAfter(items, 'm3')).toBe(2);
+    expect(newMessagesAfter(items, 'm5')).toBe(0);
+  });
+
+  it('counts nothing when the row seen is gone', () => {
+    expect(newMessagesAfter(items, 'missing')).toBe(0);
   });
 });
 

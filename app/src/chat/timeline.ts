@@ -7,6 +7,7 @@ import {
   ignoreElements,
   map,
   type Observable,
+  of,
   take,
 } from 'rxjs';
 import type {
@@ -16,6 +17,7 @@ import type {
   ReceiptDoc,
 } from '../database/app-database.ts';
 import { type MessageStatus, type ReceiptPosition, statusOf } from './receipts.ts';
+import type { SystemLine } from './system-lines.ts';
 
 export interface ReactionSummary {
   emoji: string;
@@ -25,6 +27,7 @@ export interface ReactionSummary {
 
 export type TimelineItem =
   | { type: 'day'; key: string; label: string }
+  | { type: 'system'; key: string; kind: SystemLine['kind']; text: string }
   | {
       type: 'message';
       key: string;
@@ -35,7 +38,14 @@ export type TimelineItem =
       failure: { code: string; message: string } | null;
       reactions: ReactionSummary[];
       reply: { senderName: string; text: string } | null;
+      /** Continues the run of the message above (same sender, close in time): no name, tight. */
+      groupedWithPrevious: boolean;
+      /** The message below continues this one's run: the bubble's tail is drawn there. */
+      groupedWithNext: boolean;
     };
+
+/** Messages of one sender further apart than this start a new group, as in the apps people know. */
+export const GROUP_GAP_MS = 5 * 60_000;
 
 export function dayLabel(iso: string, now = new Date()): string {
   const date = new Date(iso);
@@ -62,6 +72,8 @@ export function buildTimeline(input: {
   failures: readonly FailureDoc[];
   names: ReadonlyMap<string, string>;
   selfUserId: string;
+  /** What happened to the conversation itself, merged in by time (system-lines.ts). */
+  lines?: readonly SystemLine[];
 }): TimelineItem[] {
   const byId = new Map(input.views.map((view) => [view.id, view]));
   const sortKeyOf = (id: string | null) => (id === null ? '' : (byId.get(id)?.sortKey ?? ''));
@@ -91,19 +103,45 @@ export function buildTimeline(input: {
 
   const items: TimelineItem[] = [];
   let lastDay = '';
+  let previous: Extract<TimelineItem, { type: 'message' }> | null = null;
+  const startDay = (iso: string) => {
+    const day = new Date(iso).toDateString();
+    if (day === lastDay) return;
+    items.push({ type: 'day', key: `day:${day}`, label: dayLabel(iso) });
+    lastDay = day;
+    previous = null;
+  };
+  const pushLine = (line: SystemLine) => {
+    if (line.at !== null && line.place === 'timed') startDay(line.at);
+    items.push({ type: 'system', key: line.key, kind: line.kind, text: line.text });
+    // A line between two messages of one sender ends their run.
+    previous = null;
+  };
+  const lines = input.lines ?? [];
+  const timed = lines
+    .filter((line) => line.place === 'timed' && line.at !== null)
+    .sort((a, b) => Date.parse(a.at ?? '') - Date.parse(b.at ?? ''));
+  let nextTimed = 0;
+  for (const line of lines) if (line.place === 'start') pushLine(line);
   for (const view of input.views) {
     if (view.kind === 'reaction') continue;
     // A withdrawn reaction is a deleted message of its own; nothing to show for it.
     if (view.kind === 'deleted' && view.text === '' && view.target !== null) continue;
-    const day = new Date(view.createdAt).toDateString();
-    if (day !== lastDay) {
-      items.push({ type: 'day', key: `day:${day}`, label: dayLabel(view.createdAt) });
-      lastDay = day;
+    const sentAt = Date.parse(view.createdAt);
+    while (nextTimed < timed.length && Date.parse(timed[nextTimed]?.at ?? '') <= sentAt) {
+      pushLine(timed[nextTimed] as SystemLine);
+      nextTimed += 1;
     }
+    startDay(view.createdAt);
     const mine = view.senderUserId === input.selfUserId;
     const failure = failures.get(view.id);
     const quoted = view.replyTo === null ? undefined : byId.get(view.replyTo);
-    items.push({
+    const grouped =
+      previous !== null &&
+      previous.view.senderUserId === view.senderUserId &&
+      Date.parse(view.createdAt) - Date.parse(previous.view.createdAt) <= GROUP_GAP_MS;
+    if (grouped && previous !== null) previous.groupedWithNext = true;
+    const item: Extract<TimelineItem, { type: 'message' }> = {
       type: 'message',
       key: view.id,
       view,
@@ -128,9 +166,29 @@ export function buildTimeline(input: {
                     ? quoted.text
                     : 'Message deleted',
             },
-    });
+      groupedWithPrevious: grouped,
+      groupedWithNext: false,
+    };
+    items.push(item);
+    previous = item;
   }
+  for (const line of timed.slice(nextTimed)) pushLine(line);
+  for (const line of lines) if (line.place === 'end') pushLine(line);
   return items;
+}
+
+/**
+ * How many messages from others arrived below the row with `seenKey` (the last row shown when the
+ * reader scrolled up): the count on the jump-to-latest button. 0 when that row is gone.
+ */
+export function newMessagesAfter(items: readonly TimelineItem[], seenKey: string): number {
+  const seenAt = items.findIndex((item) => item.key === seenKey);
+  if (seenAt < 0) return 0;
+  let count = 0;
+  for (const item of items.slice(seenAt + 1)) {
+    if (item.type === 'message' && !item.mine) count += 1;
+  }
+  return count;
 }
 
 /** Rows loaded before the whole conversation: more than a tall screen shows. */
@@ -140,6 +198,7 @@ export function timeline$(
   database: AppDatabase,
   conversationId: string,
   selfUserId: string,
+  lines$: Observable<readonly SystemLine[]> = of([]),
 ): Observable<TimelineItem[]> {
   // The newest rows first (what the screen shows at once), then the whole history.
   const newest$ = from(
@@ -166,14 +225,16 @@ export function timeline$(
     database.receipts.find({ selector: { conversationId } }).$,
     database.failures.find({ selector: { conversationId, sourceCollection: 'messages' } }).$,
     database.users.find().$,
+    lines$,
   ]).pipe(
-    map(([views, receipts, failures, users]) =>
+    map(([views, receipts, failures, users, lines]) =>
       buildTimeline({
         views: views.map((view) => view.toJSON() as MessageViewDoc),
         receipts: receipts.map((receipt) => receipt.toJSON() as ReceiptDoc),
         failures: failures.map((failure) => failure.toJSON() as FailureDoc),
         names: new Map(users.map((user) => [user.id, user.displayName])),
         selfUserId,
+        lines,
       }),
     ),
   );

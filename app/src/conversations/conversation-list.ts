@@ -160,20 +160,86 @@ export function conversationList$(
   );
 }
 
+/** The text messages whose decrypted text or file name contains `needle`, case-insensitively. */
+function matchingViews(database: AppDatabase, needle: string) {
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return database.messageViews.find({
+    selector: {
+      kind: 'text',
+      $or: [
+        { text: { $regex: escaped, $options: 'i' } },
+        { 'attachment.fileName': { $regex: escaped, $options: 'i' } },
+      ],
+    },
+  }).$;
+}
+
 /** Conversation ids whose messages contain `query` (local search over decrypted text). */
 export function searchMessages$(database: AppDatabase, query: string): Observable<Set<string>> {
   const needle = query.trim();
   if (needle === '') return of(new Set<string>());
-  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return database.messageViews
-    .find({
-      selector: {
-        kind: 'text',
-        $or: [
-          { text: { $regex: escaped, $options: 'i' } },
-          { 'attachment.fileName': { $regex: escaped, $options: 'i' } },
-        ],
-      },
-    })
-    .$.pipe(map((views) => new Set(views.map((view) => view.conversationId))));
+  return matchingViews(database, needle).pipe(
+    map((views) => new Set(views.map((view) => view.conversationId))),
+  );
+}
+
+/** A message that matches a local search, as the search results list it. */
+export interface MessageHit {
+  messageId: string;
+  conversationId: string;
+  senderUserId: string | null;
+  createdAt: string;
+  /** The text around the first match, cut at word boundaries where it can be. */
+  snippet: string;
+}
+
+/** At most this many messages are listed for one search: the newest ones. */
+export const MESSAGE_HIT_LIMIT = 50;
+
+/** Pure: the part of `text` around the first case-insensitive match of `needle`, with ellipses. */
+export function snippetAround(text: string, needle: string, radius = 40): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const at = flat.toLowerCase().indexOf(needle.trim().toLowerCase());
+  if (at < 0) return flat.length > radius * 2 ? `${flat.slice(0, radius * 2)}…` : flat;
+  let start = Math.max(0, at - radius);
+  let end = Math.min(flat.length, at + needle.trim().length + radius);
+  // Whole words at both cuts, unless that would cut into the match itself.
+  if (start > 0) {
+    const space = flat.indexOf(' ', start);
+    if (space >= 0 && space < at) start = space + 1;
+  }
+  if (end < flat.length) {
+    const space = flat.lastIndexOf(' ', end);
+    if (space > at + needle.trim().length) end = space;
+  }
+  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`;
+}
+
+/**
+ * The messages whose decrypted text (or file name) contains `query`, across every conversation on
+ * this device, newest first: what local search lists under the conversations.
+ */
+export function messageHits$(database: AppDatabase, query: string): Observable<MessageHit[]> {
+  const needle = query.trim();
+  if (needle === '') return of([]);
+  return matchingViews(database, needle).pipe(
+    map((views) =>
+      views
+        .map((view) => view.toJSON() as MessageViewDoc)
+        .sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0))
+        .slice(0, MESSAGE_HIT_LIMIT)
+        .map((view) => ({
+          messageId: view.id,
+          conversationId: view.conversationId,
+          senderUserId: view.senderUserId,
+          createdAt: view.createdAt,
+          snippet: snippetAround(
+            view.text.toLowerCase().includes(needle.toLowerCase())
+              ? view.text
+              : (view.attachment?.fileName ?? view.text),
+            needle,
+          ),
+        })),
+    ),
+  );
 }

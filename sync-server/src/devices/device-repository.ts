@@ -55,6 +55,41 @@ export async function listDevicesOfUser(db: Queryable, userId: string): Promise<
   return rows.map(toDeviceView);
 }
 
+/**
+ * When each of the user's devices last signed in or renewed its session: the newest of its refresh
+ * tokens' issue and use times (a working device renews at least once per access token).
+ */
+export async function lastActivityOfDevices(
+  db: Queryable,
+  userId: string,
+): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ device_id: string; last_active_at: Date }>(
+    `SELECT t.device_id, max(greatest(t.created_at, t.used_at)) AS last_active_at
+       FROM refresh_tokens t JOIN devices d ON d.id = t.device_id
+      WHERE d.user_id = $1
+      GROUP BY t.device_id`,
+    [userId],
+  );
+  return new Map(rows.map((row) => [row.device_id, row.last_active_at.toISOString()]));
+}
+
+/**
+ * Renames one of the user's working devices; false when the user has no such device or it is
+ * revoked (a revoked device is history: its name is what it was called when it stopped).
+ */
+export async function renameDeviceOfUser(
+  db: Queryable,
+  userId: string,
+  deviceId: string,
+  name: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE devices SET name = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+    [deviceId, userId, name],
+  );
+  return rowCount === 1;
+}
+
 /** What a revocation of one of the user's devices is checked against; null when not the user's. */
 export async function findDeviceForRevocation(
   db: Queryable,

@@ -1,11 +1,19 @@
-import { type DeviceListResponse, revokeDeviceRequest } from '@anochat/schemas/api/devices';
+import {
+  type DeviceListResponse,
+  renameDeviceRequest,
+  revokeDeviceRequest,
+} from '@anochat/schemas/api/devices';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/require-auth.ts';
 import type { Pool } from '../database/pool.ts';
 import { AppError } from '../errors/app-error.ts';
 import { parseBody } from '../http/parse-body.ts';
-import { listDevicesOfUser } from './device-repository.ts';
+import {
+  lastActivityOfDevices,
+  listDevicesOfUser,
+  renameDeviceOfUser,
+} from './device-repository.ts';
 import type { DeviceStatements } from './device-statements.ts';
 import { revokeDeviceAndTokens } from './revoke-device.ts';
 
@@ -24,8 +32,13 @@ export function deviceRoutes(deps: {
   router.get('/api/devices', authenticated, async (_request, response) => {
     const { userId, deviceId: current } = authOf(response);
     const devices = await listDevicesOfUser(pool, userId);
+    const activity = await lastActivityOfDevices(pool, userId);
     const body: DeviceListResponse = {
-      devices: devices.map((device) => ({ ...device, current: device.id === current })),
+      devices: devices.map((device) => ({
+        ...device,
+        current: device.id === current,
+        lastActiveAt: activity.get(device.id) ?? null,
+      })),
     };
     response.json(body);
   });
@@ -43,6 +56,18 @@ export function deviceRoutes(deps: {
     });
     if (!revoked) throw new AppError('NOT_FOUND', 'no such device');
     deps.onDeviceRevoked?.(userId, id.data);
+    response.status(204).end();
+  });
+
+  router.patch('/api/devices/:id', authenticated, async (request, response) => {
+    const { userId } = authOf(response);
+    const id = deviceId.safeParse(request.params.id);
+    if (!id.success) throw new AppError('NOT_FOUND', 'no such device');
+    const { name } = parseBody(renameDeviceRequest, request);
+    // Someone else's device, a revoked one and no device at all look the same: 404.
+    if (!(await renameDeviceOfUser(pool, userId, id.data, name))) {
+      throw new AppError('NOT_FOUND', 'no such device');
+    }
     response.status(204).end();
   });
 

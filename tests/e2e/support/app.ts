@@ -97,6 +97,7 @@ export async function register(
   await shown(page, 'username').locator('input').fill(input.username);
   await shown(page, 'display-name').locator('input').fill(input.displayName);
   await shown(page, 'password').locator('input').fill(input.password);
+  await shown(page, 'password-confirmation').locator('input').fill(input.password);
   await shown(page, 'submit').click();
   await expect(page).toHaveURL(/\/chats$/);
 }
@@ -153,6 +154,50 @@ export function messages(page: Page): Locator {
 
 export function messageWithText(page: Page, text: string): Locator {
   return messages(page).filter({ has: page.locator('[data-role="text"]', { hasText: text }) });
+}
+
+/**
+ * Holds a finger on the element for `ms` (Chromium's touch input through the DevTools protocol:
+ * Playwright has taps only), as a person does to open a message's actions on a phone.
+ */
+export async function longPress(page: Page, target: Locator, ms = 700): Promise<void> {
+  const box = await target.boundingBox();
+  if (box === null) throw new Error('long press on an element that is not shown');
+  const point = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const session = await page.context().newCDPSession(page);
+  try {
+    await session.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] });
+    await page.waitForTimeout(ms);
+    await session.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  } finally {
+    await session.detach();
+  }
+}
+
+/** A screen without hover (the phone project): message actions open by a long press there. */
+export async function isTouchScreen(page: Page): Promise<boolean> {
+  return page.evaluate(() => matchMedia('(hover: none)').matches);
+}
+
+/**
+ * Opens the actions of this message as a person would: hovering shows its "⋯" button on a desktop,
+ * a long press opens them on a touch screen.
+ */
+export async function openMessageActions(page: Page, message: Locator): Promise<void> {
+  if (await isTouchScreen(page)) {
+    await longPress(page, message.locator('[data-role="text"]').first());
+  } else {
+    await message.hover();
+    await message.locator('[data-role="actions"]').click();
+  }
+  await expect(message.locator('[data-role="menu"]')).toBeVisible();
+}
+
+/** Chooses `action` (a data-role such as `reply`, `edit`, `react-👍`) on the message with `text`. */
+export async function messageAction(page: Page, text: string, action: string): Promise<void> {
+  const message = messageWithText(page, text);
+  await openMessageActions(page, message);
+  await message.locator(`[data-role="${action}"]`).click();
 }
 
 /** The texts of the conversation as shown, in order. */
