@@ -8,12 +8,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createWasmNacl } from '@anochat/crypto-native';
-import {
-  decodeMessageEnvelope,
-  decodePayload,
-  encryptAttachment,
-} from '@anochat/crypto-native/e2e';
 import { loadNaclWasm } from '@anochat/crypto-native/node';
+import { decodeMessageEnvelope, decodePayload, encryptAttachment } from '@anochat/protocol';
 import { ATTACHMENT_ROUTES, UPLOAD_CHUNK_BYTES } from '@anochat/schemas/api/attachments';
 import { MAX_PREVIEW_BYTES } from '@anochat/schemas/e2e/limits';
 import { Upload } from 'tus-js-client';

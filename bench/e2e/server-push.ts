@@ -9,16 +9,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createGrpcNacl } from '@anochat/crypto-native/node';
-import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
-import pg from 'pg';
-import { io, type Socket } from 'socket.io-client';
 import {
   checkMessageRow,
   encodeBase64,
   type LocalDevice,
   newConversationKey,
   sealMessage,
-} from '../../crypto-native/js/e2e/index.ts';
+} from '@anochat/protocol';
+import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
 import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
 import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts';
 import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';

@@ -4,7 +4,7 @@ import {
   type LocalDevice,
   newAccountKeys,
   newCertifiedDevice,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import jwt from 'jsonwebtoken';
 import type pg from 'pg';
 import { TEST_JWT_SECRET } from '../test/support/sync-server.ts';

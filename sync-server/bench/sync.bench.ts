@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createWasmNacl } from '@anochat/crypto-native';
-import { encodeBase64, sealMessage } from '@anochat/crypto-native/e2e';
 import { loadNaclWasm } from '@anochat/crypto-native/node';
+import { encodeBase64, sealMessage } from '@anochat/protocol';
 import type {
   Checkpoint,
   PullResponse,

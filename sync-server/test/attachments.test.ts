@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decryptAttachment, encryptAttachment } from '@anochat/crypto-native/e2e';
+import { decryptAttachment, encryptAttachment } from '@anochat/protocol';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
 import { createPrng } from '../../tests/chaos/prng.ts';

@@ -8,7 +8,7 @@ import {
   newAccountKeys,
   openKeyBackup,
   sealKeyBackup,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import { keyBackupResponse } from '@anochat/schemas/api/auth';
 import { deviceListResponse } from '@anochat/schemas/api/devices';
 import {

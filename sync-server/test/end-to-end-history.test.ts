@@ -8,7 +8,7 @@ import {
   needsNewEpoch,
   openKeyBackup,
   wrapConversationKey,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import { keyBackupResponse } from '@anochat/schemas/api/auth';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { assertError, request } from './support/api.ts';

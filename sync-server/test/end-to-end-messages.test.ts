@@ -9,7 +9,7 @@ import {
   newDeviceKeys,
   openKeyEnvelope,
   wrapConversationKey,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { request } from './support/api.ts';
 import {

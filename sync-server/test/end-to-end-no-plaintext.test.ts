@@ -9,7 +9,7 @@ import {
   encodeBase64,
   encryptAttachment,
   sealKeyBackup,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import { request } from './support/api.ts';
 import {

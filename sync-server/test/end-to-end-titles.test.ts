@@ -6,7 +6,7 @@ import {
   encodeBase64,
   openTitle,
   sealTitle,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
 import { request } from './support/api.ts';
 import {

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import {
-  createDeviceRevocation,
-  decodeMessageEnvelope,
-  encodeBase64,
-} from '@anochat/crypto-native/e2e';
+import { createDeviceRevocation, decodeMessageEnvelope, encodeBase64 } from '@anochat/protocol';
 import { EPOCH_MAX_AGE_MS, EPOCH_MAX_MESSAGES } from '@anochat/schemas/e2e/limits';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createChatActions } from '../../app/src/chat/chat-actions.ts';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after } from 'node:test';
 import { createWasmNacl, type KeyPair } from '@anochat/crypto-native';
+import { loadNaclWasm } from '@anochat/crypto-native/node';
 import {
   type Argon2idCost,
   buildDeviceDirectory,
@@ -27,8 +28,7 @@ import {
   sealKeyBackup,
   sealMessage,
   wrapConversationKeyForMembers,
-} from '@anochat/crypto-native/e2e';
-import { loadNaclWasm } from '@anochat/crypto-native/node';
+} from '@anochat/protocol';
 import type { KeyBackupResponse, NewDevice, SessionResponse } from '@anochat/schemas/api/auth';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import type {
