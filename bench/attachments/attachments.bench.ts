@@ -12,11 +12,10 @@ import { loadNaclWasm } from '@anochat/crypto-native/node';
 import { decodeMessageEnvelope, decodePayload, encryptAttachment } from '@anochat/protocol';
 import { ATTACHMENT_ROUTES, UPLOAD_CHUNK_BYTES } from '@anochat/schemas/api/attachments';
 import { MAX_PREVIEW_BYTES } from '@anochat/schemas/e2e/limits';
-import { Upload } from 'tus-js-client';
-import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../sync-server/test/support/database.ts';
-import { uuidv7 } from '../../sync-server/test/support/ids.ts';
+import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
+import { uuidv7 } from '@anochat/test-support/ids';
 import {
   conversationKeyOf,
   createGroup,
@@ -25,7 +24,8 @@ import {
   type SyncClient,
   sealedMessage,
   syncUser,
-} from '../../sync-server/test/support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import { Upload } from 'tus-js-client';
 import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
 import { createPrng } from '../../tests/chaos/prng.ts';
 import { type BenchResult, reportBenchResults } from '../report.ts';

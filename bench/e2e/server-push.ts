@@ -17,14 +17,14 @@ import {
   sealMessage,
 } from '@anochat/protocol';
 import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
+import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
+import { uuidv7 } from '@anochat/test-support/ids';
+import { seedCertifiedDevices } from '@anochat/test-support/seeded-devices';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
-import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts';
-import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../sync-server/test/support/database.ts';
-import { uuidv7 } from '../../sync-server/test/support/ids.ts';
 import { percentile, sizeFromEnv } from '../measure.ts';
 import type { BenchResult } from '../report.ts';
 

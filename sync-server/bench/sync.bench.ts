@@ -22,16 +22,20 @@ import type {
   StreamEvent,
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
+import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
+import { uuidv7 } from '@anochat/test-support/ids';
+import {
+  benchAccessToken,
+  type SeededDevice,
+  seedCertifiedDevices,
+} from '@anochat/test-support/seeded-devices';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { percentile, sizeFromEnv } from '../../bench/measure.ts';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
 import { pullParams, pullSql } from '../src/replication/pull-queries.ts';
-import { spawnSyncServer } from '../test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../test/support/crypto-server.ts';
-import { createTestDatabase } from '../test/support/database.ts';
-import { uuidv7 } from '../test/support/ids.ts';
-import { benchAccessToken, type SeededDevice, seedCertifiedDevices } from './seeded-devices.ts';
 
 type Device = SeededDevice;
 

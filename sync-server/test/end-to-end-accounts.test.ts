@@ -22,8 +22,8 @@ import {
   request,
   revocationOf,
   uniqueUsername,
-} from './support/api.ts';
-import { countRows, useSyncServer } from './support/suite.ts';
+} from '@anochat/test-support/api';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer();
 const url = () => suite.server.baseUrl;

@@ -7,7 +7,7 @@ import {
 } from '@anochat/protocol';
 import jwt from 'jsonwebtoken';
 import type pg from 'pg';
-import { TEST_JWT_SECRET } from '../test/support/sync-server.ts';
+import { TEST_JWT_SECRET } from './sync-server.ts';
 
 /** A benchmark's device: real keys certified by its user's identity key, and an access token. */
 export interface SeededDevice {
