@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import {
 import { Upload } from 'tus-js-client';
 import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
 import { createPrng } from '../../tests/chaos/prng.ts';
+import { rssKiB } from '../process-usage.ts';
 import { type BenchResult, reportBenchResults } from '../report.ts';
 
 /**
@@ -197,12 +198,6 @@ async function downloadAll(baseUrl: string, token: string, blobId: string): Prom
   return received;
 }
 
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kib * 1024;
-}
-
 try {
   const alice = await syncUser(server.baseUrl);
   const bob = await syncUser(server.baseUrl);
@@ -298,12 +293,12 @@ try {
   step(`server RSS with ${CONCURRENT_UPLOADS} uploads at once`);
   // --- 4. server RSS with 20 uploads of 100 MiB at once ----------------------------------------
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const idle = await rssBytes(serverPid);
+  const idle = rssKiB(serverPid) * 1024;
   let peak = idle;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, await rssBytes(serverPid));
+      peak = Math.max(peak, rssKiB(serverPid) * 1024);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();

@@ -9,13 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createGrpcNacl } from '@anochat/crypto-native/node';
-import {
-  checkMessageRow,
-  encodeBase64,
-  type LocalDevice,
-  newConversationKey,
-  sealMessage,
-} from '@anochat/protocol';
+import { checkMessageRow, type LocalDevice, newConversationKey } from '@anochat/protocol';
+import { sealMessageEnvelope } from '@anochat/protocol/client';
 import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
 import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
 import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
@@ -110,20 +105,14 @@ function sealBatches(nacl: SyncNacl, sender: Sender, key: Uint8Array, batches: n
   return Array.from({ length: batches }, () =>
     Array.from({ length: BATCH }, (): WireDocument => {
       const id = uuidv7();
-      const envelope = sealMessage(
-        nacl,
-        {
-          id,
-          conversationKey: { conversationId, epoch: 0, key },
-          payload: { type: 'text', text: TEXT },
-        },
-        sender.device,
-      );
       return {
         id,
         conversationId,
         senderDeviceId: sender.device.deviceId,
-        envelope: encodeBase64(envelope),
+        envelope: sealMessageEnvelope(nacl, sender.device, { conversationId, epoch: 0, key }, id, {
+          type: 'text',
+          text: TEXT,
+        }),
         _deleted: false,
       };
     }),
