@@ -33,6 +33,7 @@ export type Kind = 'anywhere' | 'dom' | 'node' | 'main' | 'preload';
 export const MIXED_ROOTS = [
   'schemas',
   'crypto-native/js',
+  'crypto-native/protocol',
   // The crypto benchmark: a Node driver, a page entry and the suite both of them run.
   'crypto-native/bench',
   'app/src',
@@ -86,6 +87,14 @@ const NODE_ONLY_PACKAGES = [
   'redis',
   'socket.io',
 ];
+
+/**
+ * The end-to-end protocol layer (crypto-native/protocol/README.md) runs in every client and in the
+ * server: each of its files runs anywhere (no suffix), and it imports only its own files, the NaCl
+ * interface, the shared schemas and pure libraries; never a database, a framework or a transport.
+ */
+export const PROTOCOL_ROOT = 'crypto-native/protocol';
+const PROTOCOL_PACKAGES = ['@anochat/crypto-native', '@anochat/schemas', '@noble/hashes'];
 
 const SUFFIX = /\.(dom|node|main|preload)\.ts$/;
 const SKIPPED_DIRECTORIES = new Set([
@@ -250,8 +259,20 @@ export function checkImports(root: string): Violation[] {
   const files = [...new Set(scanned.flatMap((directory) => filesUnder(root, directory)))].sort();
   for (const file of files) {
     const kind = kindOf(file);
+    const inProtocol = under(file, PROTOCOL_ROOT);
+    if (inProtocol && kind !== 'anywhere') {
+      violations.push({ file, line: 0, message: `the protocol layer holds ${aFile(kind)}` });
+    }
     for (const { specifier, line } of importsOf(file, readFileSync(join(root, file), 'utf8'))) {
       const refuse = (message: string) => violations.push({ file, line, message });
+      if (
+        inProtocol &&
+        !specifier.startsWith('.') &&
+        !PROTOCOL_PACKAGES.includes(packageName(specifier))
+      ) {
+        refuse(`the protocol layer imports ${specifier} (only ${PROTOCOL_PACKAGES.join(', ')})`);
+        continue;
+      }
       if (specifier.startsWith('.')) {
         const target = posix(relative(root, resolve(root, dirname(file), specifier)));
         const targetKind = kindOf(target);

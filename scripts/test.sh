@@ -34,7 +34,7 @@ node --import tsx --test --test-reporter=spec --test-concurrency=1 "${suites[@]}
 
 # The same replication, chat, group and attachment suites on `npm start`'s embedded default (PGlite behind the
 # session broker) instead of PostgreSQL, with a pool idle timeout of 250 ms so that every pause is
-# longer than every timeout in the stack (sync-server/test/support/suite.ts).
+# longer than every timeout in the stack (tests/support/suite.ts).
 echo "== TypeScript suites on the embedded default (PGlite)"
 ANOCHAT_TEST_BACKEND=embedded node --import tsx --test --test-reporter=spec --test-concurrency=1 \
   sync-server/test/sync-replication.test.ts sync-server/test/sync-live-stream.test.ts \

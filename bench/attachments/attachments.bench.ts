@@ -1,26 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createWasmNacl } from '@anochat/crypto-native';
-import {
-  decodeMessageEnvelope,
-  decodePayload,
-  encryptAttachment,
-} from '@anochat/crypto-native/e2e';
 import { loadNaclWasm } from '@anochat/crypto-native/node';
+import { decodeMessageEnvelope, decodePayload, encryptAttachment } from '@anochat/protocol';
 import { ATTACHMENT_ROUTES, UPLOAD_CHUNK_BYTES } from '@anochat/schemas/api/attachments';
 import { MAX_PREVIEW_BYTES } from '@anochat/schemas/e2e/limits';
-import { Upload } from 'tus-js-client';
-import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../sync-server/test/support/database.ts';
-import { uuidv7 } from '../../sync-server/test/support/ids.ts';
+import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
+import { uuidv7 } from '@anochat/test-support/ids';
 import {
   conversationKeyOf,
   createGroup,
@@ -29,9 +24,11 @@ import {
   type SyncClient,
   sealedMessage,
   syncUser,
-} from '../../sync-server/test/support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import { Upload } from 'tus-js-client';
 import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
 import { createPrng } from '../../tests/chaos/prng.ts';
+import { rssKiB } from '../process-usage.ts';
 import { type BenchResult, reportBenchResults } from '../report.ts';
 
 /**
@@ -201,12 +198,6 @@ async function downloadAll(baseUrl: string, token: string, blobId: string): Prom
   return received;
 }
 
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kib * 1024;
-}
-
 try {
   const alice = await syncUser(server.baseUrl);
   const bob = await syncUser(server.baseUrl);
@@ -302,12 +293,12 @@ try {
   step(`server RSS with ${CONCURRENT_UPLOADS} uploads at once`);
   // --- 4. server RSS with 20 uploads of 100 MiB at once ----------------------------------------
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const idle = await rssBytes(serverPid);
+  const idle = rssKiB(serverPid) * 1024;
   let peak = idle;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peak = Math.max(peak, await rssBytes(serverPid));
+      peak = Math.max(peak, rssKiB(serverPid) * 1024);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();

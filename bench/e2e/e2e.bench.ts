@@ -3,11 +3,6 @@
  * Not a test: nothing fails on a slow machine; the targets are recorded beside the values.
  */
 import { randomUUID } from 'node:crypto';
-import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
-import { encodePacket } from 'engine.io-parser';
-import { Encoder, PacketType } from 'socket.io-parser';
-import { toPushRow } from '../../app/src/replication/wire.ts';
-import { rate } from '../../crypto-native/bench/local-suite.ts';
 import {
   deriveAccountSecrets,
   encodeBase64,
@@ -15,7 +10,12 @@ import {
   openMessage,
   sealMessage,
   wrapConversationKeyForMembers,
-} from '../../crypto-native/js/e2e/index.ts';
+} from '@anochat/protocol';
+import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
+import { encodePacket } from 'engine.io-parser';
+import { Encoder, PacketType } from 'socket.io-parser';
+import { toPushRow } from '../../app/src/replication/wire.ts';
+import { rate } from '../../crypto-native/bench/local-suite.ts';
 import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
 import {
   createUser,

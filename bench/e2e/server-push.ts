@@ -9,22 +9,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createGrpcNacl } from '@anochat/crypto-native/node';
+import { checkMessageRow, type LocalDevice, newConversationKey } from '@anochat/protocol';
+import { sealMessageEnvelope } from '@anochat/protocol/client';
 import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
+import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
+import { uuidv7 } from '@anochat/test-support/ids';
+import { seedCertifiedDevices } from '@anochat/test-support/seeded-devices';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import {
-  checkMessageRow,
-  encodeBase64,
-  type LocalDevice,
-  newConversationKey,
-  sealMessage,
-} from '../../crypto-native/js/e2e/index.ts';
 import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
-import { seedCertifiedDevices } from '../../sync-server/bench/seeded-devices.ts';
-import { spawnSyncServer } from '../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../sync-server/test/support/database.ts';
-import { uuidv7 } from '../../sync-server/test/support/ids.ts';
 import { percentile, sizeFromEnv } from '../measure.ts';
 import type { BenchResult } from '../report.ts';
 
@@ -110,20 +105,14 @@ function sealBatches(nacl: SyncNacl, sender: Sender, key: Uint8Array, batches: n
   return Array.from({ length: batches }, () =>
     Array.from({ length: BATCH }, (): WireDocument => {
       const id = uuidv7();
-      const envelope = sealMessage(
-        nacl,
-        {
-          id,
-          conversationKey: { conversationId, epoch: 0, key },
-          payload: { type: 'text', text: TEXT },
-        },
-        sender.device,
-      );
       return {
         id,
         conversationId,
         senderDeviceId: sender.device.deviceId,
-        envelope: encodeBase64(envelope),
+        envelope: sealMessageEnvelope(nacl, sender.device, { conversationId, epoch: 0, key }, id, {
+          type: 'text',
+          text: TEXT,
+        }),
         _deleted: false,
       };
     }),

@@ -4,4 +4,6 @@ export * from './nacl.ts';
 export { createTweetnaclNacl } from './providers/tweetnacl/provider.ts';
 export { createWasmNacl } from './providers/wasm/provider.ts';
 export { SIZES } from './sizes.ts';
+// The protocol layer (@anochat/protocol) checks Argon2id costs as every provider does.
+export { requirePwhashLimits } from './validation.ts';
 export { instantiateNaclWasm } from './wasm-loader/instantiate.ts';

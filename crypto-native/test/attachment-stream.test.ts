@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { ATTACHMENT_CHUNK_BYTES, MAX_PREVIEW_BYTES } from '@anochat/schemas/e2e/limits';
-import type { AttachmentPayload } from '@anochat/schemas/e2e/payload';
 import {
   decodePayload,
   decryptAttachment,
@@ -15,7 +13,9 @@ import {
   startAttachmentDecryption,
   startAttachmentEncryption,
   supportsAttachments,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
+import { ATTACHMENT_CHUNK_BYTES, MAX_PREVIEW_BYTES } from '@anochat/schemas/e2e/limits';
+import type { AttachmentPayload } from '@anochat/schemas/e2e/payload';
 import type { SyncNacl } from '../js/nacl.ts';
 import { loadSyncProviders } from './support/e2e-world.ts';
 import { type Libsodium, loadLibsodium, seededBytes } from './support/oracles.ts';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
 import {
   type AccountSecrets,
   createDeviceCertificate,
@@ -17,7 +16,8 @@ import {
   sealKeyBackup,
   sealMessage,
   trustedDevices,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
+import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
 import type { SyncNacl } from '../js/nacl.ts';
 import {
   bitFlips,

@@ -8,10 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { E2E_ERROR_CODES } from '@anochat/schemas/e2e/errors';
-import { MAX_FILE_NAME_BYTES, MAX_TEXT_BYTES } from '@anochat/schemas/e2e/limits';
-import type { MessagePayload } from '@anochat/schemas/e2e/payload';
-import fc from 'fast-check';
 import {
   checkKeyEnvelopeRow,
   checkMessageRow,
@@ -30,7 +26,11 @@ import {
   KEY_ENVELOPE_BYTES,
   MESSAGE_HEADER_BYTES,
   paddedLength,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
+import { E2E_ERROR_CODES } from '@anochat/schemas/e2e/errors';
+import { MAX_FILE_NAME_BYTES, MAX_TEXT_BYTES } from '@anochat/schemas/e2e/limits';
+import type { MessagePayload } from '@anochat/schemas/e2e/payload';
+import fc from 'fast-check';
 
 /** fast-check records have a null prototype; results are plain objects, hence the spreads below. Any 16 bytes are a valid id on the wire, so ids are generated as bytes and spelled as UUIDs. */
 const id = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => {

@@ -12,7 +12,7 @@ import {
   trustedDevices,
   verifyDeviceCertificate,
   verifyDeviceRevocation,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
 import type { SyncNacl } from '../js/nacl.ts';
 import {
   addDevice,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { EPOCH_MAX_AGE_MS, EPOCH_MAX_MESSAGES } from '@anochat/schemas/e2e/limits';
 import {
   decodeKeyEnvelope,
   E2eError,
@@ -14,7 +13,8 @@ import {
   sealMessage,
   wrapConversationKey,
   wrapConversationKeyForMembers,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
+import { EPOCH_MAX_AGE_MS, EPOCH_MAX_MESSAGES } from '@anochat/schemas/e2e/limits';
 import type { SyncNacl } from '../js/nacl.ts';
 import {
   addDevice,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import {
   decodeMessageEnvelope,
   type E2eResult,
@@ -11,7 +10,8 @@ import {
   openTitle,
   sealMessage,
   sealTitle,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
+import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import type { SyncNacl } from '../js/nacl.ts';
 import {
   addDevice,

@@ -9,7 +9,7 @@ import {
   encodeBase64,
   sealMessage,
   wrapConversationKeyForMembers,
-} from '../js/e2e/index.ts';
+} from '@anochat/protocol';
 import type { SignedMessage } from '../js/nacl.ts';
 import { createUser, membershipView, newConversation, onlyDevice } from './support/e2e-world.ts';
 import { openProviders, type Providers } from './support/providers.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { decodePayload, encodePayload } from '@anochat/protocol';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
-import { decodePayload, encodePayload } from '../js/e2e/payload-codec.ts';
 
 /** The JSON lines of the fenced block after `<!-- marker -->` in docs/crypto.md. */
 function documented(marker: string): Record<string, unknown>[] {

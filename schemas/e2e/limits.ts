@@ -1,6 +1,6 @@
 import { MAX_ENVELOPE_BYTES } from '../rxdb/common.ts';
 
-/** Version byte of every end-to-end binary format defined in crypto-native/js/e2e. */
+/** Version byte of every end-to-end binary format defined in crypto-native/protocol. */
 export const E2E_FORMAT_VERSION = 1;
 
 /** Largest message envelope, in bytes before base64: what the messages collection stores. */

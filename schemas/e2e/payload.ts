@@ -13,7 +13,7 @@ import {
 
 /**
  * What a message envelope carries inside its ciphertext: only the members' devices ever see it.
- * crypto-native/js/e2e/payload-codec.ts encodes it compactly in binary; this is the one definition
+ * crypto-native/protocol/payload-codec.ts encodes it compactly in binary; this is the one definition
  * of its shape and limits.
  */
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { assertError, register, request } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { TEST_JWT_SECRET } from '@anochat/test-support/sync-server';
 import jwt from 'jsonwebtoken';
-import { assertError, register, request } from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
-import { TEST_JWT_SECRET } from './support/sync-server.ts';
 
 const PREVIOUS_SECRET = 'previous-secret-still-accepted-during-rotation-0001';
 const suite = useSyncServer({ JWT_PREVIOUS_SECRETS: PREVIOUS_SECRET });

@@ -5,7 +5,31 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decryptAttachment, encryptAttachment } from '@anochat/crypto-native/e2e';
+import { decryptAttachment, encryptAttachment } from '@anochat/protocol';
+import { assertError } from '@anochat/test-support/api';
+import { nacl } from '@anochat/test-support/e2e-user';
+import { uuidv7 } from '@anochat/test-support/ids';
+import {
+  startTestS3Server,
+  type TestS3Server,
+  useS3rverCredentials,
+} from '@anochat/test-support/s3-server';
+import { useSyncServer } from '@anochat/test-support/suite';
+import {
+  createGroup,
+  push,
+  type SyncClient,
+  sealedMessage,
+  syncUser,
+} from '@anochat/test-support/sync-client';
+import { startTestSyncServer } from '@anochat/test-support/sync-server';
+import {
+  blobIdOf,
+  createUpload,
+  download,
+  patchUpload,
+  uploadOffset,
+} from '@anochat/test-support/tus';
 import { Upload } from '@tus/utils';
 import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
 import { createPrng } from '../../tests/chaos/prng.ts';
@@ -14,20 +38,6 @@ import { attachmentStoreId } from '../src/attachments/attachment-repository.ts';
 import type { BlobStore } from '../src/attachments/blob-store.ts';
 import { createDirectoryBlobStore } from '../src/attachments/directory-blob-store.ts';
 import { BucketOwnedElsewhereError, createS3BlobStore } from '../src/attachments/s3-blob-store.ts';
-import { assertError } from './support/api.ts';
-import { nacl } from './support/e2e-client.ts';
-import { uuidv7 } from './support/ids.ts';
-import { startTestS3Server, type TestS3Server, useS3rverCredentials } from './support/s3-server.ts';
-import { useSyncServer } from './support/suite.ts';
-import {
-  createGroup,
-  push,
-  type SyncClient,
-  sealedMessage,
-  syncUser,
-} from './support/sync-client.ts';
-import { startTestSyncServer } from './support/sync-server.ts';
-import { blobIdOf, createUpload, download, patchUpload, uploadOffset } from './support/tus.ts';
 
 /**
  * The contract every blob store keeps, run through the real server (tus uploads, ranged downloads,

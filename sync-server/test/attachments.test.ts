@@ -5,17 +5,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decryptAttachment, encryptAttachment } from '@anochat/crypto-native/e2e';
+import { decryptAttachment, encryptAttachment } from '@anochat/protocol';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
-import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
-import { createPrng } from '../../tests/chaos/prng.ts';
-import { collectAttachmentGarbage } from '../src/attachments/attachment-gc.ts';
-import { attachmentStoreId } from '../src/attachments/attachment-repository.ts';
-import { createDirectoryBlobStore } from '../src/attachments/directory-blob-store.ts';
-import { assertError, login, request } from './support/api.ts';
-import { nacl } from './support/e2e-client.ts';
-import { uuidv7 } from './support/ids.ts';
-import { useSyncServer } from './support/suite.ts';
+import { assertError, login, request } from '@anochat/test-support/api';
+import { nacl } from '@anochat/test-support/e2e-user';
+import { uuidv7 } from '@anochat/test-support/ids';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   createGroup,
   memberDoc,
@@ -23,8 +18,8 @@ import {
   type SyncClient,
   sealedMessage,
   syncUser,
-} from './support/sync-client.ts';
-import { startTestSyncServer } from './support/sync-server.ts';
+} from '@anochat/test-support/sync-client';
+import { startTestSyncServer } from '@anochat/test-support/sync-server';
 import {
   blobIdOf,
   createUpload,
@@ -32,7 +27,12 @@ import {
   patchUpload,
   type TusAnswer,
   uploadOffset,
-} from './support/tus.ts';
+} from '@anochat/test-support/tus';
+import { startFaultProxy } from '../../tests/chaos/fault-proxy.ts';
+import { createPrng } from '../../tests/chaos/prng.ts';
+import { collectAttachmentGarbage } from '../src/attachments/attachment-gc.ts';
+import { attachmentStoreId } from '../src/attachments/attachment-repository.ts';
+import { createDirectoryBlobStore } from '../src/attachments/directory-blob-store.ts';
 
 /**
  * Attachment uploads (tus) and downloads against the real server, PostgreSQL and the directory blob

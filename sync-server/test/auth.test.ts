@@ -13,8 +13,8 @@ import {
   request,
   revocationOf,
   uniqueUsername,
-} from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
+} from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer();
 const url = () => suite.server.baseUrl;

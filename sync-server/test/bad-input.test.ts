@@ -9,8 +9,8 @@ import {
   randomSecret,
   registrationBody,
   request,
-} from './support/api.ts';
-import { countRows, useSyncServer } from './support/suite.ts';
+} from '@anochat/test-support/api';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer({ BODY_LIMIT_BYTES: '4096' });
 const url = () => suite.server.baseUrl;

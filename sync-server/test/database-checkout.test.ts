@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '@anochat/test-support/database';
 import pg from 'pg';
 import { DatabaseUnavailableError, withClient } from '../src/database/checkout.ts';
 import { migrate } from '../src/database/migrate.ts';
 import { createPool } from '../src/database/pool.ts';
 import { inTransaction } from '../src/database/transaction.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 const logger = createLogger('silent');
 

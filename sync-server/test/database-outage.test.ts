@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { assertError, request } from './support/api.ts';
-import { type ChildSyncServer, spawnSyncServer } from './support/child-sync-server.ts';
-import { startTestCryptoServer } from './support/crypto-server.ts';
-import { createPrivatePostgres, type PrivatePostgres } from './support/private-postgres.ts';
+import { assertError, request } from '@anochat/test-support/api';
+import { type ChildSyncServer, spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import {
+  createPrivatePostgres,
+  type PrivatePostgres,
+} from '@anochat/test-support/private-postgres';
 import {
   connectSocket,
   createGroup,
@@ -13,7 +15,8 @@ import {
   messageDoc,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import pg from 'pg';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

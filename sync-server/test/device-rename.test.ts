@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { refreshResponse } from '@anochat/schemas/api/auth';
 import { deviceListResponse } from '@anochat/schemas/api/devices';
-import { assertError, login, register, request, revocationOf } from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
+import { assertError, login, register, request, revocationOf } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer();
 const url = () => suite.server.baseUrl;

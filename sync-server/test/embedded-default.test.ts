@@ -3,14 +3,20 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { login, register, request } from './support/api.ts';
-import { seedEmbeddedDataDirectory } from './support/embedded-database.ts';
+import { login, register, request } from '@anochat/test-support/api';
+import { seedEmbeddedDataDirectory } from '@anochat/test-support/embedded-database';
 import {
   type Started,
   startEmbeddedDefault as startDefault,
   stopWithSigterm,
-} from './support/embedded-default-server.ts';
-import { create, createGroup, messageDoc, pullAll, syncUser } from './support/sync-client.ts';
+} from '@anochat/test-support/embedded-default-server';
+import {
+  create,
+  createGroup,
+  messageDoc,
+  pullAll,
+  syncUser,
+} from '@anochat/test-support/sync-client';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -8,7 +8,7 @@ import {
   newAccountKeys,
   openKeyBackup,
   sealKeyBackup,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import { keyBackupResponse } from '@anochat/schemas/api/auth';
 import { deviceListResponse } from '@anochat/schemas/api/devices';
 import {
@@ -22,8 +22,8 @@ import {
   request,
   revocationOf,
   uniqueUsername,
-} from './support/api.ts';
-import { countRows, useSyncServer } from './support/suite.ts';
+} from '@anochat/test-support/api';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer();
 const url = () => suite.server.baseUrl;

@@ -8,13 +8,14 @@ import {
   needsNewEpoch,
   openKeyBackup,
   wrapConversationKey,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import { keyBackupResponse } from '@anochat/schemas/api/auth';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
-import { assertError, request } from './support/api.ts';
+import { assertError, request } from '@anochat/test-support/api';
 import {
   archiveEntryDoc,
   type E2eUser,
+  keysOf,
   loginWithPassword,
   membershipView,
   nacl,
@@ -29,15 +30,15 @@ import {
   suiteUsers,
   TEST_ARGON2ID,
   textsOf,
-} from './support/e2e-client.ts';
-import { useSyncServer } from './support/suite.ts';
+} from '@anochat/test-support/e2e-user';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   acceptRequest,
   assertAccepted,
   createGroup,
   memberDoc,
   push,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
 
 /**
  * Who reads what over time: removed members, new members, a user's new device with only the
@@ -101,7 +102,7 @@ describe('epochs and membership', () => {
     // The server refuses to carry her a key of the new epoch, and sends her nothing new.
     const forCarol = wrapConversationKey(
       nacl,
-      { conversationId: group, epoch: 1, key: alice.keys.get(group)?.get(1) as Uint8Array },
+      { conversationId: group, epoch: 1, key: keysOf(alice, group).get(1) as Uint8Array },
       alice.sync.device,
       {
         id: carol.sync.deviceId,
@@ -257,7 +258,7 @@ describe('the key archive collection', () => {
     await startEpoch(alice, group, 0);
     const [entry] = (await pulled(alice, 'keyArchive')).documents;
     assert.ok(entry);
-    const key = alice.keys.get(group)?.get(0) as Uint8Array;
+    const key = keysOf(alice, group).get(0) as Uint8Array;
 
     const cases: [string, WireDocument | null, WireDocument, string][] = [
       [

@@ -9,11 +9,12 @@ import {
   newDeviceKeys,
   openKeyEnvelope,
   wrapConversationKey,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
-import { request } from './support/api.ts';
+import { request } from '@anochat/test-support/api';
 import {
   type E2eUser,
+  keysOf,
   loginWithPassword,
   membershipView,
   nacl,
@@ -26,10 +27,15 @@ import {
   startEpoch,
   suiteUsers,
   textsOf,
-} from './support/e2e-client.ts';
-import { uuidv7 } from './support/ids.ts';
-import { useSyncServer } from './support/suite.ts';
-import { assertAccepted, connectSocket, createGroup, push } from './support/sync-client.ts';
+} from '@anochat/test-support/e2e-user';
+import { uuidv7 } from '@anochat/test-support/ids';
+import { useSyncServer } from '@anochat/test-support/suite';
+import {
+  assertAccepted,
+  connectSocket,
+  createGroup,
+  push,
+} from '@anochat/test-support/sync-client';
 
 /**
  * The server verifies but never reads: every forged or malformed envelope is refused by the server
@@ -259,7 +265,7 @@ describe('key envelopes: members only, signed, as signed', () => {
     ];
     const group = await createGroup(alice.sync, [bob.sync]);
     await startEpoch(alice, group, 0);
-    const key = alice.keys.get(group)?.get(0) as Uint8Array;
+    const key = keysOf(alice, group).get(0) as Uint8Array;
     const trusted = (user: E2eUser) => ({
       id: user.sync.deviceId,
       userId: user.sync.userId,

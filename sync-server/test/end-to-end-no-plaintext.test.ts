@@ -9,11 +9,12 @@ import {
   encodeBase64,
   encryptAttachment,
   sealKeyBackup,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
-import { request } from './support/api.ts';
+import { request } from '@anochat/test-support/api';
 import {
   type E2eUser,
+  keysOf,
   nacl,
   readConversation,
   receiveKeys,
@@ -21,11 +22,11 @@ import {
   send,
   startEpoch,
   TEST_ARGON2ID,
-} from './support/e2e-client.ts';
-import { uuidv7 } from './support/ids.ts';
-import { useSyncServer } from './support/suite.ts';
-import { acceptRequest, create, memberDoc } from './support/sync-client.ts';
-import { blobIdOf, createUpload, patchUpload } from './support/tus.ts';
+} from '@anochat/test-support/e2e-user';
+import { uuidv7 } from '@anochat/test-support/ids';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { acceptRequest, create, memberDoc } from '@anochat/test-support/sync-client';
+import { blobIdOf, createUpload, patchUpload } from '@anochat/test-support/tus';
 
 /**
  * After a real conversation (text, an attachment descriptor, an edit, a reaction, a password
@@ -200,7 +201,7 @@ describe('what the server stores and logs', () => {
     ];
     const keys: [string, Uint8Array][] = [
       ['attachment key', attachmentKey],
-      ['epoch key', alice.keys.get(conversationId)?.get(0) as Uint8Array],
+      ['epoch key', keysOf(alice, conversationId).get(0) as Uint8Array],
       ['auth secret', oldSecrets.authSecret],
       ['new auth secret', newSecrets.authSecret],
       ['backup key', oldSecrets.backupKey],

@@ -6,11 +6,12 @@ import {
   encodeBase64,
   openTitle,
   sealTitle,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
-import { request } from './support/api.ts';
+import { request } from '@anochat/test-support/api';
 import {
   type E2eUser,
+  keysOf,
   loginWithPassword,
   membershipView,
   nacl,
@@ -19,9 +20,9 @@ import {
   restoreArchive,
   startEpoch,
   suiteUsers,
-} from './support/e2e-client.ts';
-import { useSyncServer } from './support/suite.ts';
-import { assertAccepted, createGroup, push } from './support/sync-client.ts';
+} from '@anochat/test-support/e2e-user';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { assertAccepted, createGroup, push } from '@anochat/test-support/sync-client';
 
 /**
  * A logout must not erase what others see (docs/crypto.md, "Titles after a revocation"): a group
@@ -44,7 +45,7 @@ async function conversationRow(user: E2eUser, conversationId: string): Promise<W
 /** Alice (admin, her first device) seals `title` under the group's current key and sets it. */
 async function rename(alice: E2eUser, group: string, title: string): Promise<WireDocument> {
   const current = await conversationRow(alice, group);
-  const key = alice.keys.get(group)?.get(0);
+  const key = keysOf(alice, group).get(0);
   assert.ok(key);
   const sealed = sealTitle(
     nacl,
@@ -66,7 +67,7 @@ async function titleSeenBy(user: E2eUser, row: WireDocument, storedAt: 'server t
   const view = await membershipView(user, row.id);
   const bytes = decodeBase64(row.titleCiphertext as string) ?? new Uint8Array();
   const at = storedAt === 'server time' ? Date.parse(row.titleChangedAt as string) : undefined;
-  const opened = openTitle(nacl, bytes, row.id, user.keys.get(row.id) ?? new Map(), view, at);
+  const opened = openTitle(nacl, bytes, row.id, keysOf(user, row.id), view, at);
   return opened.ok ? opened.value : opened.error.code;
 }
 

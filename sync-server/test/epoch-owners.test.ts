@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
-import pg from 'pg';
-import {
-  claimEpochs,
-  EPOCH_NOT_NEXT,
-  EPOCH_TAKEN,
-  epochKeyOf,
-} from '../src/replication/push/epoch-owners.ts';
-import { useSyncServer } from './support/suite.ts';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   acceptRequest,
   create,
@@ -19,7 +12,14 @@ import {
   push,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import pg from 'pg';
+import {
+  claimEpochs,
+  EPOCH_NOT_NEXT,
+  EPOCH_TAKEN,
+  epochKeyOf,
+} from '../src/replication/push/epoch-owners.ts';
 
 /**
  * Epoch ownership (docs/crypto.md, "Epochs"): every key envelope of one (conversation, epoch) comes

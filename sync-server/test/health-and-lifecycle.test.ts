@@ -4,19 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningCryptoServer, startCryptoServer } from '@anochat/crypto-native/node';
-import { loadConfig } from '../src/config/config.ts';
-import { createLogger } from '../src/logging/logger.ts';
-import { startSyncServer } from '../src/sync-server.ts';
 import {
   assertError,
   loginBody,
   registrationBody,
   request,
   uniqueUsername,
-} from './support/api.ts';
-import { startTestCryptoServer } from './support/crypto-server.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { startTestSyncServer, testEnvironment } from './support/sync-server.ts';
+} from '@anochat/test-support/api';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase, type TestDatabase } from '@anochat/test-support/database';
+import { startTestSyncServer, testEnvironment } from '@anochat/test-support/sync-server';
+import { loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { startSyncServer } from '../src/sync-server.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

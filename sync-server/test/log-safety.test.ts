@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertError, registrationBody, request, uniqueUsername } from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
+import { assertError, registrationBody, request, uniqueUsername } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer();
 

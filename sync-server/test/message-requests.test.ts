@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import type { PresenceEvent, TypingEvent } from '@anochat/schemas/rxdb/ephemeral';
 import type { CollectionName, PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
-import { horizonPassed } from './support/e2e-client.ts';
-import { countRows, useSyncServer } from './support/suite.ts';
+import { horizonPassed } from '@anochat/test-support/e2e-user';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
 import {
   acceptRequest,
   assertAccepted,
@@ -20,7 +20,7 @@ import {
   push,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
 
 /**
  * Contact with consent (docs/protocol.md, "Message requests and blocks"): whoever knows a username

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config/config.ts';
-import { useSyncServer } from './support/suite.ts';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   create,
   createGroup,
@@ -10,8 +9,9 @@ import {
   pullAll,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
-import { testEnvironment } from './support/sync-server.ts';
+} from '@anochat/test-support/sync-client';
+import { testEnvironment } from '@anochat/test-support/sync-server';
+import { loadConfig } from '../src/config/config.ts';
 
 /** One sample of the Prometheus text (`name{labels} value`); labels given must all match. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | null {

@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createTestDatabase, type TestDatabase } from '@anochat/test-support/database';
 import pg from 'pg';
 import { migrate, readMigrations } from '../src/database/migrate.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 const logger = createLogger('silent');
 const REPLICATED_TABLES = [

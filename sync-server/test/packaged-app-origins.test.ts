@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { useSyncServer } from './support/suite.ts';
+import { useSyncServer } from '@anochat/test-support/suite';
 
 const suite = useSyncServer();
 

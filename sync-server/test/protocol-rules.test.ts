@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WireDocument } from '@anochat/schemas/rxdb/sync';
-import { createAccessTokens } from '../src/auth/access-tokens.ts';
-import { deviceKeysOf, newDevice } from './support/api.ts';
-import { uuidv7 } from './support/ids.ts';
-import { useSyncServer } from './support/suite.ts';
+import { deviceKeysOf, newDevice } from '@anochat/test-support/api';
+import { uuidv7 } from '@anochat/test-support/ids';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   connectSocket,
   create,
@@ -21,8 +20,9 @@ import {
   type SyncClient,
   sealedMessage,
   syncUser,
-} from './support/sync-client.ts';
-import { TEST_JWT_SECRET } from './support/sync-server.ts';
+} from '@anochat/test-support/sync-client';
+import { TEST_JWT_SECRET } from '@anochat/test-support/sync-server';
+import { createAccessTokens } from '../src/auth/access-tokens.ts';
 
 const suite = useSyncServer();
 const clients: SyncClient[] = [];

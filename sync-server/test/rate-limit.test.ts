@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createLogger } from '../src/logging/logger.ts';
-import { createRateLimiter } from '../src/rate-limit/rate-limiter.ts';
-import { createSignInThrottle } from '../src/rate-limit/sign-in-throttle.ts';
 import {
   type Account,
   assertError,
@@ -13,9 +10,12 @@ import {
   registrationBody,
   request,
   uniqueUsername,
-} from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
-import { startTestSyncServer, type TestSyncServer } from './support/sync-server.ts';
+} from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { startTestSyncServer, type TestSyncServer } from '@anochat/test-support/sync-server';
+import { createLogger } from '../src/logging/logger.ts';
+import { createRateLimiter } from '../src/rate-limit/rate-limiter.ts';
+import { createSignInThrottle } from '../src/rate-limit/sign-in-throttle.ts';
 
 const LIMITS = {
   // One proxy in front: X-Forwarded-For names the client, so a test can speak from many addresses.

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import fc from 'fast-check';
 import {
   type Account,
   assertError,
@@ -12,8 +11,9 @@ import {
   request,
   revocationOf,
   uniqueUsername,
-} from './support/api.ts';
-import { countRows, useSyncServer } from './support/suite.ts';
+} from '@anochat/test-support/api';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
+import fc from 'fast-check';
 
 /** How long the fuzz runs (ms): bounded so the test command stays quick; raise it to dig deeper. */
 const FUZZ_MS = Number(process.env.ROUTE_FUZZ_MS ?? 15_000);

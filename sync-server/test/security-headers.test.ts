@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { randomSecret, register, request } from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
+import { randomSecret, register, request } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
 
 const webApp = mkdtempSync(join(tmpdir(), 'anochat-web-'));
 mkdirSync(join(webApp, 'assets'));

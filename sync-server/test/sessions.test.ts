@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { changePasswordResponse, refreshResponse } from '@anochat/schemas/api/auth';
-import type { Socket } from 'socket.io-client';
 import {
   type Account,
   assertError,
@@ -10,9 +9,10 @@ import {
   register,
   request,
   revocationOf,
-} from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
-import { connectSocket } from './support/sync-client.ts';
+} from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { connectSocket } from '@anochat/test-support/sync-client';
+import type { Socket } from 'socket.io-client';
 
 const suite = useSyncServer();
 const url = () => suite.server.baseUrl;

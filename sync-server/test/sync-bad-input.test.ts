@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SYNC_ERROR_CODES } from '@anochat/schemas/rxdb/sync';
-import fc from 'fast-check';
-import { countRows, useSyncServer } from './support/suite.ts';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
 import {
   createGroup,
   emit,
@@ -12,7 +11,8 @@ import {
   pull,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import fc from 'fast-check';
 
 const suite = useSyncServer({ SYNC_MAX_PAYLOAD_BYTES: String(256 * 1024) });
 const TABLES = ['conversations', 'members', 'messages', 'receipts', 'key_envelopes'];

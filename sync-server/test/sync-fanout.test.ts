@@ -3,13 +3,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { PresenceEvent, TypingEvent } from '@anochat/schemas/rxdb/ephemeral';
 import type { PushResponse } from '@anochat/schemas/rxdb/sync';
-import { createClient } from 'redis';
-import type { Socket } from 'socket.io-client';
-import { request, revocationOf } from './support/api.ts';
-import { type ChildSyncServer, spawnSyncServer } from './support/child-sync-server.ts';
-import { startTestCryptoServer } from './support/crypto-server.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { useSyncServer } from './support/suite.ts';
+import { request, revocationOf } from '@anochat/test-support/api';
+import { type ChildSyncServer, spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase, type TestDatabase } from '@anochat/test-support/database';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   assertAccepted,
   connectSocket,
@@ -22,8 +20,10 @@ import {
   pullAll,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
-import { startTestSyncServer, type TestSyncServer } from './support/sync-server.ts';
+} from '@anochat/test-support/sync-client';
+import { startTestSyncServer, type TestSyncServer } from '@anochat/test-support/sync-server';
+import { createClient } from 'redis';
+import type { Socket } from 'socket.io-client';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { createClient } from 'redis';
-import { type ChildSyncServer, spawnSyncServer } from './support/child-sync-server.ts';
-import { startTestCryptoServer } from './support/crypto-server.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { StreamConsumer } from './support/stream-consumer.ts';
+import { type ChildSyncServer, spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase, type TestDatabase } from '@anochat/test-support/database';
+import { StreamConsumer } from '@anochat/test-support/stream-consumer';
 import {
   createGroup,
   emit,
@@ -14,7 +12,9 @@ import {
   messageDoc,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import pg from 'pg';
+import { createClient } from 'redis';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

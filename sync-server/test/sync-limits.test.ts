@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Socket } from 'socket.io-client';
-import { createAccessTokens } from '../src/auth/access-tokens.ts';
-import { createFairScheduler } from '../src/replication/transport/fair-scheduler.ts';
-import { useSyncServer } from './support/suite.ts';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   connectSocket,
   create,
@@ -12,8 +9,11 @@ import {
   messageDoc,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
-import { TEST_JWT_SECRET } from './support/sync-server.ts';
+} from '@anochat/test-support/sync-client';
+import { TEST_JWT_SECRET } from '@anochat/test-support/sync-server';
+import type { Socket } from 'socket.io-client';
+import { createAccessTokens } from '../src/auth/access-tokens.ts';
+import { createFairScheduler } from '../src/replication/transport/fair-scheduler.ts';
 
 const suite = useSyncServer({
   SYNC_MAX_IN_FLIGHT_PER_SOCKET: '4',

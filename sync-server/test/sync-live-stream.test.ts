@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { CollectionName, StreamEvent, WireDocument } from '@anochat/schemas/rxdb/sync';
-import { testBackend } from './support/embedded-database.ts';
-import { StreamConsumer } from './support/stream-consumer.ts';
-import { useSyncServer } from './support/suite.ts';
+import { testBackend } from '@anochat/test-support/embedded-database';
+import { StreamConsumer } from '@anochat/test-support/stream-consumer';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   acceptRequest,
   create,
@@ -15,7 +15,7 @@ import {
   pullAll,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
 
 const suite = useSyncServer({ DATABASE_POOL_MAX: '12' });
 const clients: SyncClient[] = [];

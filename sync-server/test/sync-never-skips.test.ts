@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Checkpoint, WireDocument } from '@anochat/schemas/rxdb/sync';
-import { pullParams, pullSql } from '../src/replication/pull/pull-queries.ts';
-import { StreamConsumer } from './support/stream-consumer.ts';
-import { useSyncServer } from './support/suite.ts';
+import { StreamConsumer } from '@anochat/test-support/stream-consumer';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   assertAccepted,
   create,
@@ -15,7 +14,8 @@ import {
   resealed,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import { pullParams, pullSql } from '../src/replication/pull/pull-queries.ts';
 
 // Every push transaction sleeps 0-50 ms after its writes, holding its transaction id open, so
 // smaller ids keep committing after larger ones.

@@ -7,9 +7,8 @@ import type {
   StreamEvent,
   SyncErrorAck,
 } from '@anochat/schemas/rxdb/sync';
-import { io, type Socket } from 'socket.io-client';
-import { register } from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
+import { register } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   create,
   createGroup,
@@ -19,7 +18,8 @@ import {
   pull,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import { io, type Socket } from 'socket.io-client';
 
 // A short first wait for the RESYNC watchdog, so the test of a device that never pulls is quick.
 const suite = useSyncServer({ SYNC_RESYNC_REPEAT_MS: '300' });

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import type { PushResponse, WireDocument } from '@anochat/schemas/rxdb/sync';
-import jwt from 'jsonwebtoken';
-import { request } from './support/api.ts';
-import { useSyncServer } from './support/suite.ts';
+import { request } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   acceptRequest,
   assertAccepted,
@@ -22,8 +21,9 @@ import {
   resealed,
   type SyncClient,
   syncUser,
-} from './support/sync-client.ts';
-import { TEST_JWT_SECRET } from './support/sync-server.ts';
+} from '@anochat/test-support/sync-client';
+import { TEST_JWT_SECRET } from '@anochat/test-support/sync-server';
+import jwt from 'jsonwebtoken';
 
 // Every test registers its own users, more than the default 30 per minute from one address
 // (rate limits have their own suite).

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { userLookupResponse } from '@anochat/schemas/api/users';
-import { assertError, register, request, uniqueUsername } from './support/api.ts';
-import { countRows, useSyncServer } from './support/suite.ts';
+import { assertError, register, request, uniqueUsername } from '@anochat/test-support/api';
+import { countRows, useSyncServer } from '@anochat/test-support/suite';
 
 const PER_USER = 6;
 const suite = useSyncServer({

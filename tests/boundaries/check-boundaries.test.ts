@@ -109,6 +109,23 @@ describe('imports across a process boundary', () => {
     ]);
   });
 
+  it('keeps the protocol layer to files that run anywhere and to its own few packages', () => {
+    const root = fixture({
+      'crypto-native/protocol/keys.ts':
+        "import { x } from './codec.ts';\nimport type { RxDatabase } from 'rxdb';\nimport { blake2b } from '@noble/hashes/blake2.js';\nimport { createWasmNacl } from '@anochat/crypto-native';\nimport { LIMIT } from '@anochat/schemas/e2e/limits';\n",
+      'crypto-native/protocol/codec.ts': 'export const x = 1;\n',
+      'crypto-native/protocol/client/cache.ts': "import { merge } from 'rxjs';\nimport 'vue';\n",
+      'crypto-native/protocol/client/store.dom.ts': 'export {};\n',
+      'crypto-native/protocol/client/disk.ts': "import { readFile } from 'node:fs';\n",
+    });
+    assert.deepEqual(messages(root), [
+      'crypto-native/protocol/client/cache.ts:1: the protocol layer imports rxjs (only @anochat/crypto-native, @anochat/schemas, @noble/hashes)',
+      'crypto-native/protocol/client/cache.ts:2: the protocol layer imports vue (only @anochat/crypto-native, @anochat/schemas, @noble/hashes)',
+      'crypto-native/protocol/client/disk.ts:1: the protocol layer imports node:fs (only @anochat/crypto-native, @anochat/schemas, @noble/hashes)',
+      'crypto-native/protocol/client/store.dom.ts:0: the protocol layer holds a dom file',
+    ]);
+  });
+
   it("follows a workspace package's exports to the file they name", () => {
     const root = fixture({
       'package.json': JSON.stringify({ workspaces: ['crypto-native', 'app'] }),

@@ -1,4 +1,4 @@
-import type { DeviceKeys } from '@anochat/crypto-native/e2e';
+import type { DeviceKeys } from '@anochat/protocol';
 import type { SessionResponse } from '@anochat/schemas/api/auth';
 
 /** What a client worker needs to act as a signed-in device (registered by the harness). */

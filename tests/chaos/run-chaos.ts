@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { registerWithPassword } from '@anochat/test-support/e2e-user';
 import pg from 'pg';
-import { startTestCryptoServer } from '../../sync-server/test/support/crypto-server.ts';
-import { registerWithPassword } from '../../sync-server/test/support/e2e-client.ts';
 import { type ChaosClient, startChaosClient } from './chaos-client.ts';
 import { checkRun, type RunFindings, type SentMessage, type ServerRow } from './checks.ts';
 import type { ClientSnapshot } from './client-protocol.ts';

@@ -1,8 +1,5 @@
 import { once } from 'node:events';
-import {
-  type ChildSyncServer,
-  spawnSyncServer,
-} from '../../sync-server/test/support/child-sync-server.ts';
+import { type ChildSyncServer, spawnSyncServer } from '@anochat/test-support/child-sync-server';
 import { onInterrupt } from './interrupt.ts';
 import type { Prng } from './prng.ts';
 

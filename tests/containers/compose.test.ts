@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { registerWithPassword } from '@anochat/test-support/e2e-user';
+import { acceptRequest } from '@anochat/test-support/sync-client';
 import pg from 'pg';
-import { registerWithPassword } from '../../sync-server/test/support/e2e-client.ts';
-import { acceptRequest } from '../../sync-server/test/support/sync-client.ts';
 import { type ChaosClient, startChaosClient } from '../chaos/chaos-client.ts';
 import {
   type ComposeProject,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createGrpcNacl } from '@anochat/crypto-native/node';
-import { createTestDatabase, type TestDatabase } from '../../sync-server/test/support/database.ts';
+import { createTestDatabase, type TestDatabase } from '@anochat/test-support/database';
 import {
   answers,
   buildImages,

@@ -5,7 +5,6 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments, stringify } from 'yaml';
 import {
   create,
   createGroup,
@@ -14,7 +13,8 @@ import {
   pullAll,
   type SyncClient,
   syncUser,
-} from '../../sync-server/test/support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import { parseAllDocuments, stringify } from 'yaml';
 import {
   answers,
   buildImages,

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import {
-  createDeviceRevocation,
-  decodeMessageEnvelope,
-  encodeBase64,
-} from '@anochat/crypto-native/e2e';
+import { createDeviceRevocation, decodeMessageEnvelope, encodeBase64 } from '@anochat/protocol';
 import { EPOCH_MAX_AGE_MS, EPOCH_MAX_MESSAGES } from '@anochat/schemas/e2e/limits';
+import { request } from '@anochat/test-support/api';
+import {
+  type E2eUser,
+  loginWithPassword,
+  nacl,
+  readConversation,
+  receiveKeys,
+  send,
+  suiteUsers,
+  textsOf,
+} from '@anochat/test-support/e2e-user';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { acceptRequest } from '@anochat/test-support/sync-client';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { createChatActions } from '../../app/src/chat/chat-actions.ts';
 import { startMessageProjector } from '../../app/src/chat/message-projector.ts';
@@ -18,19 +27,6 @@ import { type AppDatabase, openAppDatabase } from '../../app/src/database/app-da
 import { createMemorySecretStore } from '../../app/src/platform/memory-secret-store.ts';
 import { createSyncEngine } from '../../app/src/replication/sync-engine.ts';
 import { createSyncTransport } from '../../app/src/replication/sync-transport.ts';
-import { request } from '../../sync-server/test/support/api.ts';
-import {
-  type E2eUser,
-  loginWithPassword,
-  nacl,
-  readConversation,
-  receiveKeys,
-  send,
-  suiteUsers,
-  textsOf,
-} from '../../sync-server/test/support/e2e-client.ts';
-import { useSyncServer } from '../../sync-server/test/support/suite.ts';
-import { acceptRequest } from '../../sync-server/test/support/sync-client.ts';
 
 /**
  * The app's own modules (local RxDB database, client crypto, key distribution, epoch rotation,

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PullResponse } from '@anochat/schemas/rxdb/sync';
-import { createPullBatcher } from '../../app/src/replication/pull-batcher.ts';
-import {
-  createSyncTransport,
-  type SyncTransport,
-} from '../../app/src/replication/sync-transport.ts';
-import { useSyncServer } from '../../sync-server/test/support/suite.ts';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   create,
   createGroup,
@@ -14,7 +9,12 @@ import {
   pull,
   type SyncClient,
   syncUser,
-} from '../../sync-server/test/support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
+import { createPullBatcher } from '../../app/src/replication/pull-batcher.ts';
+import {
+  createSyncTransport,
+  type SyncTransport,
+} from '../../app/src/replication/sync-transport.ts';
 
 /** The app's pull batcher over its real transport, against the real server. */
 const suite = useSyncServer();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
+import { useSyncServer } from '@anochat/test-support/suite';
+import { createGroup, messageDoc, syncUser } from '@anochat/test-support/sync-client';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { filter, merge, Subject } from 'rxjs';
 import {
@@ -14,8 +16,6 @@ import {
   type SyncTransport,
   TransportError,
 } from '../../app/src/replication/sync-transport.ts';
-import { useSyncServer } from '../../sync-server/test/support/suite.ts';
-import { createGroup, messageDoc, syncUser } from '../../sync-server/test/support/sync-client.ts';
 
 // The app's own replication modules (real RxDB, the app's schemas and conflict handlers) against
 // the real server, with a transport that loses one push answer after the server committed it.

@@ -2,6 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { StreamEvent } from '@anochat/schemas/rxdb/sync';
+import { register } from '@anochat/test-support/api';
+import { useSyncServer } from '@anochat/test-support/suite';
+import {
+  create,
+  createGroup,
+  messageDoc,
+  type SyncClient,
+  syncUser,
+} from '@anochat/test-support/sync-client';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { io } from 'socket.io-client';
 import {
@@ -14,15 +23,6 @@ import {
   createSyncTransport,
   type SyncTransport,
 } from '../../app/src/replication/sync-transport.ts';
-import { register } from '../../sync-server/test/support/api.ts';
-import { useSyncServer } from '../../sync-server/test/support/suite.ts';
-import {
-  create,
-  createGroup,
-  messageDoc,
-  type SyncClient,
-  syncUser,
-} from '../../sync-server/test/support/sync-client.ts';
 import { type FaultProxy, startFaultProxy } from '../chaos/fault-proxy.ts';
 import { createPrng } from '../chaos/prng.ts';
 import { startRxdbClient } from './rxdb-client.ts';

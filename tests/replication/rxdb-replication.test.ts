@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { useSyncServer } from '../../sync-server/test/support/suite.ts';
+import { useSyncServer } from '@anochat/test-support/suite';
 import {
   acceptRequest,
   create,
@@ -11,7 +11,7 @@ import {
   messageDoc,
   type SyncClient,
   syncUser,
-} from '../../sync-server/test/support/sync-client.ts';
+} from '@anochat/test-support/sync-client';
 import { type RxdbClient, startRxdbClient } from './rxdb-client.ts';
 
 // The real server (PostgreSQL, crypto-native, socket.io) and real RxDB 17 clients talking to it.

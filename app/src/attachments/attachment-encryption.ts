@@ -3,7 +3,7 @@ import {
   type SealedAttachment,
   startAttachmentDecryption,
   startAttachmentEncryption,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 
 /** What a Blob is made of (the DOM's BlobPart, named without the DOM library). */
 type BlobParts = NonNullable<ConstructorParameters<typeof Blob>[0]>;

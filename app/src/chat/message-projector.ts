@@ -1,4 +1,4 @@
-import { encodeBase64 } from '@anochat/crypto-native/e2e';
+import { encodeBase64 } from '@anochat/protocol';
 import type { AttachmentPayload, MessagePayload } from '@anochat/schemas/e2e/payload';
 import type { RxChangeEvent } from 'rxdb';
 import { bufferTime, concatMap, filter, merge, type Subscription } from 'rxjs';

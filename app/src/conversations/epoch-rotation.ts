@@ -1,6 +1,7 @@
-import { type EpochState, needsNewEpoch } from '@anochat/crypto-native/e2e';
+import { type EpochState, needsNewEpoch } from '@anochat/protocol';
+import type { EpochStatus } from '@anochat/protocol/client';
 import { bufferTime, concatMap, filter, map, merge, type Subscription, startWith } from 'rxjs';
-import type { ClientCrypto, EpochStatus } from '../crypto/client-crypto.ts';
+import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type { AppDatabase } from '../database/app-database.ts';
 
 /** What this device knows of a conversation's sealing epoch and of what happened since. */

@@ -12,7 +12,7 @@ import {
   openMessage,
   sealMessage,
   wrapConversationKey,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppDatabase } from '../database/app-database.ts';

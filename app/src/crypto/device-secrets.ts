@@ -1,4 +1,4 @@
-import { decodeBase64, encodeBase64, type LocalDevice } from '@anochat/crypto-native/e2e';
+import { decodeBase64, encodeBase64, type LocalDevice } from '@anochat/protocol';
 import type { AppDatabase } from '../database/app-database.ts';
 import type { SecretStore } from '../platform/platform.ts';
 

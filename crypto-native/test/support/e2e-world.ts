@@ -12,7 +12,7 @@ import {
   newDeviceKeys,
   type PublishedDevice,
   type UserIdentity,
-} from '../../js/e2e/index.ts';
+} from '@anochat/protocol';
 import type { KeyPair, SyncNacl } from '../../js/nacl.ts';
 import { createTweetnaclNacl } from '../../js/providers/tweetnacl/provider.ts';
 import { createWasmNacl } from '../../js/providers/wasm/provider.ts';

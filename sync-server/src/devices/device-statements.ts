@@ -1,10 +1,10 @@
+import type { GrpcNacl } from '@anochat/crypto-native/node';
 import {
   decodeDeviceCertificate,
   decodeDeviceRevocation,
   deviceCertificateSigningBytes,
   deviceRevocationSigningBytes,
-} from '@anochat/crypto-native/e2e';
-import type { GrpcNacl } from '@anochat/crypto-native/node';
+} from '@anochat/protocol';
 import { AppError } from '../errors/app-error.ts';
 
 /**

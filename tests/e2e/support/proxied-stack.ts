@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  type ChildSyncServer,
-  spawnSyncServer,
-} from '../../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../../sync-server/test/support/database.ts';
+import { type ChildSyncServer, spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
 import { type FaultProxy, type LinkShape, startFaultProxy } from '../../chaos/fault-proxy.ts';
 import { createPrng } from '../../chaos/prng.ts';
 

@@ -3,18 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { embeddedPostgresUrl } from '../../../sync-server/src/embedded/embedded-postgres.ts';
-import { spawnSyncServer } from '../../../sync-server/test/support/child-sync-server.ts';
-import { startTestCryptoServer } from '../../../sync-server/test/support/crypto-server.ts';
-import { createTestDatabase } from '../../../sync-server/test/support/database.ts';
-import {
-  seedEmbeddedDataDirectory,
-  testBackend,
-} from '../../../sync-server/test/support/embedded-database.ts';
+import { spawnSyncServer } from '@anochat/test-support/child-sync-server';
+import { startTestCryptoServer } from '@anochat/test-support/crypto-server';
+import { createTestDatabase } from '@anochat/test-support/database';
+import { seedEmbeddedDataDirectory, testBackend } from '@anochat/test-support/embedded-database';
 import {
   startEmbeddedDefault,
   stopWithSigterm,
-} from '../../../sync-server/test/support/embedded-default-server.ts';
+} from '@anochat/test-support/embedded-default-server';
+import { embeddedPostgresUrl } from '../../../sync-server/src/embedded/embedded-postgres.ts';
 
 const WEB_APP = fileURLToPath(new URL('../../../app/dist', import.meta.url));
 

@@ -5,7 +5,7 @@ import {
   type E2eErrorCode,
   type E2eResult,
   type RowToVerify,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { PushRequest, PushRow, RejectionCode } from '@anochat/schemas/rxdb/sync';
 import type { Queryable } from '../../database/pool.ts';
 import type { Author } from '../author.ts';

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createWasmNacl } from '@anochat/crypto-native';
+import { loadNaclWasm } from '@anochat/crypto-native/node';
 import {
   encodeBase64,
   type LocalDevice,
   sealMessage,
   wrapConversationKey,
-} from '@anochat/crypto-native/e2e';
-import { loadNaclWasm } from '@anochat/crypto-native/node';
+} from '@anochat/protocol';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import type {
   Checkpoint,

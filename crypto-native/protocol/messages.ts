@@ -1,6 +1,6 @@
+import type { SyncNacl } from '@anochat/crypto-native';
 import { E2E_FORMAT_VERSION, MAX_MESSAGE_ENVELOPE_BYTES } from '@anochat/schemas/e2e/limits';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
-import type { SyncNacl } from '../nacl.ts';
 import { bytesToUuid, concatBytes, requireLength, uuidToBytes } from './bytes.ts';
 import {
   type ConversationKeyRef,

@@ -2,33 +2,38 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after } from 'node:test';
 import { createWasmNacl, type KeyPair } from '@anochat/crypto-native';
+import { loadNaclWasm } from '@anochat/crypto-native/node';
 import {
   type Argon2idCost,
-  buildDeviceDirectory,
-  type DeviceKeys,
   decodeBase64,
-  deriveAccountSecrets,
   type E2eFailure,
   type E2eResult,
   encodeBase64,
   identityKeyPair,
   type LocalDevice,
   type MembershipView,
-  newAccountKeys,
-  newCertifiedDevice,
   newConversationKey,
   type OpenedMessage,
   openArchiveEntry,
-  openKeyBackup,
   openKeyEnvelope,
-  openMessage,
-  type PublishedDevice,
-  sealArchiveEntry,
-  sealKeyBackup,
-  sealMessage,
   wrapConversationKeyForMembers,
-} from '@anochat/crypto-native/e2e';
-import { loadNaclWasm } from '@anochat/crypto-native/node';
+} from '@anochat/protocol';
+import {
+  archiveEntryRow,
+  confirmKey,
+  type DeviceRow,
+  deviceDirectoryOf,
+  emptyKeyring,
+  type Keyring,
+  newAccount,
+  openMessageRow,
+  type PendingDevice,
+  passwordSecrets,
+  restoreFromBackup,
+  sealingEpoch,
+  sealMessageEnvelope,
+  type UserRow,
+} from '@anochat/protocol/client';
 import type { KeyBackupResponse, NewDevice, SessionResponse } from '@anochat/schemas/api/auth';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
 import type {
@@ -37,17 +42,17 @@ import type {
   StreamEvent,
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
-import type { Queryable } from '../../src/database/pool.ts';
+import type { Queryable } from '@anochat/sync-server/database/pool';
 import { request } from './api.ts';
 import { uuidv7 } from './ids.ts';
 import { assertAccepted, connectSocket, pullAll, push, type SyncClient } from './sync-client.ts';
 
 /**
- * A client of the end-to-end protocol as the app will be one: it derives its secrets from the
- * password, keeps its identity in the server's key backup, certifies its devices, wraps epoch keys
- * for the trusted devices of members, archives every key it obtains, and opens what it pulls with
- * the real protocol module (WebAssembly provider). Everything goes through the real HTTP API and
- * socket.io replication.
+ * A user of the end-to-end protocol as the app is one, through the same client core
+ * (@anochat/protocol/client): it derives its secrets from the password, keeps its identity in the
+ * server's key backup, certifies its devices, wraps epoch keys for the trusted devices of members,
+ * archives every key it obtains, and opens what it pulls (WebAssembly provider). Everything goes
+ * through the real HTTP API and socket.io replication; the rows come from pulls, not a database.
  */
 
 export const nacl = createWasmNacl(await loadNaclWasm());
@@ -71,8 +76,8 @@ export interface E2eUser {
   /** The connected device (ids, keys, socket). */
   sync: SyncClient;
   session: SessionResponse;
-  /** Epoch keys this device holds, per conversation. */
-  keys: Map<string, Map<number, Uint8Array>>;
+  /** The keyring of each conversation this device holds keys of. */
+  keyrings: Map<string, Keyring>;
 }
 
 /** Failure of a password login, on the server (HTTP code) or on the client (e2e code). */
@@ -81,17 +86,15 @@ export type LoginFailure = { where: 'server'; status: number; code: string } | E
 async function connect(
   baseUrl: string,
   session: SessionResponse,
-  username: string,
-  identityKeys: KeyPair,
-  deviceKeys: DeviceKeys,
+  device: PendingDevice,
 ): Promise<SyncClient> {
   const socket = await connectSocket(baseUrl, { token: session.accessToken });
   const streams: StreamEvent[] = [];
   socket.on('stream', (event: StreamEvent) => streams.push(event));
-  const device: LocalDevice = {
+  const local: LocalDevice = {
     userId: session.user.id,
     deviceId: session.device.id,
-    ...deviceKeys,
+    ...device.keys,
   };
   return {
     userId: session.user.id,
@@ -99,29 +102,41 @@ async function connect(
     token: session.accessToken,
     socket,
     streams,
-    device,
-    identity: { username, keys: identityKeys, keyBackup: '' },
-  };
-}
-
-function certifiedDevice(
-  username: string,
-  identityKeys: KeyPair,
-  name: string,
-): { keys: DeviceKeys; body: NewDevice } {
-  const { keys, certificate } = newCertifiedDevice(nacl, identityKeys.secretKey, username);
-  return {
-    keys,
-    body: {
-      name,
-      boxPublicKey: encodeBase64(keys.box.publicKey),
-      signPublicKey: encodeBase64(keys.sign.publicKey),
-      certificate: encodeBase64(certificate),
+    device: local,
+    identity: {
+      username: device.username,
+      keys: identityKeyPair(nacl, device.identitySeed),
+      keyBackup: '',
     },
   };
 }
 
-/** A new account: secrets from the password, a fresh identity and archive key, a first device. */
+/** The registration or login body of a device the core certified. */
+const newDevice = (device: PendingDevice, name: string): NewDevice => ({
+  name,
+  ...device.publicKeys,
+});
+
+async function signedIn(
+  server: E2eServer,
+  username: string,
+  password: string,
+  device: PendingDevice,
+  session: SessionResponse,
+): Promise<E2eUser> {
+  return {
+    server,
+    username,
+    password,
+    identityKeys: identityKeyPair(nacl, device.identitySeed),
+    identitySeed: device.identitySeed,
+    archiveKey: device.archiveKey,
+    sync: await connect(server.baseUrl, session, device),
+    session,
+    keyrings: new Map(),
+  };
+}
+
 /**
  * The users of one test file: registered with a password under unique names; their sockets, and
  * those of devices handed to `closeAfterSuite`, are closed after the file's tests.
@@ -149,38 +164,24 @@ export function suiteUsers(server: () => E2eServer, defaultPassword: string) {
   };
 }
 
+/** A new account: secrets from the password, a fresh identity and archive key, a first device. */
 export async function registerWithPassword(
   server: E2eServer,
   username: string,
   password: string,
 ): Promise<E2eUser> {
-  const { baseUrl } = server;
-  const secrets = await deriveAccountSecrets(nacl, username, password, TEST_ARGON2ID);
-  const contents = newAccountKeys(nacl);
-  const identityKeys = identityKeyPair(nacl, contents.identitySeed);
-  const device = certifiedDevice(username, identityKeys, 'first device');
-  const response = await request(baseUrl, 'POST', '/api/auth/register', {
+  const account = await newAccount(nacl, username, password, TEST_ARGON2ID);
+  const response = await request(server.baseUrl, 'POST', '/api/auth/register', {
     body: {
       username,
-      authSecret: encodeBase64(secrets.authSecret),
-      identityPublicKey: encodeBase64(identityKeys.publicKey),
-      keyBackup: encodeBase64(sealKeyBackup(nacl, secrets.backupKey, contents)),
-      device: device.body,
+      authSecret: account.authSecret,
+      identityPublicKey: account.identityPublicKey,
+      keyBackup: account.keyBackup,
+      device: newDevice(account.device, 'first device'),
     },
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));
-  const session = response.body as SessionResponse;
-  return {
-    server,
-    username,
-    password,
-    identityKeys,
-    identitySeed: contents.identitySeed,
-    archiveKey: contents.archiveKey,
-    sync: await connect(baseUrl, session, username, identityKeys, device.keys),
-    session,
-    keys: new Map(),
-  };
+  return signedIn(server, username, password, account.device, response.body as SessionResponse);
 }
 
 /**
@@ -193,44 +194,38 @@ export async function loginWithPassword(
   password: string,
 ): Promise<E2eResult<E2eUser> | { ok: false; error: LoginFailure }> {
   const { baseUrl } = server;
-  const secrets = await deriveAccountSecrets(nacl, username, password, TEST_ARGON2ID);
-  const authSecret = encodeBase64(secrets.authSecret);
+  const secrets = await passwordSecrets(nacl, username, password, TEST_ARGON2ID);
   const backupResponse = await request(baseUrl, 'POST', '/api/auth/key-backup', {
-    body: { username, authSecret },
+    body: { username, authSecret: secrets.authSecret },
   });
   if (backupResponse.status !== 200) {
     const { code } = (backupResponse.body as { error: { code: string } }).error;
     return { ok: false, error: { where: 'server', status: backupResponse.status, code } };
   }
-  const backup = backupResponse.body as KeyBackupResponse;
-  const restored = openKeyBackup(
+  const restored = restoreFromBackup(
     nacl,
+    username,
     secrets.backupKey,
-    decodeBase64(backup.keyBackup) ?? new Uint8Array(),
+    backupResponse.body as KeyBackupResponse,
   );
   if (!restored.ok) return restored;
-  const identityKeys = identityKeyPair(nacl, restored.value.identitySeed);
-  // The restored identity must be the one the server publishes (else the backup was swapped).
-  assert.equal(encodeBase64(identityKeys.publicKey), backup.identityPublicKey);
-  const device = certifiedDevice(username, identityKeys, 'new phone');
   const response = await request(baseUrl, 'POST', '/api/auth/login', {
-    body: { username, authSecret, device: device.body },
+    body: {
+      username,
+      authSecret: secrets.authSecret,
+      device: newDevice(restored.value, 'new phone'),
+    },
   });
   assert.equal(response.status, 200, JSON.stringify(response.body));
-  const session = response.body as SessionResponse;
   return {
     ok: true,
-    value: {
+    value: await signedIn(
       server,
       username,
       password,
-      identityKeys,
-      identitySeed: restored.value.identitySeed,
-      archiveKey: restored.value.archiveKey,
-      sync: await connect(baseUrl, session, username, identityKeys, device.keys),
-      session,
-      keys: new Map(),
-    },
+      restored.value,
+      response.body as SessionResponse,
+    ),
   };
 }
 
@@ -260,13 +255,10 @@ export async function pulled(user: E2eUser, collection: CollectionName) {
   return pullAll(user.sync, collection);
 }
 
-const bytesOf = (base64: unknown) => decodeBase64(base64 as string) ?? new Uint8Array();
-const nullableBytes = (base64: unknown) => (base64 === null ? null : bytesOf(base64));
-
 /**
- * What this device knows of a conversation from replication: the devices it trusts (certificates
- * checked under each user's identity key, revocations applied) and the members (`current` for whom
- * to wrap keys; otherwise everyone who ever was a member, to open their earlier messages).
+ * What this device knows of a conversation from replication: the devices it trusts (the core's
+ * device directory over the pulled users and devices) and the members (`current` for whom to wrap
+ * keys; otherwise everyone who ever was a member, to open their earlier messages).
  */
 export async function membershipView(
   user: E2eUser,
@@ -278,29 +270,10 @@ export async function membershipView(
     pulled(user, 'devices'),
     pulled(user, 'members'),
   ]);
-  const published = (userId: string): PublishedDevice[] =>
-    devices.documents
-      .filter((device) => device.userId === userId)
-      .map((device) => ({
-        id: device.id,
-        userId,
-        boxPublicKey: bytesOf(device.boxPublicKey),
-        signPublicKey: bytesOf(device.signPublicKey),
-        certificate: nullableBytes(device.certificate),
-        revocation: nullableBytes(device.revocation),
-      }));
-  const directory = buildDeviceDirectory(
+  const directory = deviceDirectoryOf(
     nacl,
-    users.documents
-      .filter((profile) => profile.identityPublicKey !== null)
-      .map((profile) => ({
-        user: {
-          userId: profile.id,
-          username: profile.username as string,
-          identityPublicKey: bytesOf(profile.identityPublicKey),
-        },
-        devices: published(profile.id),
-      })),
+    users.documents as unknown as UserRow[],
+    devices.documents as unknown as DeviceRow[],
   );
   const memberIds = members.documents
     .filter((member) => member.conversationId === conversationId)
@@ -309,11 +282,17 @@ export async function membershipView(
   return { directory, members: new Set(memberIds) };
 }
 
-function remember(user: E2eUser, conversationId: string, epoch: number, key: Uint8Array): void {
-  const epochs = user.keys.get(conversationId) ?? new Map<number, Uint8Array>();
-  epochs.set(epoch, key);
-  user.keys.set(conversationId, epochs);
+const bytesOf = (base64: unknown) => decodeBase64(base64 as string) ?? new Uint8Array();
+
+function keyringOf(user: E2eUser, conversationId: string): Keyring {
+  const keyring = user.keyrings.get(conversationId) ?? emptyKeyring();
+  user.keyrings.set(conversationId, keyring);
+  return keyring;
 }
+
+/** The epoch keys this device holds for a conversation (none: empty). */
+export const keysOf = (user: E2eUser, conversationId: string): ReadonlyMap<number, Uint8Array> =>
+  user.keyrings.get(conversationId)?.keys ?? new Map();
 
 /** Seals an epoch key into the user's archive unless the archive already holds that epoch. */
 export async function archiveKey(
@@ -341,21 +320,18 @@ export function archiveEntryDoc(
   epoch: number,
   key: Uint8Array,
 ): WireDocument {
-  return {
-    id: randomUUID(),
-    userId: user.sync.userId,
+  const row = archiveEntryRow(nacl, randomUUID(), user.sync.userId, user.archiveKey, {
     conversationId,
     epoch,
-    sealedKey: encodeBase64(
-      sealArchiveEntry(nacl, user.archiveKey, { conversationId, epoch, key }),
-    ),
-    _deleted: false,
-  };
+    key,
+  });
+  return { ...row, _deleted: false };
 }
 
 /**
  * Starts `epoch` of the conversation: a random key, archived, wrapped for every trusted device of
- * every current member (this device excepted). Answers the server's answer to the envelopes.
+ * every current member (this device excepted). Answers the server's answer to the envelopes. The
+ * epoch is the test's to choose (two devices racing for the same one, for example).
  */
 export async function startEpoch(
   user: E2eUser,
@@ -363,7 +339,7 @@ export async function startEpoch(
   epoch: number,
 ): Promise<PushResponse> {
   const key = newConversationKey(nacl);
-  remember(user, conversationId, epoch, key);
+  confirmKey(keyringOf(user, conversationId), epoch, key);
   await archiveKey(user, conversationId, epoch, key);
   return shareEpoch(user, conversationId, epoch);
 }
@@ -378,7 +354,7 @@ export async function shareEpoch(
   epoch: number,
   onlyUsers?: readonly string[],
 ): Promise<PushResponse> {
-  const key = user.keys.get(conversationId)?.get(epoch);
+  const key = keysOf(user, conversationId).get(epoch);
   assert.ok(key, `no key for epoch ${epoch}`);
   const view = await membershipView(user, conversationId, { current: true });
   const envelopes = wrapConversationKeyForMembers(
@@ -422,7 +398,7 @@ export async function receiveKeys(user: E2eUser): Promise<E2eResult<{ epoch: num
       epoch,
     });
     if (opened.ok) {
-      remember(user, conversationId, epoch, opened.value.key);
+      confirmKey(keyringOf(user, conversationId), epoch, opened.value.key);
       await archiveKey(user, conversationId, epoch, opened.value.key);
       results.push({ ok: true, value: { epoch } });
     } else {
@@ -442,16 +418,17 @@ export async function restoreArchive(user: E2eUser): Promise<number> {
       epoch: document.epoch as number,
     });
     assert.ok(opened.ok, JSON.stringify(!opened.ok && opened.error));
-    remember(user, conversationId, opened.value.epoch, opened.value.key);
+    confirmKey(keyringOf(user, conversationId), opened.value.epoch, opened.value.key);
   }
   return documents.length;
 }
 
-/** The newest epoch this device has a key for. */
+/** The epoch this device seals under: the newest it has a key for (the core's `sealingEpoch`). */
 export function currentEpoch(user: E2eUser, conversationId: string): number {
-  const epochs = [...(user.keys.get(conversationId)?.keys() ?? [])];
-  assert.ok(epochs.length > 0, `no key for ${conversationId}`);
-  return Math.max(...epochs);
+  const keyring = user.keyrings.get(conversationId);
+  const epoch = keyring === undefined ? null : sealingEpoch(keyring);
+  assert.ok(epoch !== null, `no key for ${conversationId}`);
+  return epoch;
 }
 
 /** A message row sealed under the conversation's current epoch key and signed by this device. */
@@ -462,18 +439,19 @@ export function sealedRow(
   options: { id?: string; epoch?: number } = {},
 ): WireDocument {
   const { id = uuidv7(), epoch = currentEpoch(user, conversationId) } = options;
-  const key = user.keys.get(conversationId)?.get(epoch);
+  const key = keysOf(user, conversationId).get(epoch);
   assert.ok(key, `no key for epoch ${epoch}`);
-  const envelope = sealMessage(
-    nacl,
-    { id, conversationKey: { conversationId, epoch, key }, payload },
-    user.sync.device,
-  );
   return {
     id,
     conversationId,
     senderDeviceId: user.sync.deviceId,
-    envelope: encodeBase64(envelope),
+    envelope: sealMessageEnvelope(
+      nacl,
+      user.sync.device,
+      { conversationId, epoch, key },
+      id,
+      payload,
+    ),
     _deleted: false,
   };
 }
@@ -492,20 +470,28 @@ export async function send(
   return row;
 }
 
-/** Opens one message row as this device would (its keys, its view of the conversation). */
+/**
+ * Opens one message row as this device would (its keys, its view of the conversation), without
+ * the server's time: a revoked sender's messages do not open.
+ */
 export function openRow(
   user: E2eUser,
   row: WireDocument,
   view: MembershipView,
 ): E2eResult<OpenedMessage> {
   const conversationId = row.conversationId as string;
-  return openMessage(
+  const opened = openMessageRow(
     nacl,
-    bytesOf(row.envelope),
-    { id: row.id, conversationId, senderDeviceId: row.senderDeviceId as string },
-    user.keys.get(conversationId) ?? new Map(),
+    {
+      id: row.id,
+      conversationId,
+      senderDeviceId: row.senderDeviceId as string,
+      envelope: row.envelope as string,
+    },
+    keysOf(user, conversationId),
     view,
   );
+  return opened.ok ? { ok: true, value: opened.message } : opened;
 }
 
 /** Every message of the conversation this device pulls, opened, in pull order. */

@@ -1,5 +1,5 @@
+import { SecretStreamTag, type SyncNacl } from '@anochat/crypto-native';
 import { ATTACHMENT_CHUNK_BYTES, ATTACHMENT_CHUNK_OVERHEAD } from '@anochat/schemas/e2e/limits';
-import { SecretStreamTag, type SyncNacl } from '../nacl.ts';
 import { utf8 } from './bytes.ts';
 import { E2eError, type E2eErrorCode, type E2eResult, fail, ok } from './result.ts';
 

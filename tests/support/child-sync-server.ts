@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { testEnvironment } from './sync-server.ts';
 
-const REPOSITORY = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = fileURLToPath(import.meta.resolve('@anochat/sync-server/main'));
 
 export interface ChildSyncServer {
   baseUrl: string;

@@ -4,10 +4,10 @@ import {
   type LocalDevice,
   newAccountKeys,
   newCertifiedDevice,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import jwt from 'jsonwebtoken';
 import type pg from 'pg';
-import { TEST_JWT_SECRET } from '../test/support/sync-server.ts';
+import { TEST_JWT_SECRET } from './sync-server.ts';
 
 /** A benchmark's device: real keys certified by its user's identity key, and an access token. */
 export interface SeededDevice {

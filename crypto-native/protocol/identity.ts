@@ -1,6 +1,5 @@
+import { type KeyPair, NaclError, type SyncNacl } from '@anochat/crypto-native';
 import { E2E_FORMAT_VERSION } from '@anochat/schemas/e2e/limits';
-import { NaclError } from '../errors.ts';
-import type { KeyPair, SyncNacl } from '../nacl.ts';
 import { bytesEqual, isTimestamp, readU64, requireLength, u64, utf8 } from './bytes.ts';
 import { CONTEXT, canonicalBytes } from './canonical.ts';
 import { E2eError, type E2eResult, fail, ok } from './result.ts';

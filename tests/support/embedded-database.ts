@@ -4,8 +4,8 @@ import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '@anochat/sync-server/embedded-postgres';
 import { PGlite } from '@electric-sql/pglite';
-import { startEmbeddedPostgres } from '../../src/embedded/embedded-postgres.ts';
 import type { TestDatabase } from './database.ts';
 
 /** The installed PGlite's version: a template is only good for the PGlite that made it. */
@@ -13,7 +13,7 @@ const PGLITE_VERSION = (
   JSON.parse(
     readFileSync(
       fileURLToPath(
-        new URL('../../../node_modules/@electric-sql/pglite/package.json', import.meta.url),
+        new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url),
       ),
       'utf8',
     ),

@@ -1,8 +1,6 @@
+import { NaclError, requirePwhashLimits, type SyncNacl } from '@anochat/crypto-native';
 import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
 import { argon2idAsync } from '@noble/hashes/argon2.js';
-import { NaclError } from '../errors.ts';
-import type { SyncNacl } from '../nacl.ts';
-import { requirePwhashLimits } from '../validation.ts';
 import { concatBytes, utf8 } from './bytes.ts';
 import { CONTEXT } from './canonical.ts';
 import { canonicalUsername } from './identity.ts';

@@ -1,4 +1,4 @@
-import type { SyncNacl } from '../nacl.ts';
+import type { SyncNacl } from '@anochat/crypto-native';
 import { compareBytes, requireLength, utf8 } from './bytes.ts';
 import { CONTEXT, canonicalBytes } from './canonical.ts';
 import { canonicalUsername } from './identity.ts';

@@ -9,7 +9,7 @@ import {
   newAccountKeys,
   newCertifiedDevice,
   sealKeyBackup,
-} from '@anochat/crypto-native/e2e';
+} from '@anochat/protocol';
 import type { NewDevice, RegisterRequest, SessionResponse } from '@anochat/schemas/api/auth';
 import { apiErrorBody } from '@anochat/schemas/api/errors';
 

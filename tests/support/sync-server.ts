@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../src/config/config.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { type RunningSyncServer, startSyncServer } from '../../src/sync-server.ts';
+import { loadConfig } from '@anochat/sync-server/config';
+import { createLogger } from '@anochat/sync-server/logger';
+import { type RunningSyncServer, startSyncServer } from '@anochat/sync-server/server';
 
 /** Attachment blobs of this process's test servers (each database in its own folder below). */
 const TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'anochat-test-data-'));

@@ -1,5 +1,5 @@
+import type { SyncNacl } from '@anochat/crypto-native';
 import { E2E_FORMAT_VERSION, MAX_EPOCH } from '@anochat/schemas/e2e/limits';
-import type { SyncNacl } from '../nacl.ts';
 import {
   bytesEqual,
   bytesToUuid,

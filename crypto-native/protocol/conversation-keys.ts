@@ -1,10 +1,10 @@
+import type { SyncNacl } from '@anochat/crypto-native';
 import {
   E2E_FORMAT_VERSION,
   EPOCH_MAX_AGE_MS,
   EPOCH_MAX_MESSAGES,
   MAX_EPOCH,
 } from '@anochat/schemas/e2e/limits';
-import type { SyncNacl } from '../nacl.ts';
 import {
   bytesEqual,
   bytesToUuid,

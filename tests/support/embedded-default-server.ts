@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('../../src/start-default.ts', import.meta.url));
+const ENTRY = fileURLToPath(import.meta.resolve('@anochat/sync-server/start-default'));
 
 export interface Started {
   child: ChildProcess;
