@@ -34,12 +34,18 @@ export interface SyncTransportOptions {
   /** Whether the device has a network, from the platform (the browser, Capacitor's plugin). */
   network: NetworkStatus;
   ackTimeoutMs?: number;
-  /** First wait before reconnecting after a refused handshake; doubles up to `maxReconnectDelayMs`. */
+  /**
+   * First wait before reconnecting after a refused or failed handshake (and before the second
+   * attempt after a connection dropped); doubles up to `maxReconnectDelayMs`.
+   */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
   /** socket.io-client factory (tests may wrap it). */
   connect?: typeof io;
 }
+
+/** A connection up at least this long is replaced at once when it drops (see the 'close' hook). */
+const IMMEDIATE_RECONNECT_AFTER_MS = 1_000;
 
 interface InFlight {
   reject(error: TransportError): void;
@@ -51,8 +57,10 @@ interface InFlight {
  *   UNAUTHORIZED and `session_expired`, and reconnects; it never ends the session itself: a
  *   handshake the server could not check (NOT_READY: its database is down) or a refresh that
  *   failed for any reason but a refusal is retried with backoff (docs/protocol.md, Connecting);
- * - reconnects with socket.io's randomized exponential backoff (0.25 s doubling to 15 s), but at
- *   once when the platform reports the network is back, and stays down while there is none;
+ * - reconnects at once when a connection that had been up for a while drops (on a link that cuts
+ *   often, every wait before the new handshake is time nothing is delivered), then with socket.io's
+ *   randomized exponential backoff (0.25 s doubling to 15 s); at once too when the platform
+ *   reports the network is back, and not at all while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
  *   RxDB simply repeats them), and makes new requests wait for the next connection;
  * - takes a request without an answer in `ackTimeoutMs` as a dead connection (a route that went
@@ -74,6 +82,8 @@ export function createSyncTransport(options: SyncTransportOptions) {
   /** The wait before the next reconnect after a refused handshake (reset once connected). */
   let retryDelayMs = firstDelayMs;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the current connection came up (null: none is up). */
+  let connectedSince: number | null = null;
 
   const socket: Socket = (options.connect ?? io)(options.url, {
     path: '/socket.io/',
@@ -121,6 +131,22 @@ export function createSyncTransport(options: SyncTransportOptions) {
   }
   socket.io.on('reconnect_attempt', () => queueMicrotask(watchHandshake));
 
+  // socket.io waits its randomized delay (about 0.25 s) even before the first attempt after a
+  // drop; on a far link that drops often that is a quarter of a second more without delivery
+  // after every cut. So a connection that had been up for a while is replaced at once, and the
+  // attempts after that back off from the usual first delay. (A server that accepts and drops
+  // connections at once gets the usual backoff: no loop.)
+  socket.io.on('close', () => {
+    const upFor = connectedSince === null ? 0 : Date.now() - connectedSince;
+    connectedSince = null;
+    if (upFor >= IMMEDIATE_RECONNECT_AFTER_MS) socket.io.reconnectionDelay(0);
+  });
+  socket.io.on('reconnect_attempt', () => {
+    // socket.io's backoff doubles per attempt from this minimum; the immediate attempt was the first.
+    if (socket.io.reconnectionDelay() === 0) socket.io.reconnectionDelay(firstDelayMs / 2);
+  });
+  socket.io.on('open', () => socket.io.reconnectionDelay(firstDelayMs));
+
   function start(): void {
     if (stopped || socket.connected || !network.online()) return;
     clearTimeout(retryTimer);
@@ -162,6 +188,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   }
 
   socket.on('connect', () => {
+    connectedSince = Date.now();
     retryDelayMs = firstDelayMs;
     connected$.next(true);
     link.next('online');
