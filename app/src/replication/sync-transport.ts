@@ -1,7 +1,11 @@
 import type {
   Checkpoint,
   CollectionName,
+  PullRequest,
+  PullResponse,
+  PullsResponse,
   StreamEvent,
+  SyncErrorAck,
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
@@ -44,8 +48,20 @@ export interface SyncTransportOptions {
   connect?: typeof io;
 }
 
+interface HandshakeAuth {
+  token: string;
+  pullsOnConnect: true;
+  pulls?: PullRequest[];
+}
+
 /** A connection up at least this long is replaced at once when it drops (see the 'close' hook). */
 const IMMEDIATE_RECONNECT_AFTER_MS = 1_000;
+
+/** The answer to one pull sent with the handshake (`pulled`, docs/protocol.md). */
+export interface HandshakePull {
+  request: PullRequest;
+  answer: PullResponse | SyncErrorAck;
+}
 
 interface InFlight {
   reject(error: TransportError): void;
@@ -79,6 +95,11 @@ export function createSyncTransport(options: SyncTransportOptions) {
   const inFlight = new Set<InFlight>();
   let lastToken = '';
   let stopped = false;
+  /** What to pull with each handshake (set by the sync engine, which knows the checkpoints). */
+  let handshakePulls: () => PullRequest[] = () => [];
+  /** The pulls the current connection's handshake carried. */
+  let sentWithHandshake: PullRequest[] = [];
+  const handshakeAnswers = new Subject<HandshakePull>();
   /** The wait before the next reconnect after a refused handshake (reset once connected). */
   let retryDelayMs = firstDelayMs;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -93,15 +114,23 @@ export function createSyncTransport(options: SyncTransportOptions) {
     reconnectionDelayMax: maxDelayMs,
     randomizationFactor: 0.5,
     // pullsOnConnect: the sync engine pulls every collection on each (re)connection (resync-guard.ts),
-    // so the server sends no RESYNC to start with: fewer frames on a link that drops often.
-    auth: (deliver: (auth: { token: string; pullsOnConnect: true }) => void) => {
+    // so the server sends no RESYNC to start with: fewer frames on a link that drops often. The
+    // pulls themselves go with the handshake (`pulls`, answered by `pulled` as the connection
+    // opens): on a far link, caught up one round trip sooner after every reconnect.
+    auth: (deliver: (auth: HandshakeAuth) => void) => {
+      const withPulls = (token: string): HandshakeAuth => {
+        sentWithHandshake = handshakePulls();
+        return sentWithHandshake.length > 0
+          ? { token, pullsOnConnect: true, pulls: sentWithHandshake }
+          : { token, pullsOnConnect: true };
+      };
       options
         .accessToken()
         .then((token) => {
           lastToken = token;
-          deliver({ token, pullsOnConnect: true });
+          deliver(withPulls(token));
         })
-        .catch(() => deliver({ token: lastToken, pullsOnConnect: true }));
+        .catch(() => deliver(withPulls(lastToken)));
     },
   });
 
@@ -194,6 +223,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
     link.next('online');
   });
   socket.on('disconnect', (reason) => {
+    sentWithHandshake = [];
     connected$.next(false);
     failInFlight(`disconnected: ${reason}`);
     link.next(stopped || !network.online() ? 'offline' : 'connecting');
@@ -219,6 +249,17 @@ export function createSyncTransport(options: SyncTransportOptions) {
   });
   socket.on('stream', (event: StreamEvent) => {
     if (typeof event?.collection === 'string') streamEvents.next(event);
+  });
+  socket.on('pulled', (answer: PullsResponse | SyncErrorAck) => {
+    const asked = sentWithHandshake;
+    sentWithHandshake = [];
+    asked.forEach((request, index) => {
+      const result: PullResponse | SyncErrorAck | undefined =
+        'results' in answer && Array.isArray(answer.results)
+          ? answer.results[index]
+          : (answer as SyncErrorAck);
+      if (result !== undefined) handshakeAnswers.next({ request, answer: result });
+    });
   });
 
   const stopWatchingNetwork = network.subscribe((online) => {
@@ -266,6 +307,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
             : ('RESYNC' as const),
         ),
       );
+    },
+
+    /** The answers to the pulls sent with a handshake, one by one. */
+    handshakePulls$: handshakeAnswers.asObservable(),
+
+    /** Whether the current connection's handshake carried a pull of this collection. */
+    pulledWithHandshake(collection: CollectionName): boolean {
+      return sentWithHandshake.some((request) => request.collection === collection);
+    },
+
+    /** What to pull with every handshake from now on (the sync engine's checkpoints). */
+    pullWithHandshake(pulls: () => PullRequest[]): void {
+      handshakePulls = pulls;
     },
 
     /** Emits with an acknowledgement once connected; rejects if the connection drops first. */
