@@ -18,7 +18,8 @@ import type { ConnectionRecord, FrameRecord } from './fault-proxy.ts';
  * - `apply`: its arrival until the member could read it (stored, decrypted).
  *
  * And what a reconnect costs, per device: the wait before the next connection, the handshake
- * (TCP, WebSocket upgrade, socket.io CONNECT) until connected, then the first pull's round trip.
+ * (TCP, WebSocket upgrade, socket.io CONNECT) until connected, then the first pull's round trip
+ * (none when the catch-up came with the handshake, `pulled`), and the whole outage until caught up.
  */
 export interface DeviceTimeline {
   frames: readonly FrameRecord[];
@@ -118,7 +119,7 @@ function deliveries(
       out.push({
         total: readAt - message.at,
         parts,
-        via: frame.text.startsWith('42') ? 'stream' : 'pull',
+        via: frame.text.startsWith('42["stream"') ? 'stream' : 'pull',
         memberConnected: within(spans[member] ?? [], answeredAt),
         senderConnected: within(spans[message.client] ?? [], message.at),
       });
@@ -134,9 +135,9 @@ interface Reconnect {
   handshake: number | null;
   /** Connected until the first pull left. */
   pullStart: number | null;
-  /** The first pull's round trip (sent until its answer arrived). */
+  /** The first pull's round trip (sent until its answer arrived); null after a `pulled`. */
   pull: number | null;
-  /** The previous connection close until the first pull's answer arrived (a pull's catch-up). */
+  /** The previous connection close until caught up (`pulled`, or the first pull's answer). */
   outage: number | null;
 }
 
@@ -160,8 +161,8 @@ function reconnects(device: DeviceTimeline): Reconnect[] {
       (frame) =>
         frame.direction === 'down' &&
         frame.outcome === 'delivered' &&
-        pullAck !== null &&
-        ackId(frame.text, '43') === pullAck,
+        (frame.text.startsWith('42["pulled"') ||
+          (pullAck !== null && ackId(frame.text, '43') === pullAck)),
     );
     if (previous?.closedAt != null) {
       outageSince ??= previous.closedAt;
@@ -170,7 +171,9 @@ function reconnects(device: DeviceTimeline): Reconnect[] {
         handshake: connectedAt === null ? null : connectedAt - connection.openedAt,
         pullStart: connectedAt === null || pull === undefined ? null : pull.sentAt - connectedAt,
         pull:
-          answer?.arrivedAt == null || pull === undefined ? null : answer.arrivedAt - pull.sentAt,
+          answer?.arrivedAt == null || pull === undefined || answer.text.startsWith('42["pulled"')
+            ? null
+            : answer.arrivedAt - pull.sentAt,
         outage: answer?.arrivedAt == null ? null : answer.arrivedAt - outageSince,
       });
     }
