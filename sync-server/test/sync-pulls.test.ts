@@ -41,24 +41,37 @@ const request = (collection: CollectionName, batchSize = 50) => ({
   batchSize,
 });
 
-/** A connection of a new device that says it pulls every collection as it connects. */
-async function connectPullingOnConnect(): Promise<{ socket: Socket; streams: StreamEvent[] }> {
-  const { session } = await register(suite.server.baseUrl);
+/**
+ * A connection that says it pulls every collection as it connects (`token`: of a new device
+ * unless given), with these pulls in its handshake if any. Every `stream` and `pulled` event is
+ * kept, in the order they came.
+ */
+async function connectPullingOnConnect(
+  handshakePulls?: unknown,
+  token?: string,
+): Promise<{ socket: Socket; streams: StreamEvent[]; events: [string, unknown][] }> {
+  const accessToken = token ?? (await register(suite.server.baseUrl)).session.accessToken;
   const socket = io(suite.server.baseUrl, {
-    auth: { token: session.accessToken, pullsOnConnect: true },
+    auth: {
+      token: accessToken,
+      pullsOnConnect: true,
+      ...(handshakePulls === undefined ? {} : { pulls: handshakePulls }),
+    },
     transports: ['websocket'],
     reconnection: false,
     autoConnect: false,
   });
   sockets.push(socket);
   const streams: StreamEvent[] = [];
+  const events: [string, unknown][] = [];
   socket.on('stream', (event: StreamEvent) => streams.push(event));
+  socket.onAny((name: string, payload: unknown) => events.push([name, payload]));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
     socket.connect();
   });
-  return { socket, streams };
+  return { socket, streams, events };
 }
 
 describe('sync pulls: several collections in one round trip', () => {
@@ -148,5 +161,57 @@ describe('sync pulls: several collections in one round trip', () => {
       streams.filter((event) => 'resync' in event).map((event) => event.collection),
     );
     assert.ok(!resynced.has('messages') && !resynced.has('conversations'), [...resynced].join());
+  });
+
+  it('answers the pulls sent with the handshake as the connection opens, then streams from there', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    const first = messageDoc(alice, group);
+    await create(alice, 'messages', [first]);
+    const { checkpoint } = await pull(bob, 'messages', null, 50);
+
+    // Bob again, from his checkpoint: one message more since then.
+    const second = messageDoc(alice, group);
+    await create(alice, 'messages', [second]);
+    const bobAgain = await connectPullingOnConnect(
+      [
+        { collection: 'messages', checkpoint, batchSize: 50 },
+        { collection: 'conversations', checkpoint: null, batchSize: 50 },
+      ],
+      bob.token,
+    );
+    await eventually(() => bobAgain.events.some(([name]) => name === 'pulled'));
+    // Presence is Alice's, and comes when it comes; of the replication events, the answer is first.
+    const [name, answer] = bobAgain.events.filter(([event]) => event !== 'presence')[0] as [
+      string,
+      PullsResponse,
+    ];
+    assert.equal(name, 'pulled', 'the first replication event of the connection');
+    assert.deepEqual(answer, {
+      results: [
+        await pull(bob, 'messages', checkpoint, 50),
+        await pull(bob, 'conversations', null, 50),
+      ],
+    });
+    assert.deepEqual(
+      (answer.results[0] as PullResponse).documents.map((document) => document.id),
+      [second.id],
+    );
+    // Both are live now: the next message is streamed without any pull on this connection.
+    const third = messageDoc(alice, group);
+    await create(alice, 'messages', [third]);
+    await eventually(() =>
+      bobAgain.streams.some(
+        (event) => 'documents' in event && event.documents.some((d) => d.id === third.id),
+      ),
+    );
+  });
+
+  it('answers malformed pulls in the handshake with an error, and the connection stays', async () => {
+    const { socket, events } = await connectPullingOnConnect([{ collection: 'nope' }]);
+    await eventually(() => events.some(([name]) => name === 'pulled'));
+    const [, answer] = events.find(([name]) => name === 'pulled') as [string, SyncErrorAck];
+    assert.equal(answer.error.code, 'UNKNOWN_COLLECTION');
+    assert.ok(socket.connected);
   });
 });

@@ -35,6 +35,30 @@ export const PERFECT_LINK: LinkShape = {
   frameCutProbability: 0,
 };
 
+/**
+ * One WebSocket frame through the proxy, for the delivery timeline (`CHAOS_TIMELINE=1`,
+ * timeline.ts): when it left its sender, and when it reached the other end (or how it died).
+ */
+export interface FrameRecord {
+  /** The proxied connection it travelled on (counted from 1 per proxy). */
+  connection: number;
+  direction: 'up' | 'down';
+  /** The whole text payload (socket.io packets), '' for binary frames. */
+  text: string;
+  sentAt: number;
+  /** Delivered at; null while on its way, or when it never arrived. */
+  arrivedAt: number | null;
+  /** 'cut': the connection was cut on this frame; 'dropped': it died before the frame arrived. */
+  outcome: 'delivered' | 'cut' | 'dropped' | null;
+}
+
+/** One proxied connection: when the device opened it and when it was closed. */
+export interface ConnectionRecord {
+  connection: number;
+  openedAt: number;
+  closedAt: number | null;
+}
+
 export type FaultKind =
   | 'blackhole'
   | 'reset'
@@ -73,6 +97,8 @@ export interface FaultProxy {
   /** WebSocket frames delivered, by direction and what they carry (`up 42 push`, `down 2 ping`...). */
   readonly census: Map<string, number>;
   readonly connections: number;
+  /** Every frame and connection, when started with `recordFrames` (else empty). */
+  readonly timeline: { frames: FrameRecord[]; connections: ConnectionRecord[] };
   close(): Promise<void>;
 }
 
@@ -86,7 +112,7 @@ interface Leg {
   lastDeliverAt: number;
   txFreeAt: number;
   timer: NodeJS.Timeout | null;
-  queue: { at: number; unit: Unit | 'end' }[];
+  queue: { at: number; unit: Unit | 'end'; record: FrameRecord | null }[];
 }
 
 interface Pipe {
@@ -97,6 +123,7 @@ interface Pipe {
   pausedUntil: number;
   pushAckIds: Set<string>;
   closed: boolean;
+  record: ConnectionRecord | null;
 }
 
 export async function startFaultProxy(options: {
@@ -104,6 +131,8 @@ export async function startFaultProxy(options: {
   prng: Prng;
   link?: Partial<LinkShape>;
   host?: string;
+  /** Keep every frame's text and times (the delivery timeline): costs memory, for diagnosis. */
+  recordFrames?: boolean;
 }): Promise<FaultProxy> {
   const { prng } = options;
   let link: LinkShape = { ...PERFECT_LINK, ...options.link };
@@ -123,6 +152,7 @@ export async function startFaultProxy(options: {
   let armedLostAnswer = false;
   let cutPredicate: ((direction: Direction, text: string) => boolean) | null = null;
   const census = new Map<string, number>();
+  const timeline = { frames: [] as FrameRecord[], connections: [] as ConnectionRecord[] };
   const count = (direction: Direction, text: string) => {
     const event = /^4[23]\d*\["([A-Za-z]+)"/.exec(text)?.[1] ?? '';
     const label = `${direction} ${text.startsWith('43') ? '43 ack' : `${text.slice(0, 2)} ${event}`}`;
@@ -138,8 +168,12 @@ export async function startFaultProxy(options: {
     if (pipe.closed) return;
     pipe.closed = true;
     pipes.delete(pipe);
+    if (pipe.record !== null) pipe.record.closedAt = Date.now();
     for (const leg of Object.values(pipe.legs)) {
       if (leg.timer !== null) clearTimeout(leg.timer);
+      for (const queued of leg.queue) {
+        if (queued.record !== null) queued.record.outcome = 'dropped';
+      }
       leg.queue = [];
     }
     for (const socket of [pipe.client, pipe.server]) {
@@ -156,11 +190,22 @@ export async function startFaultProxy(options: {
     setTimeout(() => destroyPipe(pipe, 'end'), 50).unref();
   }
 
-  function deliver(pipe: Pipe, leg: Leg, unit: Unit | 'end') {
-    if (pipe.closed || pipe.silent) return;
+  function deliver(pipe: Pipe, leg: Leg, unit: Unit | 'end', record: FrameRecord | null) {
+    if (pipe.closed || pipe.silent) {
+      if (record !== null) record.outcome = 'dropped';
+      return;
+    }
+    const outcome = deliverUnit(pipe, leg, unit);
+    if (record !== null) {
+      record.outcome = outcome;
+      if (outcome === 'delivered') record.arrivedAt = Date.now();
+    }
+  }
+
+  function deliverUnit(pipe: Pipe, leg: Leg, unit: Unit | 'end'): 'delivered' | 'cut' | 'dropped' {
     if (unit === 'end') {
       leg.to.end();
-      return;
+      return 'delivered';
     }
     if (unit.kind === 'frame') {
       const text = unit.peek(48);
@@ -174,27 +219,28 @@ export async function startFaultProxy(options: {
           armedLostAnswer = false;
           faults['lost-answer'] += 1;
           destroyPipe(pipe, 'end');
-          return;
+          return 'dropped';
         }
       }
       if (cutPredicate?.(leg.direction, text)) {
         faults['cut-mid-frame'] += 1;
         cutInside(pipe, leg, unit);
-        return;
+        return 'cut';
       }
       if (armedCut === 'any' || armedCut === leg.direction) {
         armedCut = null;
         faults['cut-mid-frame'] += 1;
         cutInside(pipe, leg, unit);
-        return;
+        return 'cut';
       }
       if (link.frameCutProbability > 0 && prng.chance(link.frameCutProbability)) {
         faults['frame-cut'] += 1;
         cutInside(pipe, leg, unit);
-        return;
+        return 'cut';
       }
     }
     leg.to.write(unit.bytes);
+    return 'delivered';
   }
 
   function pump(pipe: Pipe, leg: Leg) {
@@ -212,7 +258,7 @@ export async function startFaultProxy(options: {
     // Not connected upstream yet: wait for the connection (it pumps again).
     if (leg.direction === 'up' && pipe.server.connecting) return;
     leg.queue.shift();
-    deliver(pipe, leg, head.unit);
+    deliver(pipe, leg, head.unit, head.record);
     pump(pipe, leg);
   }
 
@@ -224,7 +270,19 @@ export async function startFaultProxy(options: {
     leg.txFreeAt = txEnd;
     const at = Math.max(txEnd + delayOf(), leg.lastDeliverAt);
     leg.lastDeliverAt = at;
-    leg.queue.push({ at, unit });
+    let record: FrameRecord | null = null;
+    if (pipe.record !== null && unit !== 'end' && unit.kind === 'frame') {
+      record = {
+        connection: pipe.record.connection,
+        direction: leg.direction,
+        text: unit.peek(unit.bytes.length),
+        sentAt: now,
+        arrivedAt: null,
+        outcome: null,
+      };
+      timeline.frames.push(record);
+    }
+    leg.queue.push({ at, unit, record });
     pump(pipe, leg);
   }
 
@@ -256,7 +314,16 @@ export async function startFaultProxy(options: {
       pausedUntil: 0,
       pushAckIds: new Set(),
       closed: false,
+      record: null,
     };
+    if (options.recordFrames === true) {
+      pipe.record = {
+        connection: timeline.connections.length + 1,
+        openedAt: Date.now(),
+        closedAt: null,
+      };
+      timeline.connections.push(pipe.record);
+    }
     pipes.add(pipe);
     for (const direction of ['up', 'down'] as const) {
       const current = pipe.legs[direction];
@@ -293,6 +360,7 @@ export async function startFaultProxy(options: {
     url: `http://127.0.0.1:${address.port}`,
     faults,
     census,
+    timeline,
     get connections() {
       return pipes.size;
     },

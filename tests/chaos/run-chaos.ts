@@ -11,6 +11,7 @@ import { createPostgresCluster, type PostgresCluster } from './postgres-cluster.
 import { createPrng } from './prng.ts';
 import { type ChaosEvent, type ChaosPlan, messageText } from './schedule.ts';
 import { type Fleet, startFleet } from './server-fleet.ts';
+import { describeTimeline } from './timeline.ts';
 
 /**
  * Runs one chaos plan against real parts: its own PostgreSQL cluster (shared by the runs of one
@@ -147,6 +148,7 @@ export async function runChaos(
         await startFaultProxy({
           target: () => servers.pickPort(routes),
           prng: createPrng(plan.seed).fork(`proxy${index}`),
+          recordFrames: process.env.CHAOS_TIMELINE === '1',
         }),
       );
     }
@@ -366,6 +368,16 @@ export async function runChaos(
       verdict = await judge();
     }
     const settledInMs = Date.now() - healed;
+    if (process.env.CHAOS_TIMELINE === '1') {
+      for (const line of describeTimeline({
+        sent,
+        membersOf: (message) => plan.conversations[message.conversation]?.members ?? [],
+        readable: verdict.snapshots.map((snapshot) => new Map(snapshot.readable)),
+        devices: proxies.map((proxy) => proxy.timeline),
+      })) {
+        log(line);
+      }
+    }
     if (process.env.CHAOS_TRACE === '1') {
       const census = new Map<string, number>();
       for (const proxy of proxies) {

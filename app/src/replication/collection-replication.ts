@@ -70,8 +70,21 @@ export function replicateCollection(
   const resyncs = createResyncGuard({
     server$: transport.stream$(collectionName),
     connected$: transport.connected$,
-    // The transport tells the server it pulls on connecting (no RESYNC comes): at once, then.
+    // The transport tells the server it pulls on connecting (no RESYNC comes): at once, then,
+    // unless the pull went with the handshake (its answer comes right after connecting).
     reconnectGraceMs: 0,
+    pulledWithHandshake: () => transport.pulledWithHandshake(collectionName),
+  });
+  const handshakeAnswers = transport.handshakePulls$.subscribe(({ request, answer }) => {
+    if (request.collection !== collectionName) return;
+    const refused = refusal(answer) !== null;
+    const page = refused ? null : (answer as PullResponse);
+    resyncs.pulledAtConnect(
+      page === null || page.documents.length === 0 || page.checkpoint === null
+        ? null
+        : { documents: page.documents, checkpoint: page.checkpoint },
+      refused || (page?.documents.length ?? 0) >= request.batchSize,
+    );
   });
   const replication = replicateRxCollection<unknown, Checkpoint>({
     collection: options.collection,
@@ -141,6 +154,9 @@ export function replicateCollection(
       : {}),
   });
   resyncs.follow(replication.active$);
-  replication.onCancel.push(() => resyncs.stop());
+  replication.onCancel.push(() => {
+    handshakeAnswers.unsubscribe();
+    resyncs.stop();
+  });
   return replication;
 }

@@ -18,6 +18,11 @@ export interface ResyncGuard<Event> {
   stream$: Observable<Event | 'RESYNC'>;
   /** Called by the pull handler as each pull starts. */
   pullStarted(): void;
+  /**
+   * The answer to this collection's pull sent with the handshake arrived: `page` is handed to
+   * RxDB as the next page; `more` (a full page, or a refused pull) asks for a pull from there.
+   */
+  pulledAtConnect(page: Event | null, more: boolean): void;
   /** Follows the replication's `active$` (re-asks when it falls idle with a RESYNC owed). */
   follow(active$: Observable<boolean>): void;
   stop(): void;
@@ -29,9 +34,14 @@ export function createResyncGuard<Event>(options: {
   /** true on each (re)connection. */
   connected$: Observable<boolean>;
   reconnectGraceMs?: number;
+  /** Whether the connection's handshake carried a pull of this collection. */
+  pulledWithHandshake?: () => boolean;
+  handshakeGraceMs?: number;
 }): ResyncGuard<Event> {
   const reconnectGraceMs = options.reconnectGraceMs ?? 3_000;
+  const handshakeGraceMs = options.handshakeGraceMs ?? 3_000;
   const asked = new Subject<'RESYNC'>();
+  const pages = new Subject<Event>();
   const subscriptions: Subscription[] = [];
   let owed = false;
   let reaskScheduled = false;
@@ -53,19 +63,29 @@ export function createResyncGuard<Event>(options: {
     options.connected$.pipe(filter(Boolean)).subscribe(() => {
       pulledSinceConnect = false;
       if (graceTimer !== null) clearTimeout(graceTimer);
-      graceTimer = setTimeout(() => {
-        graceTimer = null;
-        if (!pulledSinceConnect) ask();
-      }, reconnectGraceMs);
+      graceTimer = setTimeout(
+        () => {
+          graceTimer = null;
+          if (!pulledSinceConnect) ask();
+        },
+        options.pulledWithHandshake?.() ? handshakeGraceMs : reconnectGraceMs,
+      );
     }),
   );
 
   return {
-    stream$: merge(fromServer$, asked),
+    stream$: merge(fromServer$, pages, asked),
 
     pullStarted() {
       owed = false;
       pulledSinceConnect = true;
+    },
+
+    pulledAtConnect(page, more) {
+      owed = false;
+      pulledSinceConnect = true;
+      if (page !== null) pages.next(page);
+      if (more) ask();
     },
 
     follow(active$) {
@@ -85,6 +105,7 @@ export function createResyncGuard<Event>(options: {
     stop() {
       if (graceTimer !== null) clearTimeout(graceTimer);
       for (const subscription of subscriptions) subscription.unsubscribe();
+      pages.complete();
       asked.complete();
     },
   };

@@ -1,5 +1,11 @@
-import type { CollectionName, RejectedRow, WireDocument } from '@anochat/schemas/rxdb/sync';
-import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
+import type {
+  Checkpoint,
+  CollectionName,
+  PullRequest,
+  RejectedRow,
+  WireDocument,
+} from '@anochat/schemas/rxdb/sync';
+import { COLLECTIONS, SYNC_LIMITS } from '@anochat/schemas/rxdb/sync';
 import type { RxReplicationState } from 'rxdb/plugins/replication';
 import {
   auditTime,
@@ -182,6 +188,17 @@ export function createSyncEngine(options: SyncEngineOptions) {
         });
         replications.set(collectionName, replication);
       }
+      // Each handshake carries a pull of every collection from the checkpoint RxDB holds (it sets
+      // it once the documents before it are stored); one not known yet is pulled once connected.
+      transport.pullWithHandshake(() =>
+        [...replications].flatMap(([collection, replication]): PullRequest[] => {
+          const checkpoint = replication.internalReplicationState?.lastCheckpointDoc.down
+            ?.checkpointData as Checkpoint | undefined;
+          return checkpoint === undefined
+            ? []
+            : [{ collection, checkpoint, batchSize: SYNC_LIMITS.maxPullBatchSize }];
+        }),
+      );
       transport.start();
       started.next(true);
     },

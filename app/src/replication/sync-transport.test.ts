@@ -99,3 +99,58 @@ describe('the sync transport when the server refuses a handshake', () => {
     expect(tokens.length).toBe(3);
   });
 });
+
+describe('the sync transport when a connection drops', () => {
+  let http: HttpServer;
+  let io: Server;
+  let transport: SyncTransport | undefined;
+  /** When each handshake reached the server. */
+  let handshakes: number[];
+
+  beforeEach(async () => {
+    handshakes = [];
+    http = createServer();
+    io = new Server(http);
+    io.use((_socket, next) => {
+      handshakes.push(Date.now());
+      next();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    transport = createSyncTransport({
+      url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+      accessToken: async () => 'token',
+      refreshAccessToken: async () => 'token',
+      // A first wait long enough to tell from none.
+      reconnectDelayMs: 600,
+      network: { online: () => true, subscribe: () => () => undefined },
+    });
+    transport.start();
+  });
+  afterEach(async () => {
+    transport?.stop();
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+  });
+
+  const cutEveryConnection = () => {
+    const cutAt = Date.now();
+    for (const socket of io.sockets.sockets.values()) socket.conn.close();
+    return cutAt;
+  };
+  const nextHandshake = async (count: number) => {
+    await vi.waitFor(() => expect(handshakes.length).toBe(count), { timeout: 5_000 });
+    return handshakes[count - 1] as number;
+  };
+
+  it('replaces a connection that was up at once, then backs off from the usual first wait', async () => {
+    await nextHandshake(1);
+    await vi.waitFor(() => expect(io.sockets.sockets.size).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    let cutAt = cutEveryConnection();
+    expect((await nextHandshake(2)) - cutAt).toBeLessThan(150);
+
+    // Dropped again right after it came up: the usual wait (300-900 ms at a 600 ms first wait).
+    await vi.waitFor(() => expect(io.sockets.sockets.size).toBe(1));
+    cutAt = cutEveryConnection();
+    expect((await nextHandshake(3)) - cutAt).toBeGreaterThanOrEqual(250);
+  });
+});

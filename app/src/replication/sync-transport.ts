@@ -1,7 +1,11 @@
 import type {
   Checkpoint,
   CollectionName,
+  PullRequest,
+  PullResponse,
+  PullsResponse,
   StreamEvent,
+  SyncErrorAck,
   WireDocument,
 } from '@anochat/schemas/rxdb/sync';
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
@@ -34,11 +38,29 @@ export interface SyncTransportOptions {
   /** Whether the device has a network, from the platform (the browser, Capacitor's plugin). */
   network: NetworkStatus;
   ackTimeoutMs?: number;
-  /** First wait before reconnecting after a refused handshake; doubles up to `maxReconnectDelayMs`. */
+  /**
+   * First wait before reconnecting after a refused or failed handshake (and before the second
+   * attempt after a connection dropped); doubles up to `maxReconnectDelayMs`.
+   */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
   /** socket.io-client factory (tests may wrap it). */
   connect?: typeof io;
+}
+
+interface HandshakeAuth {
+  token: string;
+  pullsOnConnect: true;
+  pulls?: PullRequest[];
+}
+
+/** A connection up at least this long is replaced at once when it drops (see the 'close' hook). */
+const IMMEDIATE_RECONNECT_AFTER_MS = 1_000;
+
+/** The answer to one pull sent with the handshake (`pulled`, docs/protocol.md). */
+export interface HandshakePull {
+  request: PullRequest;
+  answer: PullResponse | SyncErrorAck;
 }
 
 interface InFlight {
@@ -51,8 +73,10 @@ interface InFlight {
  *   UNAUTHORIZED and `session_expired`, and reconnects; it never ends the session itself: a
  *   handshake the server could not check (NOT_READY: its database is down) or a refresh that
  *   failed for any reason but a refusal is retried with backoff (docs/protocol.md, Connecting);
- * - reconnects with socket.io's randomized exponential backoff (0.25 s doubling to 15 s), but at
- *   once when the platform reports the network is back, and stays down while there is none;
+ * - reconnects at once when a connection that had been up for a while drops (on a link that cuts
+ *   often, every wait before the new handshake is time nothing is delivered), then with socket.io's
+ *   randomized exponential backoff (0.25 s doubling to 15 s); at once too when the platform
+ *   reports the network is back, and not at all while there is none;
  * - fails every request in flight the moment the connection drops (their pushes are idempotent, so
  *   RxDB simply repeats them), and makes new requests wait for the next connection;
  * - takes a request without an answer in `ackTimeoutMs` as a dead connection (a route that went
@@ -71,9 +95,16 @@ export function createSyncTransport(options: SyncTransportOptions) {
   const inFlight = new Set<InFlight>();
   let lastToken = '';
   let stopped = false;
+  /** What to pull with each handshake (set by the sync engine, which knows the checkpoints). */
+  let handshakePulls: () => PullRequest[] = () => [];
+  /** The pulls the current connection's handshake carried. */
+  let sentWithHandshake: PullRequest[] = [];
+  const handshakeAnswers = new Subject<HandshakePull>();
   /** The wait before the next reconnect after a refused handshake (reset once connected). */
   let retryDelayMs = firstDelayMs;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the current connection came up (null: none is up). */
+  let connectedSince: number | null = null;
 
   const socket: Socket = (options.connect ?? io)(options.url, {
     path: '/socket.io/',
@@ -83,15 +114,23 @@ export function createSyncTransport(options: SyncTransportOptions) {
     reconnectionDelayMax: maxDelayMs,
     randomizationFactor: 0.5,
     // pullsOnConnect: the sync engine pulls every collection on each (re)connection (resync-guard.ts),
-    // so the server sends no RESYNC to start with: fewer frames on a link that drops often.
-    auth: (deliver: (auth: { token: string; pullsOnConnect: true }) => void) => {
+    // so the server sends no RESYNC to start with: fewer frames on a link that drops often. The
+    // pulls themselves go with the handshake (`pulls`, answered by `pulled` as the connection
+    // opens): on a far link, caught up one round trip sooner after every reconnect.
+    auth: (deliver: (auth: HandshakeAuth) => void) => {
+      const withPulls = (token: string): HandshakeAuth => {
+        sentWithHandshake = handshakePulls();
+        return sentWithHandshake.length > 0
+          ? { token, pullsOnConnect: true, pulls: sentWithHandshake }
+          : { token, pullsOnConnect: true };
+      };
       options
         .accessToken()
         .then((token) => {
           lastToken = token;
-          deliver({ token, pullsOnConnect: true });
+          deliver(withPulls(token));
         })
-        .catch(() => deliver({ token: lastToken, pullsOnConnect: true }));
+        .catch(() => deliver(withPulls(lastToken)));
     },
   });
 
@@ -120,6 +159,22 @@ export function createSyncTransport(options: SyncTransportOptions) {
     });
   }
   socket.io.on('reconnect_attempt', () => queueMicrotask(watchHandshake));
+
+  // socket.io waits its randomized delay (about 0.25 s) even before the first attempt after a
+  // drop; on a far link that drops often that is a quarter of a second more without delivery
+  // after every cut. So a connection that had been up for a while is replaced at once, and the
+  // attempts after that back off from the usual first delay. (A server that accepts and drops
+  // connections at once gets the usual backoff: no loop.)
+  socket.io.on('close', () => {
+    const upFor = connectedSince === null ? 0 : Date.now() - connectedSince;
+    connectedSince = null;
+    if (upFor >= IMMEDIATE_RECONNECT_AFTER_MS) socket.io.reconnectionDelay(0);
+  });
+  socket.io.on('reconnect_attempt', () => {
+    // socket.io's backoff doubles per attempt from this minimum; the immediate attempt was the first.
+    if (socket.io.reconnectionDelay() === 0) socket.io.reconnectionDelay(firstDelayMs / 2);
+  });
+  socket.io.on('open', () => socket.io.reconnectionDelay(firstDelayMs));
 
   function start(): void {
     if (stopped || socket.connected || !network.online()) return;
@@ -162,11 +217,13 @@ export function createSyncTransport(options: SyncTransportOptions) {
   }
 
   socket.on('connect', () => {
+    connectedSince = Date.now();
     retryDelayMs = firstDelayMs;
     connected$.next(true);
     link.next('online');
   });
   socket.on('disconnect', (reason) => {
+    sentWithHandshake = [];
     connected$.next(false);
     failInFlight(`disconnected: ${reason}`);
     link.next(stopped || !network.online() ? 'offline' : 'connecting');
@@ -192,6 +249,17 @@ export function createSyncTransport(options: SyncTransportOptions) {
   });
   socket.on('stream', (event: StreamEvent) => {
     if (typeof event?.collection === 'string') streamEvents.next(event);
+  });
+  socket.on('pulled', (answer: PullsResponse | SyncErrorAck) => {
+    const asked = sentWithHandshake;
+    sentWithHandshake = [];
+    asked.forEach((request, index) => {
+      const result: PullResponse | SyncErrorAck | undefined =
+        'results' in answer && Array.isArray(answer.results)
+          ? answer.results[index]
+          : (answer as SyncErrorAck);
+      if (result !== undefined) handshakeAnswers.next({ request, answer: result });
+    });
   });
 
   const stopWatchingNetwork = network.subscribe((online) => {
@@ -239,6 +307,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
             : ('RESYNC' as const),
         ),
       );
+    },
+
+    /** The answers to the pulls sent with a handshake, one by one. */
+    handshakePulls$: handshakeAnswers.asObservable(),
+
+    /** Whether the current connection's handshake carried a pull of this collection. */
+    pulledWithHandshake(collection: CollectionName): boolean {
+      return sentWithHandshake.some((request) => request.collection === collection);
+    },
+
+    /** What to pull with every handshake from now on (the sync engine's checkpoints). */
+    pullWithHandshake(pulls: () => PullRequest[]): void {
+      handshakePulls = pulls;
     },
 
     /** Emits with an acknowledgement once connected; rejects if the connection drops first. */

@@ -23,7 +23,10 @@ export interface SyncServiceOptions {
   logger: Logger;
   /** crypto-native's VerifyBatch: the signatures of a push batch in one call. */
   verifier: SignatureVerifier;
-  /** Test-only: each push transaction sleeps up to this long (pg_sleep) after its writes. */
+  /**
+   * Test-only: each push transaction that changed something sleeps up to this long (pg_sleep)
+   * between its change notices and its commit (a slow commit, or a slow confirmation from Redis).
+   */
   testPushDelayMaxMs: number;
   /** New conversations and message requests per user and hour. */
   quotas: Quotas;
@@ -51,14 +54,20 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const live = createLiveStream({ pool, logger, resyncRepeatMs: options.resyncRepeatMs });
   const signingKeys = createSigningKeys(pool);
 
-  /** One transaction: the device is checked, the batch decided and written, then committed. */
-  function pushOnce(
+  /**
+   * One transaction: the device is checked, the batch decided and written, then committed. Each
+   * change is announced before the commit (so no crash can lose it) and again once committed: the
+   * live streams that heard the first notice wait for the commit, and the second one tells them it
+   * is visible now, instead of leaving them to find out at their next look (which backs off while
+   * the commit takes, up to a second).
+   */
+  async function pushOnce(
     author: Author,
     request: PushRequest,
     rowByRow: boolean,
     checks: EnvelopeChecks,
-  ) {
-    return inTransaction(pool, async (client) => {
+  ): Promise<PushResponse> {
+    const { response, notices } = await inTransaction(pool, async (client) => {
       // The transaction id comes with the device check (one round trip less per push): the live
       // stream needs it to know when this commit has been served.
       const { rows: active } = await client.query<{ xid: string }>({
@@ -78,19 +87,23 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         checks,
         options.quotas,
       );
-      if (outcome.notifications.length > 0 && options.testPushDelayMaxMs > 0) {
+      const notices = outcome.notifications.map((notification) => ({ ...notification, xid }));
+      // Announced before the commit, to every instance: a notice sent after it would be lost if
+      // this process died or stopped in between, and a device live elsewhere would never hear of
+      // the change. The live streams wait for the commit itself (by xid) before they serve it.
+      await Promise.all(notices.map((notice) => notifier.publish(notice)));
+      if (notices.length > 0 && options.testPushDelayMaxMs > 0) {
         await client.query('SELECT pg_sleep($1)', [
           (Math.random() * options.testPushDelayMaxMs) / 1000,
         ]);
       }
-      // Announced before the commit, to every instance: a notice sent after it would be lost if
-      // this process died or stopped in between, and a device live elsewhere would never hear of
-      // the change. The live streams wait for the commit itself (by xid) before they serve it.
-      await Promise.all(
-        outcome.notifications.map((notification) => notifier.publish({ ...notification, xid })),
-      );
-      return { ...outcome.response, stored: serverSetFields(request, outcome.stored) };
+      return {
+        response: { ...outcome.response, stored: serverSetFields(request, outcome.stored) },
+        notices,
+      };
     });
+    for (const notice of notices) notifier.committed(notice);
+    return response;
   }
 
   return {

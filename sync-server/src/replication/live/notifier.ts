@@ -32,6 +32,11 @@ export interface NoticePeers {
 export interface SyncNotifier {
   /** Never rejects: a notice that cannot reach the other instances in time is logged. */
   publish(notice: ChangeNotice): Promise<void>;
+  /**
+   * The published change is committed now: the live streams serve it at once rather than at their
+   * next look. Sent without waiting; the first notice already made sure nobody misses the change.
+   */
+  committed(notice: ChangeNotice): void;
   subscribe(listener: (notice: ChangeNotice) => void): () => void;
 }
 
@@ -70,6 +75,12 @@ export function createNotifier(options: {
       );
       const outcome = await Promise.race([sent, late]).finally(() => clearTimeout(timer));
       if (outcome === 'late') logger.warn('change notice not confirmed by redis in time');
+    },
+    committed(notice) {
+      deliver(notice);
+      peers?.send(notice).catch((error: unknown) => {
+        logger.debug({ err: error }, 'a commit notice could not reach the other instances');
+      });
     },
     subscribe(listener) {
       listeners.add(listener);

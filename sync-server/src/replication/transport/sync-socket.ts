@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import {
   type ConnectErrorCode,
+  type PullsResponse,
   type StreamEvent,
   SYNC_LIMITS,
   type SyncErrorAck,
@@ -181,6 +182,8 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     // A client that pulls every collection as it connects needs no RESYNC to start.
     const pullsOnConnect = socket.handshake.auth?.pullsOnConnect === true;
     socket.once('disconnect', service.live.attach(subscriber, { resync: !pullsOnConnect }));
+    const handshakePulls: unknown = socket.handshake.auth?.pulls;
+    if (handshakePulls !== undefined) pullAtConnect(socket, subscriber, handshakePulls);
     handlePull(socket, subscriber);
     handlePulls(socket, subscriber);
     handle(socket, 'push', (payload) => {
@@ -321,6 +324,37 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     });
   }
 
+  /**
+   * Runs several pulls as one, each like `pull` (live stream included), and hands their answers,
+   * in the order asked, to `answer`; the live stream learns of each after that, so whatever it
+   * streams next follows the answer.
+   */
+  async function runPulls(
+    socket: Socket,
+    subscriber: StreamSubscriber,
+    requests: readonly ParsedPull[],
+    answer: (body: PullsResponse) => void,
+  ): Promise<void> {
+    for (const request of requests) service.live.pullStarted(subscriber, request.collection);
+    const author = socket.data.author as Author;
+    const settled = await Promise.allSettled(
+      requests.map((request) => scheduler.run(author.userId, () => service.pull(author, request))),
+    );
+    answer({
+      results: settled.map((outcome) =>
+        outcome.status === 'fulfilled'
+          ? outcome.value.response
+          : errorBody('pulls', outcome.reason),
+      ),
+    });
+    settled.forEach((outcome, index) => {
+      const { collection, batchSize } = requests[index] as ParsedPull;
+      const result = outcome.status === 'fulfilled' ? outcome.value : null;
+      service.live.pullFinished(subscriber, collection, batchSize, result);
+    });
+    if (settled.some((outcome) => isSignedOut(outcome))) socket.disconnect(true);
+  }
+
   /** Several pulls in one event: each like `pull` (live stream included), answered together. */
   function handlePulls(socket: Socket, subscriber: StreamSubscriber) {
     socket.on('pulls', (...args: unknown[]) => {
@@ -336,29 +370,30 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
       }
       const done = claimInFlight(socket, ack);
       if (done === null) return;
-      for (const request of requests) service.live.pullStarted(subscriber, request.collection);
-      const author = socket.data.author as Author;
-      void Promise.allSettled(
-        requests.map((request) =>
-          scheduler.run(author.userId, () => service.pull(author, request)),
-        ),
-      ).then((settled) => {
-        ack({
-          results: settled.map((outcome) =>
-            outcome.status === 'fulfilled'
-              ? outcome.value.response
-              : errorBody('pulls', outcome.reason),
-          ),
-        });
-        settled.forEach((outcome, index) => {
-          const { collection, batchSize } = requests[index] as ParsedPull;
-          const result = outcome.status === 'fulfilled' ? outcome.value : null;
-          service.live.pullFinished(subscriber, collection, batchSize, result);
-        });
-        if (settled.some((outcome) => isSignedOut(outcome))) socket.disconnect(true);
-        done();
-      });
+      void runPulls(socket, subscriber, requests, ack).finally(done);
     });
+  }
+
+  /**
+   * Pulls the device sent with its handshake (`auth.pulls`): answered as the connection's first
+   * event, `pulled`, so a device catches up one round trip after connecting sooner than by
+   * asking once connected (docs/protocol.md, Connecting).
+   */
+  function pullAtConnect(socket: Socket, subscriber: StreamSubscriber, pulls: unknown) {
+    let requests: ParsedPull[];
+    try {
+      requests = parsePulls({ pulls });
+    } catch (error) {
+      socket.emit('pulled', errorBody('pulled', error));
+      return;
+    }
+    const data = socket.data as { inFlight?: number };
+    data.inFlight = (data.inFlight ?? 0) + 1;
+    void runPulls(socket, subscriber, requests, (answer) => socket.emit('pulled', answer)).finally(
+      () => {
+        data.inFlight = (data.inFlight ?? 1) - 1;
+      },
+    );
   }
 
   // Notices of every instance's changes (notifier.ts): this instance serves its own devices.
