@@ -68,8 +68,8 @@ app_hash=$(inputs_hash . docker/Dockerfile package.json package-lock.json vite.c
   schemas app sync-server/package.json sync-server/src sync-server/migrations \
   crypto-native/package.json crypto-native/CMakeLists.txt crypto-native/include crypto-native/core \
   crypto-native/server crypto-native/tests/native crypto-native/bench/native crypto-native/wasm \
-  crypto-native/js crypto-native/scripts/build-wasm.sh platforms/electron/package.json \
-  platforms/capacitor/package.json docker/sync-server docker/web .dockerignore)
+  crypto-native/js crypto-native/protocol crypto-native/scripts/build-wasm.sh platforms/electron/package.json \
+  platforms/capacitor/package.json tests/support/package.json docker/sync-server docker/web .dockerignore)
 for target in crypto-native sync-server web; do
   build . docker/Dockerfile "$target" "$app_hash"
 done
