@@ -11,9 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { CHROMIUM_LAUNCH } from '@anochat/test-support/chromium';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type BenchResult, reportBenchResults } from '../../bench/report.ts';
-import { CHROMIUM_LAUNCH } from '../../crypto-native/test/support/browser.ts';
 import { type RunningStack, startStack } from '../../tests/e2e/support/stack.ts';
 
 const MESSAGES = 10_000;

@@ -12,18 +12,18 @@ import {
   wrapConversationKeyForMembers,
 } from '@anochat/protocol';
 import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
-import { encodePacket } from 'engine.io-parser';
-import { Encoder, PacketType } from 'socket.io-parser';
-import { toPushRow } from '../../app/src/replication/wire.ts';
-import { rate } from '../../crypto-native/bench/local-suite.ts';
-import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
 import {
   createUser,
   loadSyncProviders,
   membershipView,
   newConversation,
   onlyDevice,
-} from '../../crypto-native/test/support/e2e-world.ts';
+} from '@anochat/test-support/e2e-world';
+import { encodePacket } from 'engine.io-parser';
+import { Encoder, PacketType } from 'socket.io-parser';
+import { toPushRow } from '../../app/src/replication/wire.ts';
+import { rate } from '../../crypto-native/bench/local-suite.ts';
+import type { SyncNacl } from '../../crypto-native/js/nacl.ts';
 import { type BenchResult, reportBenchResults } from '../report.ts';
 import { serverPushWithVerification } from './server-push.ts';
 

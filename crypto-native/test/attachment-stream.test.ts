@@ -16,8 +16,8 @@ import {
 } from '@anochat/protocol';
 import { ATTACHMENT_CHUNK_BYTES, MAX_PREVIEW_BYTES } from '@anochat/schemas/e2e/limits';
 import type { AttachmentPayload } from '@anochat/schemas/e2e/payload';
+import { loadSyncProviders } from '@anochat/test-support/e2e-world';
 import type { SyncNacl } from '../js/nacl.ts';
-import { loadSyncProviders } from './support/e2e-world.ts';
 import { type Libsodium, loadLibsodium, seededBytes } from './support/oracles.ts';
 
 const CHUNK = ATTACHMENT_CHUNK_BYTES;

@@ -18,7 +18,6 @@ import {
   trustedDevices,
 } from '@anochat/protocol';
 import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
-import type { SyncNacl } from '../js/nacl.ts';
 import {
   bitFlips,
   createUser,
@@ -26,7 +25,8 @@ import {
   membershipView,
   newConversation,
   onlyDevice,
-} from './support/e2e-world.ts';
+} from '@anochat/test-support/e2e-world';
+import type { SyncNacl } from '../js/nacl.ts';
 
 let providers: { wasm: SyncNacl; tweetnacl: SyncNacl };
 before(async () => {

@@ -13,14 +13,14 @@ import {
   verifyDeviceCertificate,
   verifyDeviceRevocation,
 } from '@anochat/protocol';
-import type { SyncNacl } from '../js/nacl.ts';
 import {
   addDevice,
   bitFlips,
   createUser,
   loadSyncProviders,
   revokeDevice,
-} from './support/e2e-world.ts';
+} from '@anochat/test-support/e2e-world';
+import type { SyncNacl } from '../js/nacl.ts';
 
 let providers: { wasm: SyncNacl; tweetnacl: SyncNacl };
 before(async () => {

@@ -15,7 +15,6 @@ import {
   wrapConversationKeyForMembers,
 } from '@anochat/protocol';
 import { EPOCH_MAX_AGE_MS, EPOCH_MAX_MESSAGES } from '@anochat/schemas/e2e/limits';
-import type { SyncNacl } from '../js/nacl.ts';
 import {
   addDevice,
   bitFlips,
@@ -26,7 +25,8 @@ import {
   onlyDevice,
   revokeDevice,
   type TestUser,
-} from './support/e2e-world.ts';
+} from '@anochat/test-support/e2e-world';
+import type { SyncNacl } from '../js/nacl.ts';
 
 let providers: { wasm: SyncNacl; tweetnacl: SyncNacl };
 before(async () => {

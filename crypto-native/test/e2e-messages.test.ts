@@ -12,7 +12,6 @@ import {
   sealTitle,
 } from '@anochat/protocol';
 import type { MessagePayload } from '@anochat/schemas/e2e/payload';
-import type { SyncNacl } from '../js/nacl.ts';
 import {
   addDevice,
   bitFlips,
@@ -22,7 +21,8 @@ import {
   newConversation,
   onlyDevice,
   revokeDevice,
-} from './support/e2e-world.ts';
+} from '@anochat/test-support/e2e-world';
+import type { SyncNacl } from '../js/nacl.ts';
 
 let providers: { wasm: SyncNacl; tweetnacl: SyncNacl };
 before(async () => {

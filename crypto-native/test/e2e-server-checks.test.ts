@@ -10,8 +10,13 @@ import {
   sealMessage,
   wrapConversationKeyForMembers,
 } from '@anochat/protocol';
+import {
+  createUser,
+  membershipView,
+  newConversation,
+  onlyDevice,
+} from '@anochat/test-support/e2e-world';
 import type { SignedMessage } from '../js/nacl.ts';
-import { createUser, membershipView, newConversation, onlyDevice } from './support/e2e-world.ts';
 import { openProviders, type Providers } from './support/providers.ts';
 
 /**

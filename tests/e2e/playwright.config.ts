@@ -1,17 +1,8 @@
+import { CHROMIUM_LAUNCH } from '@anochat/test-support/chromium';
 import { defineConfig, devices } from '@playwright/test';
 
 /** Debian's Chromium (never a downloaded browser), with the flags that keep it off the network. */
-const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
+const launchOptions = CHROMIUM_LAUNCH;
 
 export default defineConfig({
   testDir: '.',

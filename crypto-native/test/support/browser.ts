@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_LAUNCH } from '@anochat/test-support/chromium';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -9,17 +10,6 @@ const WASM_FILE = fileURLToPath(new URL('../../build/wasm/anochat-nacl.wasm', im
 const TEST_PAGE_ENTRY = fileURLToPath(new URL('../browser/page-entry.ts', import.meta.url));
 
 /** Debian's Chromium, headless, with the flags that keep it off the (closed) network. */
-export const CHROMIUM_LAUNCH = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
 
 export interface CryptoPage {
   page: Page;

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createTweetnaclNacl,
+  createWasmNacl,
+  type KeyPair,
+  type SyncNacl,
+} from '@anochat/crypto-native';
+import { loadNaclWasm } from '@anochat/crypto-native/node';
+import {
   buildDeviceDirectory,
   type ConversationKeyRef,
   createDeviceCertificate,
@@ -13,10 +20,6 @@ import {
   type PublishedDevice,
   type UserIdentity,
 } from '@anochat/protocol';
-import type { KeyPair, SyncNacl } from '../../js/nacl.ts';
-import { createTweetnaclNacl } from '../../js/providers/tweetnacl/provider.ts';
-import { createWasmNacl } from '../../js/providers/wasm/provider.ts';
-import { loadNaclWasm } from '../../js/wasm-loader/load-file.node.ts';
 
 /** The two in-process providers the protocol runs on, on their real backends. */
 export async function loadSyncProviders(): Promise<{ wasm: SyncNacl; tweetnacl: SyncNacl }> {
