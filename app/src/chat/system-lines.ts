@@ -60,14 +60,15 @@ export function buildSystemLines(input: {
     // No time of adding is on the wire: the lines follow one fixed order (you first, then by
     // name), never the order in which the store happens to list the memberships.
     const added = input.members
-      .filter((member) => member.invitedBy != null)
+      .flatMap((member) =>
+        member.invitedBy == null ? [] : [{ userId: member.userId, invitedBy: member.invitedBy }],
+      )
       .sort(
         (a, b) =>
           Number(b.userId === input.selfUserId) - Number(a.userId === input.selfUserId) ||
           nameOf(a.userId).localeCompare(nameOf(b.userId)),
       );
     for (const member of added) {
-      if (member.invitedBy == null) continue;
       // Told right after the creation, at its time (kept in this order by the timeline).
       lines.push({
         key: `system:added:${member.userId}`,
