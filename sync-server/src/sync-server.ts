@@ -193,6 +193,7 @@ export async function startSyncServer(
     maxPayloadBytes: config.sync.maxPayloadBytes,
     adapter: fanout.adapter,
     presence: fanout.presence,
+    presenceOfflineGraceMs: config.sync.presenceOfflineGraceMs,
     service: syncService,
     limits: config.sync,
     scheduler,

@@ -30,6 +30,8 @@ import {
  */
 const QUOTAS = { conversations: 5, requests: 3 };
 const suite = useSyncServer({
+  // Who may see whose presence is tested here, not when: told at once, without the grace period.
+  PRESENCE_OFFLINE_GRACE_MS: '0',
   DATABASE_POOL_MAX: '8',
   RATE_LIMIT_PER_IP: '1000',
   SYNC_CONVERSATIONS_PER_HOUR: String(QUOTAS.conversations),

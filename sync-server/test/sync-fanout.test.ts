@@ -45,7 +45,10 @@ async function userOn(baseUrl: string): Promise<Client> {
   return { ...client, seen: observe(client.socket) };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const settle = () => sleep(300);
+/** Shorter than the default so that these tests wait less; the rule is the same. */
+const OFFLINE_GRACE_MS = 1_000;
 
 interface ErrorAck {
   error?: { code: string; message: string };
@@ -63,7 +66,11 @@ function assertRefused(answer: ErrorAck, code: string): void {
 // socket.io server and Redis adapter and nothing is shared but PostgreSQL and Redis.
 describe('fan-out across two instances through Redis', () => {
   const keyPrefix = `anochat-test-${randomBytes(6).toString('hex')}`;
-  const redisEnv = { REDIS_URL, REDIS_KEY_PREFIX: keyPrefix };
+  const redisEnv = {
+    REDIS_URL,
+    REDIS_KEY_PREFIX: keyPrefix,
+    PRESENCE_OFFLINE_GRACE_MS: String(OFFLINE_GRACE_MS),
+  };
   let database: TestDatabase;
   let crypto: Awaited<ReturnType<typeof startTestCryptoServer>>;
   let a: TestSyncServer;
@@ -292,6 +299,37 @@ describe('fan-out across two instances through Redis', () => {
     assert.equal(erin.seen.presence.filter((e) => e.userId === erin.userId).length, 0);
   });
 
+  it('presence: a user who is back within the grace period is never shown offline, on either instance', async () => {
+    const kate = await on(a);
+    const liam = await on(b);
+    await createGroup(kate, [liam]);
+    await settle();
+    const before = kate.seen.presence.length;
+    const aboutLiam = () =>
+      kate.seen.presence.slice(before).filter((event) => event.userId === liam.userId);
+
+    // His link cuts and he reconnects, to the other instance, well within the grace period.
+    liam.socket.close();
+    await sleep(OFFLINE_GRACE_MS / 4);
+    const back = await connectSocket(a.baseUrl, { token: liam.token });
+    sockets.push(back);
+    await sleep(OFFLINE_GRACE_MS + 500);
+    assert.deepEqual(aboutLiam(), []);
+
+    // This time he stays away: offline once the grace is over, last seen when he left.
+    const leftAt = Date.now();
+    back.close();
+    await sleep(OFFLINE_GRACE_MS / 2);
+    assert.deepEqual(aboutLiam(), [], 'not before the grace period is over');
+    await eventually(() => aboutLiam().length > 0);
+    const [offline] = aboutLiam();
+    assert.ok(offline && offline.online === false, JSON.stringify(offline));
+    assert.ok(
+      Math.abs(Date.parse(offline.lastSeen) - leftAt) < OFFLINE_GRACE_MS / 2,
+      offline.lastSeen,
+    );
+  });
+
   it('presence: a device that connects learns which of its contacts are online now, on any instance', async () => {
     const hana = await on(a);
     const ivan = await on(b);
@@ -332,7 +370,7 @@ describe('fan-out across two instances through Redis', () => {
 });
 
 describe('typing and presence on one instance without Redis (in memory)', () => {
-  const suite = useSyncServer();
+  const suite = useSyncServer({ PRESENCE_OFFLINE_GRACE_MS: String(OFFLINE_GRACE_MS) });
   const clients: Client[] = [];
   after(() => {
     for (const client of clients) client.socket.close();

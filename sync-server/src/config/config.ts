@@ -83,6 +83,11 @@ const environment = z.object({
    * to 30 s). 0 turns the repeat off: only for tests of the client's own recovery.
    */
   SYNC_RESYNC_REPEAT_MS: integer(0, 60_000).default(2_000),
+  /**
+   * A user whose last connection dropped is told to their contacts as offline only if they have
+   * not come back this long after: a flaky link reconnects within it (0 = at once).
+   */
+  PRESENCE_OFFLINE_GRACE_MS: integer(0, 300_000).default(5_000),
   /** Where the server keeps files: attachments in DATA_DIR/attachments (shared by instances on one volume). */
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   /**
@@ -169,6 +174,7 @@ export interface Config {
     maxPayloadBytes: number;
     testPushDelayMaxMs: number;
     resyncRepeatMs: number;
+    presenceOfflineGraceMs: number;
     maxInFlightPerSocket: number;
     maxConnectionsPerDevice: number;
     maxConnectionsPerUser: number;
@@ -244,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPayloadBytes: e.SYNC_MAX_PAYLOAD_BYTES,
       testPushDelayMaxMs: e.SYNC_TEST_PUSH_DELAY_MAX_MS,
       resyncRepeatMs: e.SYNC_RESYNC_REPEAT_MS,
+      presenceOfflineGraceMs: e.PRESENCE_OFFLINE_GRACE_MS,
       maxInFlightPerSocket: e.SYNC_MAX_IN_FLIGHT_PER_SOCKET,
       maxConnectionsPerDevice: e.SYNC_MAX_CONNECTIONS_PER_DEVICE,
       maxConnectionsPerUser: e.SYNC_MAX_CONNECTIONS_PER_USER,

@@ -57,11 +57,19 @@ export function createEphemeral(options: {
   pool: Pool;
   presence: PresenceStore;
   logger: Logger;
+  /** How long a user without connections stays shown online (presence.ts says why). */
+  offlineGraceMs: number;
 }): Ephemeral {
-  const { io, pool, presence, logger } = options;
+  const { io, pool, presence, logger, offlineGraceMs } = options;
   /** This process's live sockets per user, re-asserted to the presence store before they expire. */
   const local = new Map<string, Set<string>>();
   const inFlight = new Set<Promise<unknown>>();
+  /** Users whose last connection here dropped, with when: settled when their grace is over. */
+  const goingOffline = new Map<
+    string,
+    { lastSeen: string; timer: ReturnType<typeof setTimeout> }
+  >();
+  let closing = false;
   const track = (work: Promise<unknown>) => {
     inFlight.add(work);
     work.finally(() => inFlight.delete(work)).catch(() => undefined);
@@ -101,6 +109,31 @@ export function createEphemeral(options: {
     if (contacts.length > 0) io.to(contacts.map(userRoom)).emit('presence', event);
   }
 
+  function settle(userId: string, lastSeen: string): void {
+    goingOffline.delete(userId);
+    track(
+      presence
+        .settleOffline(userId)
+        .then(async (gone) => {
+          if (gone) announce({ userId, online: false, lastSeen }, await contactsOf(userId));
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'presence offline failed')),
+    );
+  }
+
+  /** Told only if they are not back once the grace is over (at once when this server stops). */
+  function offlineAfterGrace(userId: string): void {
+    const lastSeen = new Date().toISOString();
+    clearTimeout(goingOffline.get(userId)?.timer);
+    if (closing || offlineGraceMs === 0) {
+      settle(userId, lastSeen);
+      return;
+    }
+    const timer = setTimeout(() => settle(userId, lastSeen), offlineGraceMs);
+    timer.unref();
+    goingOffline.set(userId, { lastSeen, timer });
+  }
+
   return {
     connected(socket, author) {
       const { userId } = author;
@@ -111,9 +144,9 @@ export function createEphemeral(options: {
       // learns which of its contacts are online now: later changes come as they happen.
       const joined = presence
         .add(userId, socket.id)
-        .then(async (first) => {
+        .then(async (news) => {
           const contacts = await contactsOf(userId);
-          if (first) announce({ userId, online: true }, contacts);
+          if (news) announce({ userId, online: true }, contacts);
           const online = await presence.onlineAmong(contacts);
           for (const contact of online) socket.emit('presence', { userId: contact, online: true });
         })
@@ -124,15 +157,8 @@ export function createEphemeral(options: {
         if (mine.size === 0 && local.get(userId) === mine) local.delete(userId);
         const left = joined
           .then(() => presence.remove(userId, socket.id))
-          .then(async (last) => {
-            if (last) {
-              const offline = {
-                userId,
-                online: false,
-                lastSeen: new Date().toISOString(),
-              } as const;
-              announce(offline, await contactsOf(userId));
-            }
+          .then((last) => {
+            if (last) offlineAfterGrace(userId);
           })
           .catch((error: unknown) => logger.warn({ err: error }, 'presence offline failed'));
         track(left);
@@ -186,7 +212,12 @@ export function createEphemeral(options: {
     },
 
     close() {
+      closing = true;
       if (refresher) clearInterval(refresher);
+      for (const [userId, { lastSeen, timer }] of goingOffline) {
+        clearTimeout(timer);
+        settle(userId, lastSeen);
+      }
     },
   };
 }

@@ -32,6 +32,8 @@ export interface SyncSocketOptions {
   /** The socket.io Redis adapter when REDIS_URL is set: room broadcasts reach every instance. */
   adapter?: ServerOptions['adapter'] | undefined;
   presence: PresenceStore;
+  /** How long a user whose last connection dropped is still shown online (presence.ts). */
+  presenceOfflineGraceMs: number;
   limits: {
     maxInFlightPerSocket: number;
     maxConnectionsPerDevice: number;
@@ -126,7 +128,13 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
   io.engine.on('headers', (headers: Record<string, string>) => {
     headers['X-Content-Type-Options'] = 'nosniff';
   });
-  const ephemeral = createEphemeral({ io, pool, presence: options.presence, logger });
+  const ephemeral = createEphemeral({
+    io,
+    pool,
+    presence: options.presence,
+    logger,
+    offlineGraceMs: options.presenceOfflineGraceMs,
+  });
 
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
