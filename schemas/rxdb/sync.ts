@@ -38,6 +38,8 @@ export const SYNC_LIMITS = {
   maxPayloadBytes: 1024 * 1024,
   /** Default: unanswered `pull`s and `push`es one socket may have (more: TOO_MANY_IN_FLIGHT). */
   maxInFlightPerSocket: 16,
+  /** Most pushes one handshake may carry (`auth.pushes`). */
+  maxHandshakePushes: 12,
   /** Default: live sockets per device, and per user, on one server instance. */
   maxConnectionsPerDevice: 8,
   maxConnectionsPerUser: 32,
@@ -70,6 +72,14 @@ export interface PullsRequest {
 export interface PullsResponse {
   /** In the order of the request: each a page, or why that collection's pull failed. */
   results: (PullResponse | SyncErrorAck)[];
+}
+
+/**
+ * The answer to the pushes a handshake carried (`auth.pushes`, event `pushed`): each as if pushed
+ * alone, in the order sent.
+ */
+export interface PushesResponse {
+  results: (PushResponse | SyncErrorAck)[];
 }
 
 export interface PushRow {

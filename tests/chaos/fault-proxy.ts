@@ -215,7 +215,11 @@ export async function startFaultProxy(options: {
         if (push?.[1] !== undefined) pipe.pushAckIds.add(push[1]);
       } else if (armedLostAnswer) {
         const ack = /^43(\d+)\[/.exec(text);
-        if (ack?.[1] !== undefined && pipe.pushAckIds.has(ack[1])) {
+        // A push's answer: the ack of a `push` event, or `pushed` for those a handshake carried.
+        if (
+          (ack?.[1] !== undefined && pipe.pushAckIds.has(ack[1])) ||
+          text.startsWith('42["pushed"')
+        ) {
           armedLostAnswer = false;
           faults['lost-answer'] += 1;
           destroyPipe(pipe, 'end');

@@ -8,7 +8,7 @@ import type { ConnectionRecord, FrameRecord } from './fault-proxy.ts';
  * readable):
  *
  * - `outbox`: written until the push that reached the server left the device (waiting for a
- *   connection, and every attempt a cut lost);
+ *   connection, and every attempt a cut lost; a push may ride a handshake, `auth.pushes`);
  * - `push up`: that push's trip to the server;
  * - `server`: the push's arrival until the server answered it (checks, transaction, change
  *   notice); the first frame carrying the message to anyone counts if the answer was lost;
@@ -74,16 +74,19 @@ function deliveries(
     const sender = devices[message.client];
     if (sender === undefined) continue;
     const quoted = `"id":"${message.id}"`;
+    // A `push` event, or the handshake (socket.io CONNECT, `40`) that carried it in `auth.pushes`.
     const pushes = sender.frames.filter(
       (frame) =>
-        frame.direction === 'up' && frame.text.includes('["push"') && frame.text.includes(quoted),
+        frame.direction === 'up' &&
+        (frame.text.includes('["push"') || frame.text.startsWith('40')) &&
+        frame.text.includes(quoted),
     );
     const arrived = pushes.find((frame) => frame.outcome === 'delivered');
     if (arrived?.arrivedAt == null) continue;
     const answer = sender.frames.find(
       (frame) =>
         frame.direction === 'down' &&
-        frame.text.startsWith('43') &&
+        (frame.text.startsWith('43') || frame.text.startsWith('42["pushed"')) &&
         frame.text.includes(quoted) &&
         frame.sentAt >= (arrived.arrivedAt as number),
     );

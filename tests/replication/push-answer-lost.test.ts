@@ -14,8 +14,8 @@ import { createSyncEngine, type SyncEngine } from '../../app/src/replication/syn
 import {
   createSyncTransport,
   type SyncTransport,
-  TransportError,
 } from '../../app/src/replication/sync-transport.ts';
+import { TransportError } from '../../app/src/replication/transport-error.ts';
 
 // The app's own replication modules (real RxDB, the app's schemas and conflict handlers) against
 // the real server, with a transport that loses one push answer after the server committed it.
@@ -80,20 +80,21 @@ describe('the app’s replication when a push answer is lost after the server st
           resyncs,
         );
       },
+      async push<T>(payload: Parameters<SyncTransport['push']>[0]): Promise<T> {
+        if (payload.collection !== 'messages') return transport.push<T>(payload);
+        messagePushes += 1;
+        if (messagePushes === 1) {
+          await transport.push(payload);
+          firstPushCommitted.done();
+          throw new TransportError('DISCONNECTED', 'the answer was lost on the way back');
+        }
+        const answer = transport.push<T>(payload);
+        retryInFlight.done();
+        await sleep(500);
+        return answer;
+      },
       async request<T>(event: string, payload: unknown): Promise<T> {
         const { collection } = payload as { collection?: string };
-        if (event === 'push' && collection === 'messages') {
-          messagePushes += 1;
-          if (messagePushes === 1) {
-            await transport.request(event, payload);
-            firstPushCommitted.done();
-            throw new TransportError('DISCONNECTED', 'the answer was lost on the way back');
-          }
-          const answer = transport.request<T>(event, payload);
-          retryInFlight.done();
-          await sleep(500);
-          return answer;
-        }
         const racingPull = racing && event === 'pull' && collection === 'messages';
         if (racingPull) {
           racing = false;

@@ -213,9 +213,9 @@ describe('the app replication catches up by itself when RxDB drops a RESYNC', ()
     // The app's transport, with every push waiting at the gate first (a slow link).
     transport = {
       ...real,
-      async request<T>(event: string, payload: unknown): Promise<T> {
-        if (event === 'push') await gate.pass();
-        return real.request<T>(event, payload);
+      async push<T>(payload: Parameters<SyncTransport['push']>[0]): Promise<T> {
+        await gate.pass();
+        return real.push<T>(payload);
       },
     };
     engine = createSyncEngine({

@@ -125,7 +125,7 @@ export function replicateCollection(
               const wireRows = rows.map((row) =>
                 toPushRow(collectionName, row as LocalPushRow, options.deviceId),
               );
-              const answer = await transport.request<PushResponse | SyncErrorAck>('push', {
+              const answer = await transport.push<PushResponse | SyncErrorAck>({
                 collection: collectionName,
                 rows: wireRows,
               });

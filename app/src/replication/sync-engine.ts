@@ -66,7 +66,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
 
   async function pushDirectly(collection: CollectionName, docs: Record<string, unknown>[]) {
     if (docs.length === 0) return;
-    await transport.request('push', {
+    await transport.push({
       collection,
       rows: docs.map((doc) => toPushRow(collection, { newDocumentState: doc }, options.deviceId)),
     });

@@ -1,9 +1,11 @@
 import type {
   Checkpoint,
   CollectionName,
+  CompactPushRequest,
   PullRequest,
   PullResponse,
   PullsResponse,
+  PushesResponse,
   StreamEvent,
   SyncErrorAck,
   WireDocument,
@@ -11,19 +13,11 @@ import type {
 import { BehaviorSubject, filter, map, type Observable, Subject } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
 import type { NetworkStatus } from '../platform/platform.ts';
+import { createPushQueue } from './push-queue.ts';
+import { TransportError } from './transport-error.ts';
 
 /** What the connection is doing, for the banner. */
 export type LinkState = 'offline' | 'connecting' | 'online';
-
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-  constructor(
-    readonly code: 'DISCONNECTED' | 'TIMEOUT' | 'REFUSED',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface SyncTransportOptions {
   url: string;
@@ -52,7 +46,11 @@ interface HandshakeAuth {
   token: string;
   pullsOnConnect: true;
   pulls?: PullRequest[];
+  pushes?: CompactPushRequest[];
 }
+
+/** Pushes a handshake carries take at most this much (the server's frame limit is 1 MiB). */
+const HANDSHAKE_PUSH_BUDGET_BYTES = 256 * 1024;
 
 /** A connection up at least this long is replaced at once when it drops (see the 'close' hook). */
 const IMMEDIATE_RECONNECT_AFTER_MS = 1_000;
@@ -106,6 +104,12 @@ export function createSyncTransport(options: SyncTransportOptions) {
   /** When the current connection came up (null: none is up). */
   let connectedSince: number | null = null;
 
+  const pushes = createPushQueue({
+    emit: (payload) => request('push', payload),
+    handshakeBudgetBytes: HANDSHAKE_PUSH_BUDGET_BYTES,
+    pushedTimeoutMs: ackTimeoutMs,
+  });
+
   const socket: Socket = (options.connect ?? io)(options.url, {
     path: '/socket.io/',
     transports: ['websocket'],
@@ -120,9 +124,13 @@ export function createSyncTransport(options: SyncTransportOptions) {
     auth: (deliver: (auth: HandshakeAuth) => void) => {
       const withPulls = (token: string): HandshakeAuth => {
         sentWithHandshake = handshakePulls();
-        return sentWithHandshake.length > 0
-          ? { token, pullsOnConnect: true, pulls: sentWithHandshake }
-          : { token, pullsOnConnect: true };
+        const waitingPushes = pushes.forHandshake();
+        return {
+          token,
+          pullsOnConnect: true,
+          ...(sentWithHandshake.length > 0 ? { pulls: sentWithHandshake } : {}),
+          ...(waitingPushes.length > 0 ? { pushes: waitingPushes } : {}),
+        };
       };
       options
         .accessToken()
@@ -221,16 +229,19 @@ export function createSyncTransport(options: SyncTransportOptions) {
     retryDelayMs = firstDelayMs;
     connected$.next(true);
     link.next('online');
+    pushes.connected();
   });
   socket.on('disconnect', (reason) => {
     sentWithHandshake = [];
     connected$.next(false);
     failInFlight(`disconnected: ${reason}`);
+    pushes.disconnected();
     link.next(stopped || !network.online() ? 'offline' : 'connecting');
     // A disconnect by the server (expired token, revoked device) is not retried by socket.io.
     if (reason === 'io server disconnect' && !stopped) void renewAndReconnect();
   });
   socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+    pushes.disconnected();
     const code = error.data?.code;
     // A refused token may only be stale (another tab refreshed, a secret rotated): the refresh
     // tells whether the session still exists. Never sign out here.
@@ -250,6 +261,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
   socket.on('stream', (event: StreamEvent) => {
     if (typeof event?.collection === 'string') streamEvents.next(event);
   });
+  socket.on('pushed', (answer: PushesResponse | SyncErrorAck) => pushes.pushed(answer));
   socket.on('pulled', (answer: PullsResponse | SyncErrorAck) => {
     const asked = sentWithHandshake;
     sentWithHandshake = [];
@@ -283,6 +295,26 @@ export function createSyncTransport(options: SyncTransportOptions) {
         subscription?.unsubscribe();
         resolve();
       });
+    });
+  }
+
+  /** Emits with an acknowledgement once connected; rejects if the connection drops first. */
+  async function request<T>(event: string, payload: unknown): Promise<T> {
+    await whenConnected();
+    return new Promise<T>((resolve, reject) => {
+      const entry: InFlight = { reject };
+      inFlight.add(entry);
+      socket
+        .timeout(ackTimeoutMs)
+        .emitWithAck(event, payload)
+        .then(
+          (answer: T) => resolve(answer),
+          () => {
+            reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`));
+            reconnectNow();
+          },
+        )
+        .finally(() => inFlight.delete(entry));
     });
   }
 
@@ -322,24 +354,14 @@ export function createSyncTransport(options: SyncTransportOptions) {
       handshakePulls = pulls;
     },
 
-    /** Emits with an acknowledgement once connected; rejects if the connection drops first. */
-    async request<T>(event: string, payload: unknown): Promise<T> {
-      await whenConnected();
-      return new Promise<T>((resolve, reject) => {
-        const entry: InFlight = { reject };
-        inFlight.add(entry);
-        socket
-          .timeout(ackTimeoutMs)
-          .emitWithAck(event, payload)
-          .then(
-            (answer: T) => resolve(answer),
-            () => {
-              reject(new TransportError('TIMEOUT', `${event}: no answer in ${ackTimeoutMs} ms`));
-              reconnectNow();
-            },
-          )
-          .finally(() => inFlight.delete(entry));
-      });
+    request,
+
+    /**
+     * Pushes rows (`push`): answered by the server, however many connections that takes; what is
+     * waiting when a connection opens goes with its handshake (push-queue.ts).
+     */
+    push<T>(payload: CompactPushRequest): Promise<T> {
+      return pushes.push<T>(payload);
     },
 
     /** Fire-and-forget with an ack, for ephemeral events; dropped when not connected. */
@@ -365,6 +387,7 @@ export function createSyncTransport(options: SyncTransportOptions) {
       stopWatchingNetwork();
       socket.disconnect();
       failInFlight('stopped');
+      pushes.stop('stopped');
       link.next('offline');
     },
   };

@@ -93,6 +93,24 @@ export function parsePulls(payload: unknown): ParsedPull[] {
   return parsed;
 }
 
+/**
+ * The pushes a handshake carried (`auth.pushes`): 1 to SYNC_LIMITS.maxHandshakePushes, each then
+ * checked on its own as a `push` is.
+ */
+export function handshakePushList(pushes: unknown): unknown[] {
+  if (
+    !Array.isArray(pushes) ||
+    pushes.length === 0 ||
+    pushes.length > SYNC_LIMITS.maxHandshakePushes
+  ) {
+    throw new SyncError(
+      'VALIDATION_FAILED',
+      `auth.pushes must be an array of 1 to ${SYNC_LIMITS.maxHandshakePushes} push requests`,
+    );
+  }
+  return pushes;
+}
+
 /** The uuid parts of a checkpoint or document id of this collection, or null when malformed. */
 export function keyParts(collection: CollectionName, id: string): string[] | null {
   const parts = PAIR_COLLECTIONS.includes(collection) ? id.split('|') : [id];
