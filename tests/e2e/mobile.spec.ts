@@ -26,6 +26,7 @@ import {
   test,
 } from './support/app.ts';
 import { startLinkProxy } from './support/link-proxy.ts';
+import { drawnPicture } from './support/media.ts';
 
 const STALE_SOCKET_AFTER_MS = 10_000;
 
@@ -104,6 +105,54 @@ test.describe('the Android app', () => {
     await expect(shown(page, 'shared-content')).toHaveCount(0);
     await composer(page).press('Enter');
     await expect(messageWithText(alice.page, 'the trail map')).toBeVisible();
+    await context.close();
+  });
+
+  test('a picture shared from the gallery goes, encrypted, into the chat the person opens', async ({
+    person,
+    browser,
+    viewport,
+    userAgent,
+  }) => {
+    const bob = await person('Bob');
+    const alice = await person('Alice');
+    const { context, page, android } = await openOnPhone(
+      browser,
+      { viewport, userAgent },
+      bob,
+      serverUrl(),
+    );
+    const conversationId = await startDirectChat(alice.page, bob.userId);
+    await send(alice.page, 'send me the trail photo?');
+    await acceptRequest(page, conversationId);
+    await expect(messageWithText(page, 'send me the trail photo?')).toBeVisible();
+    await android.emit(page, 'App', 'backButton', { canGoBack: true });
+    await expect(page).toHaveURL(/\/chats$/);
+
+    // The gallery shares a picture: Android hands AnoChat a file the web view can read.
+    const picture = await drawnPicture(page, 640, 480);
+    const path = 'file:///storage/emulated/0/Pictures/trail.png';
+    android.files.set(path, { body: picture, mimeType: 'image/png' });
+    await android.emit(page, 'CapacitorShareTarget', 'shareReceived', {
+      title: '',
+      texts: [],
+      files: [{ name: 'trail.png', mimeType: 'image/png', uri: path }],
+    });
+    await expect(shown(page, 'shared-content')).toBeVisible();
+    await openConversation(page, conversationId);
+
+    const sent = page
+      .locator('[data-role="message"]')
+      .filter({ visible: true, has: page.locator('[data-role="attachment"]') });
+    await expect(sent).toHaveCount(1);
+    const received = alice.page
+      .locator('[data-role="message"]')
+      .filter({ visible: true, has: alice.page.locator('[data-role="attachment"]') });
+    await expect(received).toHaveCount(1);
+    // Alice opens it: decrypted from what Bob's phone encrypted, at its full size.
+    await received.locator('[data-role="attachment-open"]').click();
+    const full = alice.page.locator('[data-role="image-viewer"] img');
+    await expect.poll(() => full.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
     await context.close();
   });
 

@@ -49,9 +49,12 @@ describe('content shared into the app', () => {
     await router.push(`/chats/${CONVERSATION}`);
     expect(inbox.pending.value).toBeNull();
     expect(await createDrafts(database).read(CONVERSATION)).toBe('look at this');
+    // An open chat of that conversation learns that files wait for it.
+    expect([...inbox.filesWaiting.value]).toEqual([CONVERSATION]);
     expect(inbox.takeFiles(OTHER)).toEqual([]);
     expect(inbox.takeFiles(CONVERSATION).map((file) => file.name)).toEqual(['trail.jpg']);
     expect(inbox.takeFiles(CONVERSATION)).toEqual([]);
+    expect([...inbox.filesWaiting.value]).toEqual([]);
     inbox.stop();
   });
 });

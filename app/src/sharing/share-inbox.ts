@@ -8,6 +8,11 @@ export interface ShareInbox {
   /** What another app shared, waiting for the person to pick a conversation. */
   pending: ShallowRef<SharedContent | null>;
   dismiss(): void;
+  /**
+   * Conversations with shared files waiting for them: a chat already open (Ionic keeps its pane
+   * alive under the list) sees the files arrive, not only a chat being created.
+   */
+  filesWaiting: ShallowRef<ReadonlySet<string>>;
   /** The shared files for the conversation that was opened with them, handed over once. */
   takeFiles(conversationId: string): PickedFile[];
 }
@@ -25,6 +30,10 @@ export function startShareInbox(deps: {
 }): ShareInbox & { stop: Unsubscribe } {
   const pending = shallowRef<SharedContent | null>(null);
   const filesFor = new Map<string, PickedFile[]>();
+  const filesWaiting = shallowRef<ReadonlySet<string>>(new Set());
+  const publish = () => {
+    filesWaiting.value = new Set(filesFor.keys());
+  };
   const drafts = createDrafts(deps.database);
   const stopListening =
     deps.shareTarget?.subscribe((shared) => {
@@ -38,6 +47,7 @@ export function startShareInbox(deps: {
     pending.value = null;
     if (shared.files.length > 0) {
       filesFor.set(conversationId, [...(filesFor.get(conversationId) ?? []), ...shared.files]);
+      publish();
     }
     const text = shared.texts.join('\n').trim();
     if (text === '') return;
@@ -49,9 +59,10 @@ export function startShareInbox(deps: {
     dismiss: () => {
       pending.value = null;
     },
+    filesWaiting,
     takeFiles(conversationId) {
       const files = filesFor.get(conversationId) ?? [];
-      filesFor.delete(conversationId);
+      if (filesFor.delete(conversationId)) publish();
       return files;
     },
     stop() {

@@ -7,6 +7,9 @@ const WEB_APP = fileURLToPath(new URL('../../../app/dist', import.meta.url));
 /** Capacitor serves the Android app's pages from https://localhost. */
 export const ANDROID_ORIGIN = 'https://localhost';
 
+/** Where Capacitor's web view serves the phone's files (`Capacitor.convertFileSrc`). */
+const CAPACITOR_FILE_PREFIX = '/_capacitor_file_';
+
 /** The native methods the app's plugins call, by plugin (Capacitor's PluginHeaders). */
 const NATIVE_METHODS: Record<string, string[]> = {
   App: ['getState', 'getLaunchUrl', 'minimizeApp', 'exitApp'],
@@ -33,6 +36,11 @@ export interface AndroidShell {
   calls: string[];
   scheduled: unknown[];
   badges: number[];
+  /**
+   * Files on the phone, by `file://` path, that the web view may read through Capacitor's file
+   * URLs (what a share from another app points at).
+   */
+  files: Map<string, { body: Buffer; mimeType: string }>;
   /** Plays a native event to the page's listeners (App `backButton`, `pause`, `resume`...). */
   emit(page: Page, plugin: string, event: string, data?: unknown): Promise<void>;
 }
@@ -51,6 +59,7 @@ export async function installAndroidShell(context: BrowserContext): Promise<Andr
     calls: [],
     scheduled: [],
     badges: [],
+    files: new Map(),
     async emit(page, plugin, event, data = {}) {
       await page.evaluate(
         ([name, eventName, payload]) =>
@@ -70,6 +79,15 @@ export async function installAndroidShell(context: BrowserContext): Promise<Andr
   const serve = createAppSchemeHandler({ webRoot: WEB_APP, contentSecurityPolicy: () => '' });
   await context.route(`${ANDROID_ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
+    if (url.pathname.startsWith(CAPACITOR_FILE_PREFIX)) {
+      const file = shell.files.get(`file://${url.pathname.slice(CAPACITOR_FILE_PREFIX.length)}`);
+      await route.fulfill(
+        file === undefined
+          ? { status: 404 }
+          : { status: 200, contentType: file.mimeType, body: file.body },
+      );
+      return;
+    }
     const answer = await serve(new Request(`app://anochat${url.pathname}`));
     const headers = headersOf(answer);
     delete headers['content-security-policy'];
@@ -156,7 +174,11 @@ export async function installAndroidShell(context: BrowserContext): Promise<Andr
         // What Capacitor's native bridge script sets before the page's own scripts run.
         isNativePlatform: () => true,
         getPlatform: () => 'android',
-        convertFileSrc: (path: string) => path,
+        // As Capacitor's Android bridge: a file:// path is served by the web view's own origin.
+        convertFileSrc: (path: string) =>
+          path.startsWith('file://')
+            ? `${location.origin}/_capacitor_file_${path.slice('file://'.length)}`
+            : path,
         async nativePromise(plugin: string, method: string, options: Record<string, unknown>) {
           if (method === 'removeListener') {
             listeners.get(`${plugin}/${options.eventName}`)?.delete(String(options.callbackId));
