@@ -13,6 +13,7 @@ import { startKeyDistribution } from './conversations/key-distribution.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
 import type { AppDatabase } from './database/app-database.ts';
 import { startMessageNotices } from './notifications/message-notices.ts';
+import { createMuteActions } from './notifications/mutes.ts';
 import type { Platform } from './platform/platform.ts';
 import { startResumeSync } from './replication/resume-sync.ts';
 import { createSyncEngine } from './replication/sync-engine.ts';
@@ -103,6 +104,7 @@ export function startAccount(deps: {
     conversations: createConversationActions(database, crypto, signedIn.userId),
     requests: createRequestActions(database, signedIn.userId),
     blocks: createBlockActions(database, signedIn.userId),
+    mutes: createMuteActions(database, signedIn.userId),
     async stop(): Promise<void> {
       attachments.stop();
       notices.stop();
