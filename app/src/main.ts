@@ -77,6 +77,7 @@ async function boot(): Promise<void> {
         session: context.session,
         signedIn,
         serverUrl: serverUrl ?? '',
+        api,
         platform,
         isOnScreen: (conversationId) => isOnScreen(router, conversationId),
       });

@@ -148,7 +148,7 @@ describe('a server address the person types', () => {
   it('puts the count on the installed app’s badge where the Badging API exists, and clears it at 0', async () => {
     // The operating system's app badge is outside the page: recording functions stand in for it.
     const calls: string[] = [];
-    const navigator = globalThis.navigator as Navigator & Record<string, unknown>;
+    const navigator = globalThis.navigator;
     const platform = createWebPlatform();
     platform.notifications.setBadge(2);
     Object.assign(navigator, {
@@ -164,8 +164,8 @@ describe('a server address the person types', () => {
       platform.notifications.setBadge(0);
       expect(calls).toEqual(['set 4', 'clear']);
     } finally {
-      delete navigator.setAppBadge;
-      delete navigator.clearAppBadge;
+      Reflect.deleteProperty(navigator, 'setAppBadge');
+      Reflect.deleteProperty(navigator, 'clearAppBadge');
     }
   });
 });

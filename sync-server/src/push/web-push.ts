@@ -145,7 +145,7 @@ export function createWebPush(deps: {
     const answer = await fetch(details.endpoint, {
       method: details.method,
       headers: details.headers as Record<string, string>,
-      body: details.body,
+      body: new Uint8Array(details.body),
       redirect: 'error',
       signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
     });
