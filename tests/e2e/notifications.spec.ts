@@ -178,3 +178,44 @@ test('a browser that allows notifications registers its push subscription, and a
     await pushService.close();
   }
 });
+
+test('the service worker shows a push as "New message" in its conversation, naming no sender and no text', async ({
+  person,
+}) => {
+  const bob = await person('Bob');
+  await bob.context.grantPermissions(['notifications'], { origin: serverUrl() });
+  await bob.page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  // The push service is outside this machine: Chromium's DevTools protocol delivers the push.
+  const devtools = await bob.context.newCDPSession(bob.page);
+  const registrations: { registrationId: string; scopeURL: string }[] = [];
+  devtools.on('ServiceWorker.workerRegistrationUpdated', (event) =>
+    registrations.push(...event.registrations),
+  );
+  await devtools.send('ServiceWorker.enable');
+  const scope = `${serverUrl()}/`;
+  await expect.poll(() => registrations.some((one) => one.scopeURL === scope)).toBe(true);
+  const registrationId = registrations.find((one) => one.scopeURL === scope)?.registrationId ?? '';
+
+  // No window of the app is open: the worker alone tells Bob.
+  await bob.page.goto('about:blank');
+  const conversationId = '01890a5d-ac96-774b-bcce-b302099a8057';
+  await devtools.send('ServiceWorker.deliverPushMessage', {
+    origin: serverUrl(),
+    registrationId,
+    data: JSON.stringify({ type: 'message', conversationId }),
+  });
+  await bob.page.goto('/chats');
+  await expect
+    .poll(() =>
+      bob.page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((shown) => ({
+          title: shown.title,
+          body: shown.body,
+          tag: shown.tag,
+        })),
+      ),
+    )
+    .toEqual([{ title: 'AnoChat', body: 'New message', tag: conversationId }]);
+});
