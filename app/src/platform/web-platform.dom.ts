@@ -209,7 +209,9 @@ export function browserWebPush(): WebPushSubscriber {
       return { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } };
     },
     async unsubscribe() {
-      await (await (await registration())?.pushManager.getSubscription())?.unsubscribe();
+      // The registration there is, without waiting for one (signing out must not wait).
+      const current = await globalThis.navigator?.serviceWorker?.getRegistration();
+      await (await current?.pushManager?.getSubscription())?.unsubscribe();
     },
   };
 }
