@@ -37,6 +37,10 @@ export default defineConfig({
     VitePWA({
       registerType: 'prompt',
       injectRegister: false,
+      // Our own worker (app/src/sw.dom.ts): the precache of the shell, plus Web Push.
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.dom.ts',
       includeAssets: ['icons/icon.svg'],
       manifest: {
         name: 'AnoChat',
@@ -59,13 +63,11 @@ export default defineConfig({
           { src: '/icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
         ],
       },
-      workbox: {
+      injectManifest: {
         // The shell (page, scripts, styles, the WebAssembly module) is precached; API calls and the
         // sync socket are never cached: the data lives in IndexedDB (RxDB).
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,webmanifest}'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
-        navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/socket\.io\//],
       },
     }),
   ],

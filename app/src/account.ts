@@ -1,4 +1,5 @@
 import { COLLECTIONS } from '@anochat/schemas/rxdb/sync';
+import type { ServerApi } from './api/server-api.ts';
 import type { AttachmentServices, Attachments } from './attachments/attachments.ts';
 import { createChatActions } from './chat/chat-actions.ts';
 import { createEphemeralState } from './chat/ephemeral.ts';
@@ -13,6 +14,8 @@ import { startKeyDistribution } from './conversations/key-distribution.ts';
 import type { ClientCrypto } from './crypto/client-crypto.ts';
 import type { AppDatabase } from './database/app-database.ts';
 import { startMessageNotices } from './notifications/message-notices.ts';
+import { createMuteActions } from './notifications/mutes.ts';
+import { createWebPushRegistration } from './notifications/web-push.ts';
 import type { Platform } from './platform/platform.ts';
 import { startResumeSync } from './replication/resume-sync.ts';
 import { createSyncEngine } from './replication/sync-engine.ts';
@@ -31,8 +34,10 @@ export function startAccount(deps: {
   session: SessionService;
   signedIn: StoredSession;
   serverUrl: string;
+  /** The server's push subscription routes (Web Push). */
+  api: Pick<ServerApi, 'vapidPublicKey' | 'putPushSubscription'>;
   /** Network, foreground and background, notifications: what differs by platform. */
-  platform: Pick<Platform, 'network' | 'lifecycle' | 'notifications'>;
+  platform: Pick<Platform, 'network' | 'lifecycle' | 'notifications' | 'webPush'>;
   /** Whether this conversation is on screen now (then a new message needs no notification). */
   isOnScreen(conversationId: string): boolean;
   /** Files out and in; their store and media decoding are the host's (IndexedDB, canvas). */
@@ -89,6 +94,13 @@ export function startAccount(deps: {
     isOnScreen: deps.isOnScreen,
     previews: notificationPreviews,
   });
+  const webPush = createWebPushRegistration({
+    subscriber: deps.platform.webPush,
+    api: deps.api,
+    authenticated: (call) => deps.session.authenticated(call),
+    permission: () => deps.platform.notifications.permission(),
+  });
+  void webPush.refresh();
 
   return {
     userId: signedIn.userId,
@@ -103,6 +115,17 @@ export function startAccount(deps: {
     conversations: createConversationActions(database, crypto, signedIn.userId),
     requests: createRequestActions(database, signedIn.userId),
     blocks: createBlockActions(database, signedIn.userId),
+    mutes: createMuteActions(database, signedIn.userId),
+    /**
+     * Asks the person to allow notifications (after something they did, never on load); granted,
+     * this browser also subscribes to Web Push, so that a closed app hears of new messages.
+     */
+    async allowNotifications() {
+      const permission = await deps.platform.notifications.requestPermission();
+      // The subscription is made in the background: a browser without a push service may take long.
+      if (permission === 'granted') void webPush.refresh();
+      return permission;
+    },
     async stop(): Promise<void> {
       attachments.stop();
       notices.stop();

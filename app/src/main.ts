@@ -77,6 +77,7 @@ async function boot(): Promise<void> {
         session: context.session,
         signedIn,
         serverUrl: serverUrl ?? '',
+        api,
         platform,
         isOnScreen: (conversationId) => isOnScreen(router, conversationId),
       });
@@ -104,6 +105,9 @@ async function boot(): Promise<void> {
           },
           reason,
         );
+        // The next account on this browser gets a subscription of its own (the server stopped
+        // pushing this one when the device's session ended).
+        await platform.webPush?.unsubscribe().catch(() => undefined);
         sessionStorage.setItem(SIGNED_OUT_REASON, reason);
         globalThis.location.assign(next);
       })();

@@ -9,6 +9,7 @@ import { keyArchiveSchema } from './keyArchive.ts';
 import { keyEnvelopesSchema } from './keyEnvelopes.ts';
 import { membersSchema } from './members.ts';
 import { messagesSchema } from './messages.ts';
+import { mutesSchema } from './mutes.ts';
 import { receiptsSchema } from './receipts.ts';
 import { usersSchema } from './users.ts';
 
@@ -22,6 +23,7 @@ export const RXDB_SCHEMAS = {
   keyEnvelopes: keyEnvelopesSchema,
   keyArchive: keyArchiveSchema,
   blocks: blocksSchema,
+  mutes: mutesSchema,
 } as const;
 
 export type CollectionName = keyof typeof RXDB_SCHEMAS;

@@ -37,6 +37,15 @@ if (plan.jwtSecret !== undefined) {
   );
 }
 
+if (plan.vapidKeys !== undefined) {
+  logger.info(
+    { file: plan.vapidKeys.file },
+    plan.vapidKeys.created
+      ? 'VAPID keys not set: generated a pair for Web Push and saved it (0600)'
+      : 'VAPID keys not set: using the pair saved by an earlier start',
+  );
+}
+
 /** Stopped in reverse order of start: the server, then crypto-native, then the database. */
 let database: EmbeddedPostgres | undefined;
 let crypto: RunningCryptoServer | undefined;

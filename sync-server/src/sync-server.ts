@@ -23,6 +23,7 @@ import { instrumentSyncService } from './metrics/instrument-sync.ts';
 import { createSyncMetrics } from './metrics/metrics.ts';
 import { listenForMetrics, type RunningMetricsServer } from './metrics/metrics-server.ts';
 import { waitFor } from './process/wait-for.ts';
+import { createWebPush } from './push/web-push.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import { createSignInThrottle } from './rate-limit/sign-in-throttle.ts';
 import { createFanout, type Fanout } from './replication/live/fanout.ts';
@@ -37,6 +38,8 @@ export interface RunningSyncServer {
   /** The /metrics listener's port, null when METRICS_PORT is unset. */
   metricsPort: number | null;
   pool: Pool;
+  /** Resolves when every Web Push started so far (by a stored message) is answered or given up on. */
+  pushesSettled(): Promise<void>;
   /** Graceful: stop accepting, finish requests in flight, then close the pool and the gRPC channel. */
   stop(): Promise<void>;
 }
@@ -135,6 +138,7 @@ export async function startSyncServer(
     authenticated,
     logger,
   });
+  const webPush = createWebPush({ pool, logger, authenticated, config: config.webPush });
   let shuttingDown = false;
   const app = createApp({
     logger,
@@ -156,6 +160,7 @@ export async function startSyncServer(
         onDeviceRevoked,
       }),
       deviceRoutes({ pool, deviceStatements, authenticated, onDeviceRevoked }),
+      webPush.routes,
       userRoutes({
         pool,
         rateLimiter,
@@ -179,6 +184,7 @@ export async function startSyncServer(
     testPushDelayMaxMs: config.sync.testPushDelayMaxMs,
     quotas: config.sync.quotas,
     resyncRepeatMs: config.sync.resyncRepeatMs,
+    onMessagesStored: (author, conversationIds) => webPush.messagesStored(author, conversationIds),
   });
   const syncService = instrumentSyncService(measuredService, metrics);
   fanout.onResubscribed(() => syncService.live.noticesMayBeLost());
@@ -214,6 +220,7 @@ export async function startSyncServer(
     port: http.port,
     metricsPort: metricsServer?.port ?? null,
     pool,
+    pushesSettled: () => webPush.idle(),
     async stop() {
       shuttingDown = true;
       clearInterval(pruner);
@@ -225,6 +232,7 @@ export async function startSyncServer(
         logger.warn('pushes or pulls still running at shutdown; left behind');
       }
       syncService.close();
+      await doneWithin(webPush.idle(), config.http.shutdownTimeoutMs);
       await http.close(config.http.shutdownTimeoutMs);
       await metricsServer?.close();
       await releaseResources();

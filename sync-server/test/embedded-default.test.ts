@@ -33,7 +33,7 @@ describe('npm start: the embedded default (PGlite + crypto-native, no configurat
     await rm(dataDirectory, { recursive: true, force: true });
   });
 
-  it('serves, persists accounts and the JWT secret across a restart, and stops cleanly', async () => {
+  it('serves, persists accounts, the JWT secret and the VAPID keys across a restart, and stops cleanly', async () => {
     const first = await startDefault(dataDirectory);
     running.push(first);
     const ready = await request(first.baseUrl, 'GET', '/api/ready');
@@ -41,12 +41,20 @@ describe('npm start: the embedded default (PGlite + crypto-native, no configurat
     const account = await register(first.baseUrl, 'embedded_alice');
     assert.match(first.output(), /generated one and saved it/);
     assert.equal((await stat(join(dataDirectory, 'jwt-secret'))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dataDirectory, 'vapid-keys.json'))).mode & 0o777, 0o600);
+    const vapidKey = await request(first.baseUrl, 'GET', '/api/push/vapid-public-key');
+    assert.equal(vapidKey.status, 200, JSON.stringify(vapidKey.body));
     assert.equal(await stopWithSigterm(first), 0, first.output());
 
     const second = await startDefault(dataDirectory);
     running.push(second);
     assert.match(second.output(), /using the one saved by an earlier start/);
     assert.equal((await request(second.baseUrl, 'GET', '/api/ready')).status, 200);
+    // The same VAPID key: browsers' push subscriptions made before the restart still work.
+    assert.deepEqual(
+      (await request(second.baseUrl, 'GET', '/api/push/vapid-public-key')).body,
+      vapidKey.body,
+    );
     const session = await login(second.baseUrl, account);
     assert.equal(session.user.username, 'embedded_alice');
     // The access token from before the restart is still valid: the secret was kept.

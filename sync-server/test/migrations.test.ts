@@ -19,6 +19,7 @@ const REPLICATED_TABLES = [
   'key_envelopes',
   'key_archive',
   'blocks',
+  'mutes',
 ];
 
 describe('migrations', () => {

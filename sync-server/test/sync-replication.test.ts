@@ -94,7 +94,7 @@ describe('sync handshake', () => {
 
   it('sends RESYNC for every collection on connect', async () => {
     const alice = await user();
-    await eventually(() => alice.streams.length >= 9);
+    await eventually(() => alice.streams.length >= 10);
     assert.deepEqual(alice.streams.map((event) => event.collection).sort(), [
       'blocks',
       'conversations',
@@ -103,6 +103,7 @@ describe('sync handshake', () => {
       'keyEnvelopes',
       'members',
       'messages',
+      'mutes',
       'receipts',
       'users',
     ]);

@@ -105,6 +105,7 @@ const account = startAccount({
   session,
   signedIn,
   serverUrl: setup.serverUrl,
+  api: createServerApi(createHttpClient(setup.serverUrl)),
   // A worker has no screen, no notification centre and no network events of its own: the fault
   // proxy, not the platform, decides when it is cut off.
   platform: {
@@ -117,6 +118,7 @@ const account = startAccount({
       setBadge: () => undefined,
       onOpened: () => () => undefined,
     },
+    webPush: null,
   },
   isOnScreen: () => false,
   // Node has no IndexedDB: the attachment store lives in fake-indexeddb (no attachments are sent).

@@ -9,6 +9,7 @@ import type {
   SessionResponse,
 } from '@anochat/schemas/api/auth';
 import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import type { PushSubscriptionRequest, VapidPublicKeyResponse } from '@anochat/schemas/api/push';
 import type { UserLookupResponse } from '@anochat/schemas/api/users';
 import type { HttpClient } from './http-client.ts';
 
@@ -39,6 +40,11 @@ export function createServerApi(http: HttpClient) {
         token,
         body: { name },
       }),
+    vapidPublicKey: () => http.request<VapidPublicKeyResponse>('GET', '/api/push/vapid-public-key'),
+    putPushSubscription: (token: string, body: PushSubscriptionRequest) =>
+      http.request<void>('PUT', '/api/push/subscription', { token, body }),
+    deletePushSubscription: (token: string) =>
+      http.request<void>('DELETE', '/api/push/subscription', { token }),
     findUser: (token: string, username: string) =>
       http.request<UserLookupResponse>('POST', '/api/users/lookup', { token, body: { username } }),
   };

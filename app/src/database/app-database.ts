@@ -43,6 +43,7 @@ export type ReceiptDoc = Doc<typeof RXDB_SCHEMAS.receipts>;
 export type KeyEnvelopeDoc = Doc<typeof RXDB_SCHEMAS.keyEnvelopes>;
 export type KeyArchiveDoc = Doc<typeof RXDB_SCHEMAS.keyArchive>;
 export type BlockDoc = Doc<typeof RXDB_SCHEMAS.blocks>;
+export type MuteDoc = Doc<typeof RXDB_SCHEMAS.mutes>;
 export type MessageViewDoc = Doc<typeof messageViewsSchema>;
 export type FailureDoc = Doc<typeof failuresSchema>;
 
@@ -56,6 +57,7 @@ export interface AppCollections {
   keyEnvelopes: RxCollection<KeyEnvelopeDoc>;
   keyArchive: RxCollection<KeyArchiveDoc>;
   blocks: RxCollection<BlockDoc>;
+  mutes: RxCollection<MuteDoc>;
   messageViews: RxCollection<MessageViewDoc>;
   failures: RxCollection<FailureDoc>;
 }
@@ -97,6 +99,7 @@ export async function openAppDatabase(
     keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes, migrationStrategies: keepAsIs },
     keyArchive: { schema: RXDB_SCHEMAS.keyArchive },
     blocks: { schema: RXDB_SCHEMAS.blocks, conflictHandler: localChangeWins('blocks') },
+    mutes: { schema: RXDB_SCHEMAS.mutes, conflictHandler: localChangeWins('mutes') },
     messageViews: {
       schema: messageViewsSchema,
       migrationStrategies: {

@@ -5,6 +5,7 @@ import { NO_EPOCH } from '../database/local-schemas.ts';
 import { openTestDatabase } from '../database/test-database.ts';
 import type { MessageNotice, Notifier } from '../platform/platform.ts';
 import { startMessageNotices } from './message-notices.ts';
+import { createMuteActions } from './mutes.ts';
 
 const ME = '00000000-0000-4000-8000-0000000000a1';
 const ALICE = '00000000-0000-4000-8000-0000000000a2';
@@ -163,5 +164,31 @@ describe('new-message notifications', () => {
     stop?.();
     stop = undefined;
     expect(badges.at(-1)).toBe(0);
+  });
+
+  it('leave a muted conversation out of notifications and the badge, until the mute runs out', async () => {
+    const { shown, badges } = await start({ caughtUp: Promise.resolve() });
+    const mutes = createMuteActions(database, ME);
+    await mutes.mute(CHAT, 'always');
+    await database.mutes.insert({
+      id: `${ME}|${OTHER_CHAT}`,
+      userId: ME,
+      conversationId: OTHER_CHAT,
+      until: new Date(Date.now() + 1_500).toISOString(),
+    });
+    await settle();
+    await arrives(CHAT, ALICE, 'muted for good');
+    await arrives(OTHER_CHAT, ALICE, 'muted for a moment');
+    await settle();
+    expect(shown).toEqual([]);
+    expect(badges.at(-1)).toBe(0);
+
+    // The short mute ends by itself: its unread message counts again, and the next one notifies.
+    await expect.poll(() => badges.at(-1), { timeout: 5_000 }).toBe(1);
+    await arrives(OTHER_CHAT, ALICE, 'heard again');
+    await expect.poll(() => shown.map((notice) => notice.conversationId)).toEqual([OTHER_CHAT]);
+
+    await mutes.unmute(CHAT);
+    await expect.poll(() => badges.at(-1)).toBe(3);
   });
 });

@@ -1,21 +1,32 @@
-import { auditTime, map, type Observable, type Subscription } from 'rxjs';
+import { auditTime, combineLatest, map, type Observable, type Subscription } from 'rxjs';
 import { messageRequests$ } from '../contacts/message-requests.ts';
 import { conversationList$ } from '../conversations/conversation-list.ts';
 import type { ClientCrypto } from '../crypto/client-crypto.ts';
 import type { AppDatabase, MessageViewDoc } from '../database/app-database.ts';
 import type { MessageNotice, Notifier } from '../platform/platform.ts';
+import { activeMutes$ } from './mutes.ts';
 
 /** The longest message text a notification shows (when previews are on). */
 const PREVIEW_LENGTH = 140;
 
-/** The total of the conversation list's unread counts, settled (a sync changes it in bursts). */
+/**
+ * The total of the conversation list's unread counts, muted conversations left out (as Signal and
+ * WhatsApp do: a muted conversation still shows its own count in the list, but neither the badge
+ * nor the title counts it), settled (a sync changes it in bursts).
+ */
 export function unreadTotal$(
   database: AppDatabase,
   crypto: ClientCrypto,
   selfUserId: string,
+  now: () => number = Date.now,
 ): Observable<number> {
-  return conversationList$(database, crypto, selfUserId).pipe(
-    map((conversations) => conversations.reduce((total, item) => total + item.unread, 0)),
+  return combineLatest([
+    conversationList$(database, crypto, selfUserId),
+    activeMutes$(database, now),
+  ]).pipe(
+    map(([conversations, muted]) =>
+      conversations.reduce((total, item) => total + (muted.has(item.id) ? 0 : item.unread), 0),
+    ),
     auditTime(300),
   );
 }
@@ -23,8 +34,8 @@ export function unreadTotal$(
 /**
  * What the person hears about new messages while signed in: the unread total on the platform's
  * badge, and a notification for each message of someone else that becomes readable here while
- * its conversation is not on screen: the sender and "New message" (the text only when the person
- * turned previews on). A new message request notifies too, saying only that it is one. What
+ * its conversation is not on screen and not muted: the sender and "New message" (the text only when
+ * the person turned previews on). A new message request notifies too, saying only that it is one. What
  * arrives with the first sync after start (the backlog) counts on the badge but does not notify.
  */
 export function startMessageNotices(deps: {
@@ -40,6 +51,7 @@ export function startMessageNotices(deps: {
   const { database, notifier } = deps;
   const notified = new Set<string>();
   const knownRequests = new Set<string>();
+  let muted: ReadonlyMap<string, unknown> = new Map();
   let live = false;
   deps.caughtUp.then(
     () => {
@@ -64,6 +76,9 @@ export function startMessageNotices(deps: {
   }
 
   const subscriptions: Subscription[] = [
+    activeMutes$(database).subscribe((mutes) => {
+      muted = mutes;
+    }),
     unreadTotal$(database, deps.crypto, deps.selfUserId).subscribe((total) =>
       notifier.setBadge(total),
     ),
@@ -74,7 +89,9 @@ export function startMessageNotices(deps: {
         if (knownRequests.has(request.conversationId)) continue;
         if (live && request.fromUsername === '') continue;
         knownRequests.add(request.conversationId);
-        if (!live || deps.isOnScreen(request.conversationId)) continue;
+        if (!live || deps.isOnScreen(request.conversationId) || muted.has(request.conversationId)) {
+          continue;
+        }
         notifier.show({
           conversationId: request.conversationId,
           title: request.fromName,
@@ -88,7 +105,7 @@ export function startMessageNotices(deps: {
       if (!live || view.kind !== 'text' || before?.kind === 'text') return;
       if (view.senderUserId === deps.selfUserId || notified.has(view.id)) return;
       notified.add(view.id);
-      if (deps.isOnScreen(view.conversationId)) return;
+      if (deps.isOnScreen(view.conversationId) || muted.has(view.conversationId)) return;
       noticeFor(view)
         .then((notice) => notifier.show(notice))
         .catch(() => undefined);

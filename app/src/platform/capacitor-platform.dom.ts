@@ -234,6 +234,8 @@ export async function createCapacitorPlatform(plugins: CapacitorPlugins): Promis
           }),
         ),
     },
+    // The phone notifies through its own local notifications.
+    webPush: null,
     files: {
       async pick(options) {
         if (options.source === 'camera') {

@@ -102,6 +102,8 @@ export async function createElectronPlatform(bridge: DesktopBridge): Promise<Pla
       },
       onOpened: (listener) => bridge.onNotificationOpened(listener),
     },
+    // The desktop notifies from its own process (it runs while the window is closed).
+    webPush: null,
     files: browserFiles(),
     links: {
       takeInitialRoute() {

@@ -71,6 +71,25 @@ export interface Notifier {
   onOpened(listener: (conversationId: string) => void): Unsubscribe;
 }
 
+/**
+ * Web Push (docs/protocol.md, "Web Push"): the browser's push subscription, through which the
+ * server tells a closed web app that something arrived. Packaged apps have none (null): they keep
+ * notifying through their own process.
+ */
+export interface WebPushSubscriber {
+  /**
+   * This browser's subscription for the server's VAPID key (made when there is none, or when it
+   * was made for another key), as `PushSubscription.toJSON()` gives it; null where the browser
+   * cannot subscribe (no service worker, no push service, permission not granted).
+   */
+  subscribe(vapidPublicKey: string): Promise<{
+    endpoint: string;
+    keys: { p256dh: string; auth: string };
+  } | null>;
+  /** Drops this browser's subscription (signing out). */
+  unsubscribe(): Promise<void>;
+}
+
 export interface PickedFile {
   name: string;
   type: string;
@@ -132,6 +151,8 @@ export interface Platform {
   readonly network: NetworkStatus;
   readonly lifecycle: AppLifecycle;
   readonly notifications: Notifier;
+  /** null on packaged apps, which notify natively. */
+  readonly webPush: WebPushSubscriber | null;
   readonly files: FileAccess;
   readonly links: AppLinks;
   /** null where the platform's own back (the browser's, the desktop's) is used. */

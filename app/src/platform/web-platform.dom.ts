@@ -1,3 +1,4 @@
+import { isOpenConversation } from '../notifications/web-push.ts';
 import {
   type AppLifecycle,
   type AppLinks,
@@ -13,6 +14,7 @@ import {
   type SecretStore,
   type ServerChoice,
   type SystemBars,
+  type WebPushSubscriber,
 } from './platform.ts';
 
 /** The web app is served by its sync server (npm start serves both on one port). */
@@ -119,6 +121,12 @@ export function titleWithUnread(title: string, count: number): string {
 function webNotifications(): Notifier {
   const openedListeners = new Set<(conversationId: string) => void>();
   const supported = () => typeof globalThis.Notification === 'function';
+  // A notification the service worker showed (a push) was opened: it focused this window.
+  globalThis.navigator?.serviceWorker?.addEventListener('message', (event) => {
+    const message: unknown = event.data;
+    if (!isOpenConversation(message) || message.conversationId === null) return;
+    for (const listener of openedListeners) listener(message.conversationId);
+  });
   return {
     permission: () =>
       supported() ? (globalThis.Notification.permission as NotificationPermission) : 'denied',
@@ -152,6 +160,58 @@ function webNotifications(): Notifier {
     onOpened(listener) {
       openedListeners.add(listener);
       return () => openedListeners.delete(listener);
+    },
+  };
+}
+
+/** How long a subscription waits for the service worker to be active (it never is in `vite` dev). */
+const SERVICE_WORKER_WAIT_MS = 10_000;
+
+const sameBytes = (a: ArrayBuffer | null, b: Uint8Array) =>
+  a !== null &&
+  a.byteLength === b.byteLength &&
+  new Uint8Array(a).every((byte, i) => byte === b[i]);
+
+/** The service worker's push subscription, where the browser has a push service. */
+export function browserWebPush(): WebPushSubscriber {
+  async function registration(): Promise<ServiceWorkerRegistration | null> {
+    const workers = globalThis.navigator?.serviceWorker;
+    if (workers === undefined || typeof globalThis.PushManager !== 'function') return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), SERVICE_WORKER_WAIT_MS);
+    });
+    return Promise.race([workers.ready, late]).finally(() => clearTimeout(timer));
+  }
+  return {
+    async subscribe(vapidPublicKey) {
+      if (globalThis.Notification?.permission !== 'granted') return null;
+      const ready = await registration();
+      if (ready === null) return null;
+      const key = Uint8Array.from(
+        atob(vapidPublicKey.replaceAll('-', '+').replaceAll('_', '/')),
+        (char) => char.charCodeAt(0),
+      );
+      let subscription = await ready.pushManager.getSubscription();
+      // Made for another server key (the server's keys changed): it would never be delivered.
+      if (subscription !== null && !sameBytes(subscription.options.applicationServerKey, key)) {
+        await subscription.unsubscribe();
+        subscription = null;
+      }
+      subscription ??= await ready.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: key,
+      });
+      const { endpoint, keys } = subscription.toJSON();
+      if (endpoint === undefined || keys?.p256dh === undefined || keys.auth === undefined) {
+        return null;
+      }
+      return { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } };
+    },
+    async unsubscribe() {
+      // The registration there is, without waiting for one (signing out must not wait).
+      const current = await globalThis.navigator?.serviceWorker?.getRegistration();
+      await (await current?.pushManager?.getSubscription())?.unsubscribe();
     },
   };
 }
@@ -212,6 +272,7 @@ export function createWebPlatform(): Platform {
     network: browserNetwork(),
     lifecycle: pageLifecycle(),
     notifications: webNotifications(),
+    webPush: browserWebPush(),
     files: browserFiles(),
     links: NO_LINKS,
     backButton: null,

@@ -144,4 +144,28 @@ describe('a server address the person types', () => {
     expect(document.title).toBe('AnoChat');
     expect(titleWithUnread('(2) AnoChat', 0)).toBe('AnoChat');
   });
+
+  it('puts the count on the installed app’s badge where the Badging API exists, and clears it at 0', async () => {
+    // The operating system's app badge is outside the page: recording functions stand in for it.
+    const calls: string[] = [];
+    const navigator = globalThis.navigator;
+    const platform = createWebPlatform();
+    platform.notifications.setBadge(2);
+    Object.assign(navigator, {
+      setAppBadge: async (count: number) => {
+        calls.push(`set ${count}`);
+      },
+      clearAppBadge: async () => {
+        calls.push('clear');
+      },
+    });
+    try {
+      platform.notifications.setBadge(4);
+      platform.notifications.setBadge(0);
+      expect(calls).toEqual(['set 4', 'clear']);
+    } finally {
+      Reflect.deleteProperty(navigator, 'setAppBadge');
+      Reflect.deleteProperty(navigator, 'clearAppBadge');
+    }
+  });
 });

@@ -36,6 +36,7 @@ const NEEDS_CONVERSATION: readonly CollectionName[] = [
   'messages',
   'receipts',
   'keyEnvelopes',
+  'mutes',
 ];
 
 export interface SyncEngineOptions {
@@ -48,7 +49,7 @@ export interface SyncEngineOptions {
 }
 
 /**
- * Replication of all seven collections over one transport, plus what RxDB does not know:
+ * Replication of every collection over one transport, plus what RxDB does not know:
  * - collections replicate independently, but a message or member row is refused until its
  *   conversation exists on the server; so before such a push, a conversation the server has not
  *   acknowledged yet (and, for key envelopes, new member rows) is pushed first (pushes are

@@ -125,6 +125,30 @@ const environment = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .or(z.literal(''))
     .optional(),
+  /**
+   * Web Push (RFC 8292 VAPID): the server's P-256 key pair, unpadded base64url (65-byte public
+   * point, 32-byte private scalar), e.g. from `npx web-push generate-vapid-keys`. Both or neither;
+   * neither = no Web Push (`npm start` generates a pair into DATA_DIR/vapid-keys.json).
+   */
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a 65-byte key in unpadded base64url')
+    .or(z.literal(''))
+    .default(''),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte key in unpadded base64url')
+    .or(z.literal(''))
+    .default(''),
+  /** Who push services may contact about this server's pushes: a mailto: or https: URL. */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https: URL')
+    .default('mailto:postmaster@localhost'),
+  /** A device is pushed at most once in this many seconds, however many messages arrive. */
+  PUSH_COALESCE_SECONDS: integer(0, 3_600).default(30),
+  /** Test-only: accept http:// push endpoints (a local stand-in for the push service). */
+  PUSH_TEST_ALLOW_HTTP: flag.default(false),
   /** Prefix of every Redis key and channel this server uses (several deployments, or tests, per Redis). */
   REDIS_KEY_PREFIX: z
     .string()
@@ -134,6 +158,13 @@ const environment = z.object({
 
 /** The rules that span variables. */
 const checkedEnvironment = environment.superRefine((env, context) => {
+  if ((env.VAPID_PUBLIC_KEY === '') !== (env.VAPID_PRIVATE_KEY === '')) {
+    context.addIssue({
+      code: 'custom',
+      path: [env.VAPID_PUBLIC_KEY === '' ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY'],
+      message: 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together',
+    });
+  }
   if (env.ATTACHMENTS_STORE === 's3' && env.ATTACHMENTS_S3_BUCKET === '')
     context.addIssue({
       code: 'custom',
@@ -183,6 +214,12 @@ export interface Config {
   /** `url` null: the in-memory socket.io adapter and presence (a single instance). */
   redis: { url: string | null; keyPrefix: string };
   attachments: AttachmentLimits;
+  /** `vapid` null: Web Push is off. */
+  webPush: {
+    vapid: { publicKey: string; privateKey: string; subject: string } | null;
+    coalesceSeconds: number;
+    allowHttpEndpoints: boolean;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -260,6 +297,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     redis: { url: e.REDIS_URL || null, keyPrefix: e.REDIS_KEY_PREFIX },
+    webPush: {
+      vapid:
+        e.VAPID_PUBLIC_KEY === ''
+          ? null
+          : {
+              publicKey: e.VAPID_PUBLIC_KEY,
+              privateKey: e.VAPID_PRIVATE_KEY,
+              subject: e.VAPID_SUBJECT,
+            },
+      coalesceSeconds: e.PUSH_COALESCE_SECONDS,
+      allowHttpEndpoints: e.PUSH_TEST_ALLOW_HTTP,
+    },
     attachments: {
       directory: join(resolve(e.DATA_DIR), 'attachments'),
       storage:

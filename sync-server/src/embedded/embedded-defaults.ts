@@ -1,8 +1,9 @@
 /**
  * What `npm start` fills in when the operator did not: where local state lives, the embedded
- * database, the crypto-native socket, and a JWT secret generated once and kept on disk.
+ * database, the crypto-native socket, and a JWT secret and a VAPID key pair (Web Push) generated
+ * once and kept on disk.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { embeddedPostgresUrl } from './embedded-postgres.ts';
 export const DEFAULT_DATA_DIRECTORY = fileURLToPath(new URL('../../../data', import.meta.url));
 
 const JWT_SECRET_FILE = 'jwt-secret';
+const VAPID_KEYS_FILE = 'vapid-keys.json';
 
 export interface EmbeddedPlan {
   dataDirectory: string;
@@ -21,6 +23,8 @@ export interface EmbeddedPlan {
   cryptoAddress?: string;
   /** Set when JWT_SECRET is absent: the file the secret was read from or written to. */
   jwtSecret?: { file: string; created: boolean };
+  /** Set when neither VAPID key is given: the file the pair was read from or written to. */
+  vapidKeys?: { file: string; created: boolean };
   /** The environment for loadConfig, with the defaults filled in. */
   env: Record<string, string | undefined>;
 }
@@ -53,11 +57,35 @@ export function planEmbeddedDefaults(env: Record<string, string | undefined>): E
     plan.jwtSecret = { file, created };
     plan.env.JWT_SECRET = secret;
   }
+  if (!env.VAPID_PUBLIC_KEY && !env.VAPID_PRIVATE_KEY) {
+    const file = join(dataDirectory, VAPID_KEYS_FILE);
+    const { secret, created } = loadOrCreateSecret(file, newVapidKeys);
+    const keys = JSON.parse(secret) as { publicKey: string; privateKey: string };
+    plan.vapidKeys = { file, created };
+    plan.env.VAPID_PUBLIC_KEY = keys.publicKey;
+    plan.env.VAPID_PRIVATE_KEY = keys.privateKey;
+  }
   return plan;
 }
 
+/** A P-256 key pair as Web Push wants it: the uncompressed public point and the private scalar. */
+function newVapidKeys(): string {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+    format: 'jwk',
+  });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(jwk.x as string, 'base64url'),
+    Buffer.from(jwk.y as string, 'base64url'),
+  ]);
+  return JSON.stringify({ publicKey: point.toString('base64url'), privateKey: jwk.d });
+}
+
 /** Reads the secret, or writes a new random one readable by the owner only (0600). */
-function loadOrCreateSecret(file: string): { secret: string; created: boolean } {
+function loadOrCreateSecret(
+  file: string,
+  create: () => string = () => randomBytes(48).toString('base64'),
+): { secret: string; created: boolean } {
   try {
     const secret = readFileSync(file, 'utf8').trim();
     if ((statSync(file).mode & 0o077) !== 0) {
@@ -67,12 +95,12 @@ function loadOrCreateSecret(file: string): { secret: string; created: boolean } 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const secret = randomBytes(48).toString('base64');
+  const secret = create();
   try {
     // `wx`: never overwrite a secret another process wrote in the meantime; read theirs instead.
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSecret(file);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSecret(file, create);
     throw error;
   }
   return { secret, created: true };

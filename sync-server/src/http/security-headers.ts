@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
  * elements Ionic's components insert, which carry the page's nonce (`styleNonce`: the page is
  * served with `<meta name="csp-nonce">`, which Ionic reads); no other inline style runs. The socket
  * is same-origin (`connect-src 'self'` covers ws: and wss: to the page's host); images are the
- * app's files, `data:` (the safety-number QR code) and `blob:`; the service worker is `/sw.js`.
+ * app's files, `data:` (the safety-number QR code) and `blob:`; the service worker is `/sw.dom.js`.
  */
 export function contentSecurityPolicy(styleNonce?: string): string {
   return [

@@ -156,4 +156,17 @@ export const DOCUMENT_SHAPES: Record<CollectionName, DocumentShape> = {
       _deleted: row.deleted as boolean,
     }),
   },
+  mutes: {
+    columns: (a) =>
+      `${a}.user_id, ${a}.conversation_id, ${isoText(`${a}.until`)} AS until, ${a}.deleted,
+       ${a}.rev::text AS rev_text`,
+    toDocument: (row) => ({
+      id: `${row.user_id}|${row.conversation_id}`,
+      userId: row.user_id as string,
+      conversationId: row.conversation_id as string,
+      until: (row.until as string | null) ?? null,
+      rev: row.rev_text as string,
+      _deleted: row.deleted as boolean,
+    }),
+  },
 };

@@ -32,6 +32,8 @@ export interface SyncServiceOptions {
   quotas: Quotas;
   /** The live stream's RESYNC watchdog (live-stream.ts); 0 = off. */
   resyncRepeatMs: number;
+  /** Told after each commit that stored new messages, in which conversations (Web Push). */
+  onMessagesStored?: (author: Author, conversationIds: readonly string[]) => void;
 }
 
 /** A pull's answer, and what the live stream needs to know about the snapshot it was cut at. */
@@ -67,7 +69,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     rowByRow: boolean,
     checks: EnvelopeChecks,
   ): Promise<PushResponse> {
-    const { response, notices } = await inTransaction(pool, async (client) => {
+    const { response, notices, arrivals } = await inTransaction(pool, async (client) => {
       // The transaction id comes with the device check (one round trip less per push): the live
       // stream needs it to know when this commit has been served.
       const { rows: active } = await client.query<{ xid: string }>({
@@ -100,9 +102,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       return {
         response: { ...outcome.response, stored: serverSetFields(request, outcome.stored) },
         notices,
+        arrivals: outcome.arrivals,
       };
     });
     for (const notice of notices) notifier.committed(notice);
+    if (arrivals.length > 0) options.onMessagesStored?.(author, arrivals);
     return response;
   }
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,24 @@ const GENEROUS_RATE_LIMITS = {
   LOGIN_FAILURES_PER_ADDRESS_HOUR: '100000',
   LOGIN_FREE_FAILURES: '1000',
 };
+
+/**
+ * Web Push towards a local stand-in for the push service (tests/support/push-service.ts), which
+ * speaks plain http; the embedded default generates its own VAPID keys into its data folder.
+ */
+const WEB_PUSH_TO_A_LOCAL_SERVICE = { PUSH_TEST_ALLOW_HTTP: 'true' };
+
+function vapidKeys(): Record<string, string> {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+    format: 'jwk',
+  });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(jwk.x as string, 'base64url'),
+    Buffer.from(jwk.y as string, 'base64url'),
+  ]);
+  return { VAPID_PUBLIC_KEY: point.toString('base64url'), VAPID_PRIVATE_KEY: jwk.d as string };
+}
 
 export interface RunningStack {
   url: string;
@@ -49,6 +68,8 @@ async function startPostgresStack(): Promise<RunningStack> {
   const server = await spawnSyncServer(database.url, crypto.address, {
     WEB_APP_DIR: WEB_APP,
     ...GENEROUS_RATE_LIMITS,
+    ...WEB_PUSH_TO_A_LOCAL_SERVICE,
+    ...vapidKeys(),
   }).catch(async (error: unknown) => {
     await crypto.cleanup();
     await database.drop();
@@ -71,6 +92,7 @@ async function startEmbeddedStack(): Promise<RunningStack> {
   const server = await startEmbeddedDefault(dataDirectory, {
     WEB_APP_DIR: WEB_APP,
     ...GENEROUS_RATE_LIMITS,
+    ...WEB_PUSH_TO_A_LOCAL_SERVICE,
     // The pool closes its idle connection after 1 s instead of 10 s: every pause of a test is
     // then longer than every timeout in the stack, as a long idle of `npm start` would be.
     DATABASE_IDLE_TIMEOUT_MS: '1000',

@@ -15,7 +15,7 @@ import { DOCUMENT_SHAPES, type Row } from '../documents.ts';
  *   request shows nobody your devices; accepting bumps joined_rev), leaving out a direct
  *   conversation the device's user has left (a block);
  * - messages and receipts: only in conversations the viewer accepted;
- * - blocks: k = rev, only the viewer's own block list;
+ * - blocks and mutes: k = rev, only the viewer's own;
  * - key envelopes: k = rev, only those addressed to this device;
  * - the key archive: k = rev, only the entries of this device's user.
  *
@@ -168,6 +168,14 @@ const SPECS: Record<CollectionName, PullSpec> = {
        WHERE b.user_id = ${v.user} AND b.rev < ${v.xmin}
          AND (b.rev, b.user_id, b.blocked_user_id) > (${v.rev}, ${v.key0}, ${v.key1})
        ORDER BY b.rev, b.user_id, b.blocked_user_id LIMIT ${v.limit}`,
+  },
+  mutes: {
+    order: ['user_id', 'conversation_id'],
+    body: (v) => `
+      SELECT ${shape.mutes.columns('u')}, u.rev AS k FROM mutes u
+       WHERE u.user_id = ${v.user} AND u.rev < ${v.xmin}
+         AND (u.rev, u.user_id, u.conversation_id) > (${v.rev}, ${v.key0}, ${v.key1})
+       ORDER BY u.rev, u.user_id, u.conversation_id LIMIT ${v.limit}`,
   },
 };
 

@@ -5,6 +5,7 @@ import { pushKeyArchive } from './key-archive.ts';
 import { pushKeyEnvelopes } from './key-envelopes.ts';
 import { pushMembers } from './members.ts';
 import { pushMessages } from './messages.ts';
+import { pushMutes } from './mutes.ts';
 import { pushReceipts } from './receipts.ts';
 import { type BatchHandler, reject } from './types.ts';
 
@@ -23,4 +24,5 @@ export const PUSH_HANDLERS: Record<CollectionName, BatchHandler> = {
   keyEnvelopes: pushKeyEnvelopes,
   keyArchive: pushKeyArchive,
   blocks: pushBlocks,
+  mutes: pushMutes,
 };

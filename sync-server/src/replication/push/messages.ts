@@ -140,9 +140,13 @@ export const pushMessages: BatchHandler = async (db, author, rows, checks) => {
   const touched = rows
     .filter((_, index) => final[index] === WRITTEN)
     .map((row) => conversationOf(row.newDocumentState));
+  const arrivals = inserts
+    .filter((next) => !next._deleted && written.has(next.id))
+    .map((next) => next.conversationId as string);
   return {
     outcomes: final,
     stored: writtenDocuments,
+    arrivals: [...new Set(arrivals)],
     notifications:
       touched.length === 0
         ? []

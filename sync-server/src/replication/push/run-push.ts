@@ -38,6 +38,8 @@ export interface PushOutcome {
   notifications: Notification[];
   /** The stored documents of the rows stored as pushed (written now or before). */
   stored: WireDocument[];
+  /** Conversations that received new messages in this push. */
+  arrivals: string[];
 }
 
 /**
@@ -60,6 +62,7 @@ export async function decidePush(
   const outcomes: (RowOutcome | undefined)[] = request.rows.map(() => undefined);
   const notifications: Notification[] = [];
   const stored: WireDocument[] = [];
+  const arrivals = new Set<string>();
   for (let round = 1; outcomes.includes(undefined); round += 1) {
     if (round > MAX_ROUNDS) throw new Error('push rows kept losing insert races');
     const ids = new Set<string>();
@@ -85,11 +88,13 @@ export async function decidePush(
     });
     notifications.push(...decided.notifications);
     stored.push(...(decided.stored ?? []));
+    for (const conversationId of decided.arrivals ?? []) arrivals.add(conversationId);
   }
   return {
     response: summarize(request, outcomes),
     notifications,
     stored: await storedOfAccepted(db, request, outcomes, stored),
+    arrivals: [...arrivals],
   };
 }
 
@@ -150,6 +155,7 @@ async function eachAlone(
   const outcomes: RowOutcome[] = [];
   const notifications: Notification[] = [];
   const stored: WireDocument[] = [];
+  const arrivals: string[] = [];
   for (const index of indexes) {
     await db.query('SAVEPOINT push_row');
     try {
@@ -164,6 +170,7 @@ async function eachAlone(
       outcomes.push(decided.outcomes[0] as RowOutcome);
       notifications.push(...decided.notifications);
       stored.push(...(decided.stored ?? []));
+      arrivals.push(...(decided.arrivals ?? []));
     } catch (error) {
       if (!isRowError(error)) throw error;
       await db.query('ROLLBACK TO SAVEPOINT push_row');
@@ -174,5 +181,5 @@ async function eachAlone(
       outcomes.push(reject('INVALID_ROW', 'the row breaks a constraint'));
     }
   }
-  return { outcomes, notifications, stored };
+  return { outcomes, notifications, stored, arrivals };
 }

@@ -13,12 +13,13 @@ const BY_ID: Record<Writable, { table: string; composite: readonly [string, stri
   keyEnvelopes: { table: 'key_envelopes', composite: null },
   keyArchive: { table: 'key_archive', composite: null },
   blocks: { table: 'blocks', composite: ['user_id', 'blocked_user_id'] },
+  mutes: { table: 'mutes', composite: ['user_id', 'conversation_id'] },
 };
 
 /**
  * The stored documents with these ids, as the caller's transaction sees them (its own writes
  * included). Members and receipts are keyed `<conversationId>|<userId>`, blocks
- * `<userId>|<blockedUserId>`.
+ * `<userId>|<blockedUserId>`, mutes `<userId>|<conversationId>`.
  */
 export async function readStoredDocuments(
   db: pg.PoolClient,

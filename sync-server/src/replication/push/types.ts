@@ -34,6 +34,8 @@ export interface BatchResult {
   notifications: Notification[];
   /** The stored documents of written rows, where the write returns them (server-set fields). */
   stored?: WireDocument[];
+  /** Conversations that received new messages (what Web Push tells their members' devices of). */
+  arrivals?: string[];
 }
 
 /**

@@ -45,7 +45,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REV = /^(0|[1-9][0-9]{0,19})$/;
 const MAX_XID8 = 2n ** 64n - 1n;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-const PAIR_COLLECTIONS: readonly CollectionName[] = ['members', 'receipts', 'blocks'];
+const PAIR_COLLECTIONS: readonly CollectionName[] = ['members', 'receipts', 'blocks', 'mutes'];
 /** Collections whose rows name the device that wrote them. */
 const SENDER_COLLECTIONS = COLLECTIONS.filter(
   (name) => 'senderDeviceId' in RXDB_SCHEMAS[name].properties,
