@@ -228,6 +228,12 @@ const ROUTES: Route[] = [
     body: (account) => ({ username: account.username }),
     authenticated: true,
   },
+  {
+    method: 'POST',
+    path: () => '/api/users/search',
+    body: (account) => ({ query: account.username.slice(0, 4) }),
+    authenticated: true,
+  },
   { method: 'GET', path: () => '/api/health', body: () => undefined, authenticated: false },
   { method: 'GET', path: () => '/api/ready', body: () => undefined, authenticated: false },
 ];
