@@ -94,6 +94,8 @@ export function shown(page: Page, testId: string): Locator {
 export async function register(
   page: Page,
   input: { username: string; password: string; displayName: string },
+  /** Where the app lands once registered: the chats, unless a link was opened first. */
+  landsOn: RegExp = /\/chats$/,
 ): Promise<void> {
   await page.goto('/login');
   await shown(page, 'mode-register').click();
@@ -102,7 +104,7 @@ export async function register(
   await shown(page, 'password').locator('input').fill(input.password);
   await shown(page, 'password-confirmation').locator('input').fill(input.password);
   await shown(page, 'submit').click();
-  await expect(page).toHaveURL(/\/chats$/);
+  await expect(page).toHaveURL(landsOn);
 }
 
 export async function login(page: Page, input: { username: string; password: string }) {
