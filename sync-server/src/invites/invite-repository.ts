@@ -47,7 +47,7 @@ export async function insertInvite(
   return toInviteView(rows[0] as InviteRow);
 }
 
-/** The user's invites that still work, newest first. */
+/** The user's invites neither revoked nor expired, newest first. */
 export async function listInvites(db: Queryable, userId: string): Promise<InviteView[]> {
   const { rows } = await db.query<InviteRow>(
     `SELECT ${INVITE_COLUMNS} FROM invites
