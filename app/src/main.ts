@@ -9,6 +9,7 @@ import { createServerApi } from './api/server-api.ts';
 import { APP_CONTEXT, type AppContext } from './app-context.ts';
 import { openAttachmentStore } from './attachments/attachment-store.ts';
 import { startBrowserAttachments } from './attachments/attachments.dom.ts';
+import { pendingInvite } from './contacts/invites.ts';
 import { createClientCrypto } from './crypto/client-crypto.ts';
 import { loadNacl } from './crypto/nacl-loader.ts';
 import { openAppDatabase } from './database/app-database.ts';
@@ -51,6 +52,7 @@ async function boot(): Promise<void> {
     isSignedIn: () => account.value !== null,
     hasServer: () => platform.server.current() !== null,
     hasEndedSession: () => ended !== null,
+    pendingInvite: pendingInvite(sessionStorage),
   });
 
   const context: AppContext = {

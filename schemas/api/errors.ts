@@ -21,6 +21,14 @@ export const API_ERROR_CODES = [
   'UPLOAD_CONFLICT',
   /** A download range outside the blob (416). */
   'RANGE_NOT_SATISFIABLE',
+  /** An invite past its expiry (410). */
+  'INVITE_EXPIRED',
+  /** An invite its maker revoked, or whose maker no longer administers its group (410). */
+  'INVITE_REVOKED',
+  /** Between the caller and the other person, one blocks the other (403). */
+  'BLOCKED',
+  /** A group change that only its admins may make (403). */
+  'NOT_ADMIN',
   'NOT_READY',
   'INTERNAL',
 ] as const;

@@ -18,6 +18,7 @@ import { createApp } from './http/app.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { listen } from './http/http-server.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
+import { inviteRoutes } from './invites/invite-routes.ts';
 import type { Logger } from './logging/logger.ts';
 import { instrumentSyncService } from './metrics/instrument-sync.ts';
 import { createSyncMetrics } from './metrics/metrics.ts';
@@ -166,6 +167,13 @@ export async function startSyncServer(
         rateLimiter,
         limits: { perIp: config.rateLimit.perIp, perUser: config.rateLimit.perUsername },
         authenticated,
+      }),
+      inviteRoutes({
+        pool,
+        rateLimiter,
+        limits: { perIp: config.rateLimit.perIp, perUser: config.rateLimit.perUsername },
+        authenticated,
+        notifier,
       }),
       ...(config.http.webAppDir === null ? [] : [webAppRoutes(config.http.webAppDir)]),
     ],

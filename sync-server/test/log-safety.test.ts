@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { assertError, registrationBody, request, uniqueUsername } from '@anochat/test-support/api';
 import { useSyncServer } from '@anochat/test-support/suite';
@@ -50,5 +51,14 @@ describe('logs carry codes and names, never row contents', () => {
     assert.doesNotMatch(logs, /Failing row/);
     assert.doesNotMatch(logs, /refused by the test/);
     assert.ok(!logs.includes(body.keyBackup) && !logs.includes(body.username));
+  });
+
+  it('logs the page of an invite link without its token', async () => {
+    const token = randomBytes(32).toString('base64url');
+    await request(suite.server.baseUrl, 'GET', `/invite/${token}`);
+    const logs = suite.server.logs();
+    assert.ok(!logs.includes(token), 'the token is not logged');
+    const lines = linesMentioning(logs, '/invite/:token');
+    assert.ok(lines.some((line) => line.msg === 'request' && line.method === 'GET'));
   });
 });

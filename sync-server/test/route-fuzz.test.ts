@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   type Account,
@@ -226,6 +226,37 @@ const ROUTES: Route[] = [
     method: 'POST',
     path: () => '/api/users/lookup',
     body: (account) => ({ username: account.username }),
+    authenticated: true,
+  },
+  {
+    method: 'POST',
+    path: () => '/api/users/search',
+    body: (account) => ({ query: account.username.slice(0, 4) }),
+    authenticated: true,
+  },
+  {
+    method: 'POST',
+    path: () => '/api/invites',
+    body: () => ({ expiresInHours: 24 }),
+    authenticated: true,
+  },
+  { method: 'GET', path: () => '/api/invites', body: () => undefined, authenticated: true },
+  {
+    method: 'DELETE',
+    path: () => `/api/invites/${randomUUID()}`,
+    body: () => undefined,
+    authenticated: true,
+  },
+  {
+    method: 'POST',
+    path: () => '/api/invites/open',
+    body: () => ({ token: randomBytes(32).toString('base64url') }),
+    authenticated: true,
+  },
+  {
+    method: 'POST',
+    path: () => '/api/invites/redeem',
+    body: () => ({ token: randomBytes(32).toString('base64url') }),
     authenticated: true,
   },
   { method: 'GET', path: () => '/api/health', body: () => undefined, authenticated: false },

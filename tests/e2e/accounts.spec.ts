@@ -150,7 +150,7 @@ test.describe('accounts and devices', () => {
   test('logging out forgets the session and everything this browser stored', async ({ person }) => {
     const alice = await person('Alice');
     const bob = await person('Bob');
-    await startDirectChat(alice.page, bob.userId);
+    await startDirectChat(alice.page, bob);
     await send(alice.page, 'something to forget');
     await backToList(alice.page);
     await shown(alice.page, 'open-settings').click();

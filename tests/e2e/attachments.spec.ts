@@ -226,7 +226,7 @@ test.describe('attachments', () => {
       await register(page, { username, password: `pw-${username}`, displayName: 'Alice' });
       const aliceId = await ownUserId(page);
       const bob = await person('Bob');
-      const conversationId = await startDirectChat(page, bob.userId);
+      const conversationId = await startDirectChat(page, bob);
       await send(page, 'a long upload');
       await acceptRequest(bob.page, conversationId);
 

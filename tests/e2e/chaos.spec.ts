@@ -22,6 +22,7 @@ import { type ProxiedStack, startProxiedStack } from './support/proxied-stack.ts
  */
 interface ProxiedPerson {
   name: string;
+  username: string;
   userId: string;
   context: BrowserContext;
   page: Page;
@@ -35,12 +36,9 @@ const test = base.extend<{
     await use(async (name, shape) => {
       const link = await stack.link(shape);
       const { context, page } = await freshPage(link.url);
-      await register(page, {
-        username: uniqueUsername(name),
-        password: `pw-${name}-chaos-link`,
-        displayName: name,
-      });
-      return { name, userId: await ownUserId(page), context, page, link };
+      const username = uniqueUsername(name);
+      await register(page, { username, password: `pw-${name}-chaos-link`, displayName: name });
+      return { name, username, userId: await ownUserId(page), context, page, link };
     });
   },
 });
@@ -91,7 +89,7 @@ test.describe('delivery through a fault proxy', () => {
   }) => {
     const alice = await personVia('Alice', THROTTLED);
     const bob = await personVia('Bob', { latencyMs: 20 });
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'over a slow link');
     await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'over a slow link')).toBeVisible({ timeout: 60_000 });
@@ -122,7 +120,7 @@ test.describe('delivery through a fault proxy', () => {
   }) => {
     const alice = await personVia('Alice', { latencyMs: 300, jitterMs: 40 });
     const bob = await personVia('Bob', { latencyMs: 300, jitterMs: 40 });
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'before the crash');
     await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'before the crash')).toBeVisible({ timeout: 60_000 });

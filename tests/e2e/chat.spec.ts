@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   acceptRequest,
   aliceWritesToBob,
@@ -18,7 +19,7 @@ test.describe('two people chat', () => {
     const alice = await person('Alice');
     const bob = await person('Bob');
 
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'Hi Bob, this is end-to-end encrypted');
     const first = messageWithText(alice.page, 'Hi Bob, this is end-to-end encrypted');
     await expect(first).toBeVisible();
@@ -53,36 +54,48 @@ test.describe('two people chat', () => {
     await expect(messageWithText(bob.page, 'Got it')).toBeVisible();
   });
 
-  test('a stranger is found by their exact username (in any case) and gets the first message', async ({
+  test('a stranger is found by the beginning of their username or display name and gets the first message', async ({
     person,
   }) => {
     const alice = await person('Alice');
-    const bob = await person('Bob');
+    // A display name shared by nobody else on the suite's server.
+    const shownAs = `Bob Marley ${randomBytes(3).toString('hex')}`;
+    const bob = await person('Bob', { displayName: shownAs });
 
     await shown(alice.page, 'new-chat').click();
     const search = shown(alice.page, 'contact-search').locator('input');
-    // A prefix finds no one: names cannot be listed.
-    await search.fill(bob.username.slice(0, -2));
-    await expect(shown(alice.page, 'lookup-none')).toContainText(
-      `No one is called @${bob.username.slice(0, -2)}.`,
-    );
-    await search.fill(bob.username.toUpperCase());
-    const found = shown(alice.page, `found-${bob.username}`);
-    await expect(found).toContainText('Bob');
-    // Screen readers hear whom the button starts a chat with.
+    // The beginning of the username, in another case.
+    await search.fill(bob.username.slice(0, -3).toUpperCase());
+    await expect(shown(alice.page, `found-${bob.username}`)).toContainText(shownAs);
+    // Too short to ask the server: it says how much to type.
+    await search.fill('Bo');
+    await expect(shown(alice.page, `found-${bob.username}`)).toHaveCount(0);
+    // The beginning of the display name finds them too; screen readers hear whom the button
+    // starts a chat with.
+    await search.fill(shownAs.slice(0, -2).toLowerCase());
     await alice.page
-      .getByRole('button', { name: `Start a chat with Bob (@${bob.username})` })
+      .getByRole('button', { name: `Start a chat with ${shownAs} (@${bob.username})` })
       .filter({ visible: true })
       .click();
     await expect(alice.page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
     const conversationId = alice.page.url().split('/').pop() ?? '';
-    await expect(shown(alice.page, 'chat-title')).toHaveText('Bob');
+    await expect(shown(alice.page, 'chat-title')).toHaveText(shownAs);
     await send(alice.page, 'Found you by your name');
 
     await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'Found you by your name')).toBeVisible();
     await send(bob.page, 'Hello, stranger');
     await expect(messageWithText(alice.page, 'Hello, stranger')).toBeVisible();
+
+    // Once they share a conversation Bob is a contact: found on the device, listed once.
+    await backToList(alice.page);
+    await shown(alice.page, 'new-chat').click();
+    await search.fill(shownAs.slice(0, 5));
+    await expect(shown(alice.page, `contact-${bob.username}`)).toBeVisible();
+    // The server answered (its answer may hold other people whose name begins so).
+    await expect(shown(alice.page, 'people-found')).toBeVisible();
+    await expect(shown(alice.page, 'search-pending')).toHaveCount(0);
+    await expect(shown(alice.page, `found-${bob.username}`)).toHaveCount(0);
   });
 
   test('messages that arrive while the conversation is not open count in the tab title until read', async ({

@@ -28,7 +28,7 @@ test.describe('contact with consent', () => {
     const mallory = await person('Mallory');
 
     // Alice writes first. Bob gets a request naming her; her message waits on the server.
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'Hello Bob, we met at the climbing gym');
     const hello = messageWithText(alice.page, 'Hello Bob, we met at the climbing gym');
     await expect(hello).toHaveAttribute('data-status', 'sent');
@@ -52,7 +52,7 @@ test.describe('contact with consent', () => {
     await expect(shown(alice.page, 'request-waiting')).toHaveCount(0);
 
     // Mallory writes too; Bob blocks her from the request.
-    const spam = await startDirectChat(mallory.page, bob.userId);
+    const spam = await startDirectChat(mallory.page, bob);
     await send(mallory.page, 'Win a free phone!');
     await backToList(bob.page);
     await shown(bob.page, 'message-requests').click();
@@ -89,7 +89,7 @@ test.describe('contact with consent', () => {
   }) => {
     const alice = await person('Alice');
     const bob = await person('Bob');
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'One question');
     await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'One question')).toBeVisible();
@@ -110,7 +110,7 @@ test.describe('contact with consent', () => {
     // her at once (she started the first, so she knows him).
     await bob.page.goBack();
     await backToList(bob.page);
-    const again = await startDirectChat(bob.page, alice.userId);
+    const again = await startDirectChat(bob.page, alice);
     expect(again).not.toBe(conversationId);
     await send(bob.page, 'Sorry, wrong button');
     await backToList(alice.page);

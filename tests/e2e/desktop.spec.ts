@@ -60,7 +60,7 @@ test.describe('the desktop app', () => {
       await account.value?.engine.awaitInSync();
     });
     // Alice is a stranger to Bob: her first message is a request, and says only that.
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'hello, it is Alice from the hiking club');
     await expect
       .poll(() => desktop.notifications)

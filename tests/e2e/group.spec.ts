@@ -5,27 +5,16 @@ import {
   asDishonestServer,
   backToList,
   confirmStep,
+  createGroup,
   expect,
   login,
   messageWithText,
   openConversation,
-  type Person,
   send,
   shown,
   shownTexts,
   test,
 } from './support/app.ts';
-
-async function createGroup(page: Page, title: string, members: Person[]): Promise<string> {
-  await shown(page, 'new-group').click();
-  await shown(page, 'group-title').locator('input').fill(title);
-  await shown(page, 'group-member-ids')
-    .locator('textarea')
-    .fill(members.map((member) => member.userId).join('\n'));
-  await shown(page, 'create-group').click();
-  await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
-  return page.url().split('/').pop() ?? '';
-}
 
 test.describe('groups', () => {
   test('a group of three; the admin removes one, who no longer receives and whose offline message is refused', async ({

@@ -77,7 +77,7 @@ test.describe('the Android app', () => {
     expect([...android.keystore.keys()]).toEqual(['anochat_device-secrets']);
     expect(android.calls).toContain('SystemBars.setStyle');
 
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'hello phone');
     await acceptRequest(page, conversationId);
     await expect(messageWithText(page, 'hello phone')).toBeVisible();
@@ -122,7 +122,7 @@ test.describe('the Android app', () => {
       bob,
       serverUrl(),
     );
-    const conversationId = await startDirectChat(alice.page, bob.userId);
+    const conversationId = await startDirectChat(alice.page, bob);
     await send(alice.page, 'send me the trail photo?');
     await acceptRequest(page, conversationId);
     await expect(messageWithText(page, 'send me the trail photo?')).toBeVisible();
@@ -172,7 +172,7 @@ test.describe('the Android app', () => {
         bob,
         link.url,
       );
-      const conversationId = await startDirectChat(alice.page, bob.userId);
+      const conversationId = await startDirectChat(alice.page, bob);
       await send(alice.page, 'before the tunnel');
       await acceptRequest(page, conversationId);
       await expect(messageWithText(page, 'before the tunnel')).toBeVisible();

@@ -76,7 +76,7 @@ test('notifications are not asked for on first load, but offered once the person
   expect((await recorded(alice.page)).permissionAsks).toBe(0);
   await expect(shown(alice.page, 'notification-offer')).toHaveCount(0);
 
-  await startDirectChat(alice.page, bob.userId);
+  await startDirectChat(alice.page, bob);
   await send(alice.page, 'hello Bob');
   await backToList(alice.page);
   await expect(shown(alice.page, 'notification-offer')).toBeVisible();
@@ -160,11 +160,7 @@ test('a browser that allows notifications registers its push subscription, and a
     }, subscription);
     const username = uniqueUsername('Bob');
     await register(page, { username, password: 'pw-push-test', displayName: 'Bob' });
-    await shown(page, 'open-settings').click();
-    const bobUserId = ((await shown(page, 'my-user-id').textContent()) ?? '').trim();
-    await page.goBack();
-
-    const conversationId = await startDirectChat(alice.page, bobUserId);
+    const conversationId = await startDirectChat(alice.page, { username });
     await send(alice.page, 'a secret for Bob');
     await expect.poll(() => pushService.pushesTo(subscription.id).length).toBe(1);
     const [pushed] = pushService.pushesTo(subscription.id);

@@ -60,7 +60,7 @@ test('every control has a name, and the composer is reachable and usable by keyb
 }) => {
   const alice = await person('Alice');
   const bob = await person('Bob');
-  await startDirectChat(alice.page, bob.userId);
+  await startDirectChat(alice.page, bob);
 
   // What a screen reader gets: Chromium's accessibility tree (Ionic moves labels into shadow DOM).
   const chat = await unnamedControls(alice.page);
@@ -94,7 +94,7 @@ test('every control has a name, and the composer is reachable and usable by keyb
   await alice.page.goBack();
   await shown(alice.page, 'new-chat').click();
   await shown(alice.page, 'contact-search').locator('input').fill('somebody_new');
-  await expect(shown(alice.page, 'lookup-none')).toBeVisible();
+  await expect(shown(alice.page, 'search-none')).toBeVisible();
   const newChat = await unnamedControls(alice.page);
   expect(newChat.unnamed).toEqual([]);
 });

@@ -6,6 +6,7 @@ import {
   expect,
   messageWithText,
   openConversation,
+  pickPerson,
   send,
   shown,
   startDirectChat,
@@ -30,7 +31,7 @@ test('screenshots of the main screens', async ({ person, freshPage }, testInfo) 
   const alice = await person('Alice');
   const bob = await person('Bob');
   const carol = await person('Carol');
-  const direct = await startDirectChat(alice.page, bob.userId);
+  const direct = await startDirectChat(alice.page, bob);
   await send(alice.page, 'Are we still on for the hike on Saturday?');
   await acceptRequest(bob.page, direct);
   await send(bob.page, 'Yes! I will bring snacks.\nAnd the map.');
@@ -40,9 +41,8 @@ test('screenshots of the main screens', async ({ person, freshPage }, testInfo) 
   await backToList(alice.page);
   await shown(alice.page, 'new-group').click();
   await shown(alice.page, 'group-title').locator('input').fill('Hiking club');
-  await shown(alice.page, 'group-member-ids')
-    .locator('textarea')
-    .fill(`${bob.userId}\n${carol.userId}`);
+  for (const member of [bob, carol]) await pickPerson(alice.page, member);
+  await expect(shown(alice.page, `chosen-${carol.username}`)).toBeVisible();
   await capture(alice.page, testInfo, 'new-group');
   await shown(alice.page, 'create-group').click();
   await expect(alice.page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);

@@ -72,7 +72,7 @@ test.describe('the web app under its Content-Security-Policy', () => {
       displayName: 'Alice',
     });
     expect(await ownUserId(page)).toMatch(/^[0-9a-f-]{36}$/);
-    const conversationId = await startDirectChat(page, bob.userId);
+    const conversationId = await startDirectChat(page, bob);
     await send(page, 'Hello under a strict policy');
     await acceptRequest(bob.page, conversationId);
     await expect(messageWithText(bob.page, 'Hello under a strict policy')).toBeVisible();

@@ -9,8 +9,14 @@ import type {
   SessionResponse,
 } from '@anochat/schemas/api/auth';
 import type { DeviceListResponse } from '@anochat/schemas/api/devices';
+import type {
+  CreateInviteRequest,
+  CreateInviteResponse,
+  OpenInviteResponse,
+  RedeemInviteResponse,
+} from '@anochat/schemas/api/invites';
 import type { PushSubscriptionRequest, VapidPublicKeyResponse } from '@anochat/schemas/api/push';
-import type { UserLookupResponse } from '@anochat/schemas/api/users';
+import type { UserSearchResponse } from '@anochat/schemas/api/users';
 import type { HttpClient } from './http-client.ts';
 
 /** The sync server's HTTP routes (docs/protocol.md), typed by schemas/api. */
@@ -45,8 +51,22 @@ export function createServerApi(http: HttpClient) {
       http.request<void>('PUT', '/api/push/subscription', { token, body }),
     deletePushSubscription: (token: string) =>
       http.request<void>('DELETE', '/api/push/subscription', { token }),
-    findUser: (token: string, username: string) =>
-      http.request<UserLookupResponse>('POST', '/api/users/lookup', { token, body: { username } }),
+    searchUsers: (token: string, query: string) =>
+      http.request<UserSearchResponse>('POST', '/api/users/search', { token, body: { query } }),
+    createInvite: (token: string, body: CreateInviteRequest) =>
+      http.request<CreateInviteResponse>('POST', '/api/invites', { token, body }),
+    revokeInvite: (token: string, inviteId: string) =>
+      http.request<void>('DELETE', `/api/invites/${encodeURIComponent(inviteId)}`, { token }),
+    openInvite: (token: string, inviteToken: string) =>
+      http.request<OpenInviteResponse>('POST', '/api/invites/open', {
+        token,
+        body: { token: inviteToken },
+      }),
+    redeemInvite: (token: string, inviteToken: string) =>
+      http.request<RedeemInviteResponse>('POST', '/api/invites/redeem', {
+        token,
+        body: { token: inviteToken },
+      }),
   };
 }
 

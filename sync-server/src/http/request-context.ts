@@ -14,9 +14,13 @@ export function contextOf(response: Response): RequestContext {
   return response.locals as RequestContext;
 }
 
+/** An invite link's page (`/invite/<token>`): the token is a secret, and stays out of the logs. */
+const INVITE_PAGE = /^\/invite\/[^/]*/;
+
 /**
  * Gives each request an id and a child logger, and writes one access line when it finishes:
- * method, path without query, status and duration. Never headers or bodies.
+ * method, path without query (an invite token replaced by `:token`), status and duration. Never
+ * headers or bodies.
  */
 export function requestContext(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction): void => {
@@ -29,7 +33,7 @@ export function requestContext(logger: Logger) {
       context.log.info(
         {
           method: request.method,
-          path: request.path,
+          path: request.path.replace(INVITE_PAGE, '/invite/:token'),
           status: response.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
           errorCode: context.errorCode,

@@ -114,3 +114,47 @@ export async function findPublicProfile(
   const { id, displayName, identityPublicKey } = toUserView(row);
   return { id, username: row.username, displayName, identityPublicKey };
 }
+
+/** `%`, `_` and the escape character itself, taken literally in a LIKE pattern (ESCAPE '\'). */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/**
+ * People whose username or display name begins with $2 (any case), the searcher ($1) and anyone
+ * either of them blocks left out, exact usernames first. Each beginning is a range of its own
+ * partial expression index (migration 0040), so only matching rows are read: two index scans
+ * united, since the server's connections do without bitmap scans (database/pool.ts).
+ */
+export const SEARCH_USERS_SQL = `SELECT ${USER_COLUMNS} FROM (
+    SELECT ${USER_COLUMNS} FROM users
+     WHERE NOT deleted AND lower(username) LIKE lower($2) || '%' ESCAPE '\\'
+    UNION
+    SELECT ${USER_COLUMNS} FROM users
+     WHERE NOT deleted AND lower(display_name) LIKE lower($2) || '%' ESCAPE '\\'
+  ) u
+  WHERE u.id <> $1
+    AND NOT EXISTS (SELECT 1 FROM blocks b
+                     WHERE NOT b.deleted
+                       AND ((b.user_id = $1 AND b.blocked_user_id = u.id)
+                         OR (b.user_id = u.id AND b.blocked_user_id = $1)))
+  ORDER BY lower(u.username) = lower($3) DESC, lower(u.username)
+  LIMIT $4`;
+
+export async function searchPublicProfiles(
+  db: Queryable,
+  searcherId: string,
+  query: string,
+  limit: number,
+): Promise<PublicProfile[]> {
+  const { rows } = await db.query<UserRow>(SEARCH_USERS_SQL, [
+    searcherId,
+    likeLiteral(query),
+    query,
+    limit,
+  ]);
+  return rows.map((row) => {
+    const { id, username, displayName, identityPublicKey } = toUserView(row);
+    return { id, username, displayName, identityPublicKey };
+  });
+}

@@ -1,11 +1,17 @@
-import { type UserLookupResponse, userLookupRequest } from '@anochat/schemas/api/users';
+import {
+  USER_SEARCH_MAX_RESULTS,
+  type UserLookupResponse,
+  type UserSearchResponse,
+  userLookupRequest,
+  userSearchRequest,
+} from '@anochat/schemas/api/users';
 import { type RequestHandler, Router } from 'express';
 import { authOf } from '../auth/require-auth.ts';
 import type { Pool } from '../database/pool.ts';
 import { AppError } from '../errors/app-error.ts';
 import { parseBody } from '../http/parse-body.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
-import { findPublicProfile } from './user-repository.ts';
+import { findPublicProfile, searchPublicProfiles } from './user-repository.ts';
 
 export interface LookupLimits {
   perIp: number;
@@ -34,6 +40,20 @@ export function userRoutes(deps: {
     const user = await findPublicProfile(pool, username);
     if (user === null) throw new AppError('NOT_FOUND', 'no user has this name');
     const body: UserLookupResponse = { user };
+    response.json(body);
+  });
+
+  // Search as one types: the same budget as a lookup (counted apart, so neither starves the
+  // other), small answers and a minimum length, so listing the accounts takes very long.
+  router.post('/api/users/search', authenticated, async (request, response) => {
+    const { query } = parseBody(userSearchRequest, request);
+    const { userId } = authOf(response);
+    await rateLimiter.consume([
+      { key: `search-ip:${request.ip ?? 'unknown'}`, max: limits.perIp },
+      { key: `search-user:${userId}`, max: limits.perUser },
+    ]);
+    const users = await searchPublicProfiles(pool, userId, query, USER_SEARCH_MAX_RESULTS);
+    const body: UserSearchResponse = { users };
     response.json(body);
   });
 

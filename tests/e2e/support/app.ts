@@ -31,8 +31,11 @@ export function uniqueUsername(name: string): string {
 }
 
 export const test = base.extend<{
-  /** A new person in a fresh context with this project's device settings, registered. */
-  person(name: string): Promise<Person>;
+  /**
+   * A new person in a fresh context with this project's device settings, registered; `name` is
+   * their display name and begins their username unless `displayName` says otherwise.
+   */
+  person(name: string, options?: { displayName?: string }): Promise<Person>;
   /**
    * A fresh context (same device settings) for someone who will log in; at `baseURL` when the
    * app is reached another way than the suite's server (a fault proxy, say).
@@ -67,11 +70,11 @@ export const test = base.extend<{
     for (const context of contexts) await context.close();
   },
   person: async ({ freshPage }, use) => {
-    await use(async (name) => {
+    await use(async (name, options) => {
       const { context, page } = await freshPage();
       const username = uniqueUsername(name);
       const password = `pw-${randomBytes(6).toString('hex')}`;
-      await register(page, { username, password, displayName: name });
+      await register(page, { username, password, displayName: options?.displayName ?? name });
       const userId = await ownUserId(page);
       return { name, username, password, context, page, userId };
     });
@@ -91,6 +94,8 @@ export function shown(page: Page, testId: string): Locator {
 export async function register(
   page: Page,
   input: { username: string; password: string; displayName: string },
+  /** Where the app lands once registered: the chats, unless a link was opened first. */
+  landsOn: RegExp = /\/chats$/,
 ): Promise<void> {
   await page.goto('/login');
   await shown(page, 'mode-register').click();
@@ -99,7 +104,7 @@ export async function register(
   await shown(page, 'password').locator('input').fill(input.password);
   await shown(page, 'password-confirmation').locator('input').fill(input.password);
   await shown(page, 'submit').click();
-  await expect(page).toHaveURL(/\/chats$/);
+  await expect(page).toHaveURL(landsOn);
 }
 
 export async function login(page: Page, input: { username: string; password: string }) {
@@ -127,11 +132,38 @@ export async function ownUserId(page: Page): Promise<string> {
   return id;
 }
 
-/** Starts (or opens) the direct chat with `peerUserId`; returns the conversation id. */
-export async function startDirectChat(page: Page, peerUserId: string): Promise<string> {
+/**
+ * Finds `person` by their username in the people picker on screen (New chat, New group, group
+ * info) and picks them: a contact at once, anyone else once the server answered the search.
+ */
+export async function pickPerson(page: Page, person: { username: string }): Promise<void> {
+  await shown(page, 'contact-search').locator('input').fill(person.username);
+  await shown(page, `contact-${person.username}`)
+    .or(shown(page, `found-${person.username}`))
+    .click();
+}
+
+/** Starts (or opens) the direct chat with `peer`, found by name; returns the conversation id. */
+export async function startDirectChat(page: Page, peer: { username: string }): Promise<string> {
   await shown(page, 'new-chat').click();
-  await shown(page, 'peer-user-id').locator('input').fill(peerUserId);
-  await shown(page, 'start-chat').click();
+  await pickPerson(page, peer);
+  await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
+  return page.url().split('/').pop() ?? '';
+}
+
+/** Creates a group with `members` added by name; returns its id. */
+export async function createGroup(
+  page: Page,
+  title: string,
+  members: readonly { username: string }[],
+): Promise<string> {
+  await shown(page, 'new-group').click();
+  await shown(page, 'group-title').locator('input').fill(title);
+  for (const member of members) {
+    await pickPerson(page, member);
+    await expect(shown(page, `chosen-${member.username}`)).toBeVisible();
+  }
+  await shown(page, 'create-group').click();
   await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
   return page.url().split('/').pop() ?? '';
 }
@@ -239,7 +271,7 @@ export async function aliceWritesToBob(
 ): Promise<{ alice: Person; bob: Person; conversationId: string }> {
   const alice = await person('Alice');
   const bob = await person('Bob');
-  const conversationId = await startDirectChat(alice.page, bob.userId);
+  const conversationId = await startDirectChat(alice.page, bob);
   await send(alice.page, firstMessage);
   await acceptRequest(bob.page, conversationId);
   await expect(messageWithText(bob.page, firstMessage)).toBeVisible();

@@ -15,6 +15,11 @@ export interface Consent {
   knowsAuthor: ReadonlySet<string>;
   /** Those with a direct conversation from the author that they have not answered yet. */
   askedByAuthor: ReadonlySet<string>;
+  /**
+   * Those whose direct invite the author used and which still holds: a direct conversation with
+   * them is no request (it counts for nothing else, groups included).
+   */
+  invitedAuthor: ReadonlySet<string>;
 }
 
 export async function loadConsent(
@@ -24,13 +29,19 @@ export async function loadConsent(
 ): Promise<Consent> {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) {
-    return { blocksAuthor: new Set(), knowsAuthor: new Set(), askedByAuthor: new Set() };
+    return {
+      blocksAuthor: new Set(),
+      knowsAuthor: new Set(),
+      askedByAuthor: new Set(),
+      invitedAuthor: new Set(),
+    };
   }
   const { rows } = await db.query<{
     user_id: string;
     blocks: boolean;
     knows: boolean;
     asked: boolean;
+    invited: boolean;
   }>({
     name: 'push-consent-of-users',
     text: `SELECT u.id AS user_id,
@@ -44,7 +55,11 @@ export async function loadConsent(
                   EXISTS (SELECT 1 FROM conversations c
                             JOIN members theirs ON theirs.conversation_id = c.id AND theirs.user_id = u.id
                            WHERE c.created_by = $1 AND c.direct_peer_id = u.id AND NOT c.deleted
-                             AND theirs.accepted_at IS NULL AND theirs.removed_at IS NULL) AS asked
+                             AND theirs.accepted_at IS NULL AND theirs.removed_at IS NULL) AS asked,
+                  EXISTS (SELECT 1 FROM invite_redemptions r
+                            JOIN invites i ON i.id = r.invite_id
+                           WHERE r.user_id = $1 AND i.created_by = u.id AND i.conversation_id IS NULL
+                             AND i.revoked_at IS NULL AND i.expires_at > now()) AS invited
              FROM unnest($2::uuid[]) AS u (id)`,
     values: [authorId, unique],
   });
@@ -52,6 +67,7 @@ export async function loadConsent(
     blocksAuthor: new Set(rows.filter((row) => row.blocks).map((row) => row.user_id)),
     knowsAuthor: new Set(rows.filter((row) => row.knows).map((row) => row.user_id)),
     askedByAuthor: new Set(rows.filter((row) => row.asked).map((row) => row.user_id)),
+    invitedAuthor: new Set(rows.filter((row) => row.invited).map((row) => row.user_id)),
   };
 }
 

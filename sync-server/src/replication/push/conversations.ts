@@ -109,7 +109,8 @@ export const pushConversations: BatchHandler = async (db, author, rows, _checks,
         refusedInserts.set(next.id, BLOCKED);
         continue;
       }
-      const request = peer !== null && !consent.knowsAuthor.has(peer);
+      const request =
+        peer !== null && !consent.knowsAuthor.has(peer) && !consent.invitedAuthor.has(peer);
       // One open request per person: write on in it until they answer.
       if (request && asked.has(peer)) {
         refusedInserts.set(next.id, ALREADY_ASKED);
