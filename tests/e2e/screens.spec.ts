@@ -108,7 +108,7 @@ test('every screen in light and dark, each scanned by axe', async ({
   freshPage,
 }, testInfo) => {
   // Some twenty screens, each photographed and scanned twice, with three people.
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
   const screens = new Screens(testInfo);
 
   const visitor = await freshPage();
@@ -118,6 +118,10 @@ test('every screen in light and dark, each scanned by axe', async ({
   await shown(visitor.page, 'mode-register').click();
   await expect(shown(visitor.page, 'password-confirmation')).toBeVisible();
   await screens.look(visitor.page, 'register');
+  await shown(visitor.page, 'mode-login').click();
+  await shown(visitor.page, 'forgot-password').click();
+  await expect(shown(visitor.page, 'recovery-key-input')).toBeVisible();
+  await screens.look(visitor.page, 'forgot-password');
   // The packaged apps start here; on the web it only says which server the page came from.
   await visitor.page.goto('/server');
   await expect(visitor.page.getByText('always uses the server it was opened from')).toBeVisible();
@@ -211,6 +215,14 @@ test('every screen in light and dark, each scanned by axe', async ({
   await expect(qr).toBeVisible();
   // The rest of Settings was scanned just above (a whole second scan of it takes minutes here).
   await screens.look(alice.page, 'safety-numbers', '[data-testid="safety-numbers"]');
+
+  // A recovery key made in Settings, shown once.
+  await shown(alice.page, 'recovery-password').locator('input').fill(alice.password);
+  await shown(alice.page, 'make-recovery-key').click();
+  await expect(shown(alice.page, 'recovery-key')).toBeVisible();
+  await screens.look(alice.page, 'recovery-key');
+  await shown(alice.page, 'recovery-key-kept').click();
+  await shown(alice.page, 'recovery-key-done').click();
 
   await phone.context.setOffline(false);
   await expect(phone.page).toHaveURL(/\/session-ended$/);
