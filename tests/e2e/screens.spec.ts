@@ -220,7 +220,7 @@ test('every screen in light and dark, each scanned by axe', async ({
   await shown(alice.page, 'recovery-password').locator('input').fill(alice.password);
   await shown(alice.page, 'make-recovery-key').click();
   await expect(shown(alice.page, 'recovery-key')).toBeVisible();
-  await screens.look(alice.page, 'recovery-key');
+  await screens.look(alice.page, 'recovery-key', '[data-testid="recovery-key-panel"]');
   await shown(alice.page, 'recovery-key-kept').click();
   await shown(alice.page, 'recovery-key-done').click();
 
