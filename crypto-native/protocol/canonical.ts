@@ -12,6 +12,9 @@ export const CONTEXT = {
   passwordSalt: 'anochat/v1/salt',
   authSecret: 'anochat/v1/auth-secret',
   backupKey: 'anochat/v1/backup-key',
+  recoveryCheck: 'anochat/v1/recovery-check',
+  recoveryAuthSecret: 'anochat/v1/recovery-auth-secret',
+  recoveryBackupKey: 'anochat/v1/recovery-backup-key',
   safetyNumber: 'anochat/v1/safety-number',
 } as const;
 

@@ -98,6 +98,15 @@ export {
   passwordSalt,
 } from './password.ts';
 export { decodePayload, encodePayload, paddedLength } from './payload-codec.ts';
+export {
+  deriveRecoverySecrets,
+  formatRecoveryKey,
+  newRecoveryKey,
+  openRecoveryBackup,
+  parseRecoveryKey,
+  RECOVERY_KEY_BYTES,
+  type RecoverySecrets,
+} from './recovery-key.ts';
 export { E2eError, type E2eErrorCode, type E2eFailure, type E2eResult } from './result.ts';
 export { checkKeyEnvelopeRow, checkMessageRow, type RowToVerify } from './rows.ts';
 export { type SafetyNumber, safetyNumber } from './safety-number.ts';

@@ -56,12 +56,22 @@ const authSecret = base64OfLength(AUTH_SECRET_BYTES);
 /** The encrypted key backup: the server keeps it for the user's next device, unable to open it. */
 const keyBackupBlob = keyBackup.shape.backup;
 
+/**
+ * A recovery key as the server keeps it (docs/crypto.md, "Recovery key"): the auth secret the key
+ * derives, and the account's secrets sealed under the backup key it derives. The key itself never
+ * leaves the device that made it.
+ */
+export const recoverySetup = z.strictObject({ authSecret, keyBackup: keyBackupBlob });
+export type RecoverySetup = z.infer<typeof recoverySetup>;
+
 export const registerRequest = z.strictObject({
   username,
   displayName: displayName.optional(),
   authSecret,
   identityPublicKey,
   keyBackup: keyBackupBlob,
+  /** Optional: a recovery key made at registration. */
+  recovery: recoverySetup.optional(),
   device: newDevice,
 });
 export type RegisterRequest = z.infer<typeof registerRequest>;
@@ -102,6 +112,30 @@ export const changePasswordRequest = z
     path: ['revocations'],
   });
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequest>;
+
+/** Makes or replaces the recovery key; the current password's secret must verify. */
+export const setRecoveryRequest = z.strictObject({ authSecret, recovery: recoverySetup });
+export type SetRecoveryRequest = z.infer<typeof setRecoveryRequest>;
+
+export const recoveryStatus = z.object({ enabled: z.boolean() });
+export type RecoveryStatus = z.infer<typeof recoveryStatus>;
+
+/** A device without the password fetches the recovery copy of the key backup. */
+export const recoveryBackupRequest = z.strictObject({ username, recoveryAuthSecret: authSecret });
+export type RecoveryBackupRequest = z.infer<typeof recoveryBackupRequest>;
+
+/**
+ * The password is forgotten: the recovery key's secret authenticates; the new password's secret
+ * and the backup sealed under it replace the old ones, and this new device signs in.
+ */
+export const recoverRequest = z.strictObject({
+  username,
+  recoveryAuthSecret: authSecret,
+  newAuthSecret: authSecret,
+  keyBackup: keyBackupBlob,
+  device: newDevice,
+});
+export type RecoverRequest = z.infer<typeof recoverRequest>;
 
 export const refreshToken = base64UrlOfLength(REFRESH_TOKEN_BYTES);
 

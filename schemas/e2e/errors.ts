@@ -34,6 +34,10 @@ export const E2E_ERROR_CODES = [
   'DECRYPT_FAILED',
   /** The key backup does not open with the key derived from this password. */
   'WRONG_PASSWORD',
+  /** A recovery key with a character outside its alphabet, the wrong length, or a failed checksum. */
+  'INVALID_RECOVERY_KEY',
+  /** The recovery copy of the key backup does not open with this recovery key. */
+  'WRONG_RECOVERY_KEY',
   /** A certificate or revocation that verifies but names other keys or another user. */
   'CERTIFICATE_MISMATCH',
   /** Argon2id is not available with the same output on this provider. */

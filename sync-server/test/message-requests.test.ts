@@ -175,6 +175,9 @@ describe('message requests', () => {
       (await devicesOf(alice, bob)).map((row) => row.id),
       [bob.deviceId],
     );
+    // Both are online as he accepts: each learns it of the other at once, without reconnecting.
+    await eventually(() => alice.presence.some((e) => e.userId === bob.userId && e.online));
+    await eventually(() => bob.presence.some((e) => e.userId === alice.userId && e.online));
     // The same reconnection now announces him, and tells him that Alice is online.
     const later = await reconnect(bob);
     await eventually(() => later.presence.some((e) => e.userId === alice.userId && e.online));

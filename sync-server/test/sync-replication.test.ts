@@ -471,6 +471,57 @@ describe('sync push authorization of receipts and key envelopes', () => {
     );
   });
 
+  it('a receipt only moves forward: a device that knows less is answered with the later positions, and what it moved forward is kept', async () => {
+    const [alice, bob] = [await user(), await user()];
+    const group = await createGroup(alice, [bob]);
+    // One push each, so that each message has its own time.
+    const sent: WireDocument[] = [];
+    for (const text of ['first', 'second', 'third']) {
+      const message = messageDoc(alice, group, text);
+      await create(alice, 'messages', [message]);
+      sent.push(message);
+    }
+    const [first, second, third] = sent.map((message) => message.id) as [string, string, string];
+    const id = `${group}|${bob.userId}`;
+    const positions = (delivered: string | null, read: string | null) => ({
+      id,
+      conversationId: group,
+      userId: bob.userId,
+      deliveredUpTo: delivered,
+      readUpTo: read,
+      _deleted: false,
+    });
+    const seenByAlice = async () =>
+      (await pullAll(alice, 'receipts')).documents
+        .filter((document) => document.id === id)
+        .map((document) => [document.deliveredUpTo, document.readUpTo]);
+    await create(bob, 'receipts', [positions(second, second)]);
+
+    // Bob's new login, which has not pulled his receipt yet: it knows only the first message and
+    // has read nothing. The server keeps the later positions and tells the device.
+    const stale = await push(bob, 'receipts', [
+      { assumedMasterState: null, newDocumentState: positions(first, null) },
+    ]);
+    assert.deepEqual(stale.rejected, []);
+    assert.deepEqual(
+      stale.conflicts.map((master) => [master.deliveredUpTo, master.readUpTo]),
+      [[second, second]],
+    );
+    assert.deepEqual(await seenByAlice(), [[second, second]]);
+
+    // The same device then receives the third message: delivery moves on, reading stays.
+    const mixed = await push(bob, 'receipts', [
+      { assumedMasterState: null, newDocumentState: positions(third, null) },
+    ]);
+    assert.deepEqual(
+      mixed.conflicts.map((master) => [master.deliveredUpTo, master.readUpTo]),
+      [[third, second]],
+    );
+    assert.deepEqual(await seenByAlice(), [[third, second]]);
+    const pulledRev = (await pullAll(alice, 'receipts')).documents.find((d) => d.id === id)?.rev;
+    assert.equal(mixed.conflicts[0]?.rev, pulledRev);
+  });
+
   it('key envelopes come from the signed-in device, go to a current member device, and never change', async () => {
     const [alice, bob, carol] = [await user(), await user(), await user()];
     const group = await createGroup(alice, [bob]);

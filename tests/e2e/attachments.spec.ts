@@ -176,7 +176,10 @@ test.describe('attachments', () => {
       await navigator.serviceWorker.ready;
     });
     await alice.context.setOffline(true);
-    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
     const notes = Buffer.from(`notes written on the train ${'n'.repeat(300_000)}`);
     await attach(alice.page, [{ name: 'notes.txt', mimeType: 'text/plain', buffer: notes }]);
     const upload = alice.page.locator('[data-role="upload"]').filter({ visible: true });

@@ -8,7 +8,6 @@ import {
   ownUserId,
   register,
   send,
-  shown,
   shownTexts,
   startDirectChat,
   uniqueUsername,
@@ -71,7 +70,7 @@ async function expectDeliveredOnBothSides(
     );
   }
   for (const person of [sender, receiver]) {
-    await expect(shown(person.page, 'connection-banner')).toHaveAttribute(
+    await expect(person.page.getByTestId('connection-banner')).toHaveAttribute(
       'data-state',
       'up-to-date',
       {
@@ -107,7 +106,10 @@ test.describe('delivery through a fault proxy', () => {
     });
 
     await alice.context.setOffline(true);
-    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
     const offline = ['written offline 1', 'written offline 2'];
     for (const text of offline) await send(alice.page, text);
     await alice.context.setOffline(false);

@@ -176,7 +176,10 @@ test.describe('the Android app', () => {
       await send(alice.page, 'before the tunnel');
       await acceptRequest(page, conversationId);
       await expect(messageWithText(page, 'before the tunnel')).toBeVisible();
-      await expect(shown(page, 'connection-banner')).toHaveAttribute('data-state', 'up-to-date');
+      await expect(page.getByTestId('connection-banner')).toHaveAttribute(
+        'data-state',
+        'up-to-date',
+      );
 
       // The train enters a tunnel: the app goes to the background and its connection dies
       // without either end being told.

@@ -23,7 +23,17 @@ test.describe('offline first', () => {
     const { alice, bob } = await aliceWritesToBob(person, 'before the tunnel');
 
     await bob.context.setOffline(true);
-    await expect(shown(bob.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    const bar = bob.page.getByTestId('connection-banner');
+    await expect(bar).toHaveAttribute('data-state', 'offline');
+    // A bar above the pages, which move down by its height: it covers nothing.
+    await expect(bar).toHaveCSS('height', '24px');
+    const barBox = await bar.boundingBox();
+    await expect
+      .poll(
+        async () =>
+          (await bob.page.locator('ion-header').filter({ visible: true }).first().boundingBox())?.y,
+      )
+      .toBeGreaterThanOrEqual((barBox?.y ?? 0) + (barBox?.height ?? 0));
     const texts = Array.from(
       { length: 20 },
       (_, i) => `train message ${String(i + 1).padStart(2, '0')}`,
@@ -39,7 +49,10 @@ test.describe('offline first', () => {
     await bob.context.setOffline(false);
     await expect(messageWithText(bob.page, texts[19] ?? '')).toBeVisible();
     await expect.poll(() => shownTexts(bob.page)).toEqual(['before the tunnel', ...texts]);
-    await expect(shown(bob.page, 'connection-banner')).toHaveAttribute('data-state', 'up-to-date');
+    await expect(bob.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'up-to-date',
+    );
   });
 
   test('A sends 5 offline, reloads while still offline, goes online: 5 delivered once, in order', async ({
@@ -49,7 +62,10 @@ test.describe('offline first', () => {
     await waitForOfflineShell(alice.page);
 
     await alice.context.setOffline(true);
-    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
     const texts = Array.from({ length: 5 }, (_, i) => `written offline ${i + 1}`);
     for (const text of texts) await send(alice.page, text);
     for (const text of texts) {
@@ -76,7 +92,7 @@ test.describe('offline first', () => {
       );
     }
     // Once more after everything settled: still each exactly once on both sides.
-    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute(
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
       'data-state',
       'up-to-date',
     );

@@ -25,7 +25,10 @@ test.describe('the end of a session', () => {
 
     // The laptop writes while it has no network: the message stays on the laptop.
     await alice.context.setOffline(true);
-    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
     await send(alice.page, 'written on the lost laptop');
     await expect(messageWithText(alice.page, 'written on the lost laptop')).toHaveAttribute(
       'data-status',
@@ -81,7 +84,10 @@ test.describe('the end of a session', () => {
     });
     // Chosen offline: the file waits, encrypted, in the attachment outbox.
     await alice.context.setOffline(true);
-    await expect(shown(alice.page, 'connection-banner')).toHaveAttribute('data-state', 'offline');
+    await expect(alice.page.getByTestId('connection-banner')).toHaveAttribute(
+      'data-state',
+      'offline',
+    );
     const chooser = alice.page.waitForEvent('filechooser');
     await shown(alice.page, 'attach').click();
     await (await chooser).setFiles([

@@ -19,9 +19,12 @@ export class ClientError extends Error {
 /** The sentence a person sees for each failure of register, login and session calls. */
 export function describeError(error: unknown): string {
   // The key backup did not open with this password (crypto/'s AccountKeyError).
-  if ((error as { code?: unknown } | null)?.code === 'WRONG_PASSWORD') {
-    return 'Wrong username or password.';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'WRONG_PASSWORD') return 'Wrong username or password.';
+  if (code === 'INVALID_RECOVERY_KEY') {
+    return 'This is not a recovery key: a character is wrong or missing. Check it against the one you kept.';
   }
+  if (code === 'WRONG_RECOVERY_KEY') return 'Wrong username or recovery key.';
   if (!(error instanceof ClientError)) return 'Something went wrong. Please try again.';
   switch (error.code) {
     case 'OFFLINE':

@@ -4,9 +4,13 @@ import type {
   KeyBackupRequest,
   KeyBackupResponse,
   LoginRequest,
+  RecoverRequest,
+  RecoveryBackupRequest,
+  RecoveryStatus,
   RefreshResponse,
   RegisterRequest,
   SessionResponse,
+  SetRecoveryRequest,
 } from '@anochat/schemas/api/auth';
 import type { DeviceListResponse } from '@anochat/schemas/api/devices';
 import type {
@@ -32,6 +36,14 @@ export function createServerApi(http: HttpClient) {
       http.request<RefreshResponse>('POST', '/api/auth/refresh', { body: { refreshToken } }),
     changePassword: (token: string, body: ChangePasswordRequest) =>
       http.request<ChangePasswordResponse>('POST', '/api/auth/password', { token, body }),
+    recoveryBackup: (body: RecoveryBackupRequest) =>
+      http.request<KeyBackupResponse>('POST', '/api/auth/recovery/key-backup', { body }),
+    recover: (body: RecoverRequest) =>
+      http.request<SessionResponse>('POST', '/api/auth/recover', { body }),
+    recoveryStatus: (token: string) =>
+      http.request<RecoveryStatus>('GET', '/api/auth/recovery', { token }),
+    setRecovery: (token: string, body: SetRecoveryRequest) =>
+      http.request<void>('PUT', '/api/auth/recovery', { token, body }),
     logout: (token: string, revocation: string) =>
       http.request<void>('POST', '/api/auth/logout', { token, body: { revocation } }),
     listDevices: (token: string) =>

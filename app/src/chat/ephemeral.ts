@@ -39,6 +39,11 @@ export function createEphemeralState(transport: SyncTransport, selfUserId: strin
       lastSeen: event.online ? null : event.lastSeen,
     });
   });
+  // Disconnected, this device no longer hears who goes offline: whom it saw online is unknown
+  // until the next connection, whose first events say who is online then.
+  transport.socket.on('disconnect', () => {
+    for (const [userId, known] of presence) if (known.online) presence.delete(userId);
+  });
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const users of typing.values()) {

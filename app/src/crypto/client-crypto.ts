@@ -24,6 +24,9 @@ import {
   type PendingDevice,
   passwordChange,
   passwordSecrets,
+  recoverAccount,
+  recoverySecrets,
+  recoverySetup,
   restoreFromBackup,
   revocationFor,
   safetyNumberWith,
@@ -56,7 +59,11 @@ import {
 export class AccountKeyError extends Error {
   override readonly name = 'AccountKeyError';
   constructor(
-    readonly code: 'WRONG_PASSWORD' | 'MALFORMED_BACKUP',
+    readonly code:
+      | 'WRONG_PASSWORD'
+      | 'MALFORMED_BACKUP'
+      | 'INVALID_RECOVERY_KEY'
+      | 'WRONG_RECOVERY_KEY',
     message: string,
   ) {
     super(message);
@@ -214,6 +221,52 @@ export function createClientCrypto(nacl: SyncNacl, database: AppDatabase, store:
         );
       }
       return { authSecret: secrets.authSecret, device: restored.value };
+    },
+
+    /**
+     * A new recovery key for the account this device holds (or, at registration, for the pending
+     * one): its printed form, shown once, and what the server keeps.
+     */
+    recoverySetup(accountKeys?: { identitySeed: Uint8Array; archiveKey: Uint8Array }) {
+      return recoverySetup(nacl, accountKeys ?? requireAccount());
+    },
+
+    /**
+     * A forgotten password: the recovery key is checked (its checksum) before anything is sent;
+     * the server hands the recovery copy of the backup to whoever knows the key's auth secret, and
+     * only the key's backup key opens it. The account secrets are then sealed under the new password.
+     */
+    async recoverAccount(
+      username: string,
+      recoveryKey: string,
+      newPassword: string,
+      fetchBackup: (
+        recoveryAuthSecret: string,
+      ) => Promise<{ identityPublicKey: string; keyBackup: string }>,
+    ) {
+      const secrets = recoverySecrets(nacl, recoveryKey);
+      if (!secrets.ok) throw new AccountKeyError('INVALID_RECOVERY_KEY', secrets.error.message);
+      const stored = await fetchBackup(secrets.value.authSecret);
+      const recovered = await recoverAccount(
+        nacl,
+        username,
+        secrets.value.backupKey,
+        stored,
+        newPassword,
+      );
+      if (!recovered.ok) {
+        throw new AccountKeyError(
+          recovered.error.code === 'WRONG_RECOVERY_KEY' ? 'WRONG_RECOVERY_KEY' : 'MALFORMED_BACKUP',
+          recovered.error.message,
+        );
+      }
+      return { recoveryAuthSecret: secrets.value.authSecret, ...recovered.value };
+    },
+
+    /** The auth secret this account's password derives (for the server to check it). */
+    async authSecretOf(password: string): Promise<string> {
+      const account = requireAccount();
+      return (await passwordSecrets(nacl, account.username, password)).authSecret;
     },
 
     /** A password change: the account keys sealed again under the new password's backup key. */

@@ -10,7 +10,7 @@ import {
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
-import { localChangeWins } from './conflict-handler.ts';
+import { localChangeWins, serverMergeWins } from './conflict-handler.ts';
 import { failuresSchema, messageViewsSchema, NO_EPOCH } from './local-schemas.ts';
 import { wrappedValidateJsonSchemaStorage } from './schema-validation.ts';
 
@@ -95,7 +95,7 @@ export async function openAppDatabase(
       migrationStrategies: memberMigrations,
     },
     messages: { schema: RXDB_SCHEMAS.messages, conflictHandler: localChangeWins('messages') },
-    receipts: { schema: RXDB_SCHEMAS.receipts, conflictHandler: localChangeWins('receipts') },
+    receipts: { schema: RXDB_SCHEMAS.receipts, conflictHandler: serverMergeWins('receipts') },
     keyEnvelopes: { schema: RXDB_SCHEMAS.keyEnvelopes, migrationStrategies: keepAsIs },
     keyArchive: { schema: RXDB_SCHEMAS.keyArchive },
     blocks: { schema: RXDB_SCHEMAS.blocks, conflictHandler: localChangeWins('blocks') },

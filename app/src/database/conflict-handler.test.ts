@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MemberDoc, ReceiptDoc } from './app-database.ts';
-import { localChangeWins } from './conflict-handler.ts';
+import { localChangeWins, serverMergeWins } from './conflict-handler.ts';
 
 const ID = '00000000-0000-4000-8000-0000000000c0|00000000-0000-4000-8000-00000000000b';
 const base = {
@@ -99,5 +99,32 @@ describe('localChangeWins', () => {
       'test',
     );
     expect(serverAccepted).toMatchObject({ role: 'admin', accepted: true, rev: '9' });
+  });
+});
+
+describe('serverMergeWins (receipts)', () => {
+  it('takes the server’s merged positions over an older state this device pushed', async () => {
+    const receipts = serverMergeWins<ReceiptDoc>('receipts');
+    // A new login pushed what it knew (nothing read); the server kept the later positions.
+    const resolved = await receipts.resolve(
+      {
+        realMasterState: {
+          ...base,
+          deliveredUpTo: 'm3',
+          readUpTo: 'm2',
+          rev: '12',
+          _deleted: false,
+        },
+        newDocumentState: { ...base, deliveredUpTo: 'm3', readUpTo: null, _deleted: false },
+      },
+      'test',
+    );
+    expect(resolved).toEqual({
+      ...base,
+      deliveredUpTo: 'm3',
+      readUpTo: 'm2',
+      rev: '12',
+      _deleted: false,
+    });
   });
 });

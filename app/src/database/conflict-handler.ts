@@ -55,3 +55,18 @@ export function localChangeWins<T>(collection: CollectionName): RxConflictHandle
     },
   };
 }
+
+/**
+ * For rows the server merges itself (receipts: each position only moves forward, docs/protocol.md,
+ * "push"): a conflict answer already holds what this device pushed merged with what other devices
+ * did, so the server's row is taken as it is. Taking this device's state instead would push an
+ * older position again and take back another device's marks.
+ */
+export function serverMergeWins<T>(collection: CollectionName): RxConflictHandler<T> {
+  return {
+    isEqual: localChangeWins<T>(collection).isEqual,
+    async resolve({ realMasterState }) {
+      return realMasterState;
+    },
+  };
+}

@@ -1,7 +1,12 @@
+import { createTweetnaclNacl } from '@anochat/crypto-native';
+import { encodeBase64, identityKeyPair, newAccountKeys } from '@anochat/protocol';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { describe, expect, it, vi } from 'vitest';
 import { ClientError } from '../api/api-error.ts';
 import type { ServerApi } from '../api/server-api.ts';
-import type { ClientCrypto } from '../crypto/client-crypto.ts';
+import { type ClientCrypto, createClientCrypto } from '../crypto/client-crypto.ts';
+import { openTestDatabase } from '../database/test-database.ts';
+import { createMemorySecretStore } from '../platform/memory-secret-store.ts';
 import { createSessionService } from './session-service.ts';
 import type { SessionStore, StoredSession } from './session-store.ts';
 
@@ -141,5 +146,46 @@ describe('the session', () => {
     const opaque = service(memoryStore(session({ accessToken: 'not-a-jwt' })), {});
     await opaque.restore();
     expect(opaque.serverNow()).toBe(NOW);
+  });
+});
+
+describe('recovering an account with a recovery key', () => {
+  it('tells a mistyped key before anything is sent, and a key the backup does not open after', async () => {
+    const nacl = createTweetnaclNacl();
+    const database = await openTestDatabase(getRxStorageMemory());
+    try {
+      const crypto = createClientCrypto(nacl, database, createMemorySecretStore());
+      const account = newAccountKeys(nacl);
+      const { recoveryKey } = crypto.recoverySetup(account);
+      const other = crypto.recoverySetup(account);
+      const recoveryBackup = vi.fn(async () => ({
+        identityPublicKey: encodeBase64(identityKeyPair(nacl, account.identitySeed).publicKey),
+        keyBackup: other.recovery.keyBackup,
+      }));
+      const recover = vi.fn();
+      const sessions = createSessionService({
+        api: { recoveryBackup, recover } as Partial<ServerApi> as ServerApi,
+        store: memoryStore(null),
+        crypto,
+        deviceName: 'test',
+        onSessionEnded: vi.fn(),
+        now: () => NOW,
+      });
+      const last = recoveryKey.at(-1) === '0' ? '1' : '0';
+      const typo = `${recoveryKey.slice(0, -1)}${last}`;
+      await expect(
+        sessions.recover({ username: 'alice', recoveryKey: typo, newPassword: 'a new password' }),
+      ).rejects.toMatchObject({ code: 'INVALID_RECOVERY_KEY' });
+      expect(recoveryBackup).not.toHaveBeenCalled();
+
+      // A well-formed key that did not seal this copy (the server handed out another's).
+      await expect(
+        sessions.recover({ username: 'alice', recoveryKey, newPassword: 'a new password' }),
+      ).rejects.toMatchObject({ code: 'WRONG_RECOVERY_KEY' });
+      expect(recoveryBackup).toHaveBeenCalledTimes(1);
+      expect(recover).not.toHaveBeenCalled();
+    } finally {
+      await database.remove();
+    }
   });
 });

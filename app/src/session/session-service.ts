@@ -117,22 +117,79 @@ export function createSessionService(options: SessionServiceOptions) {
       return current.value;
     },
 
-    async register(input: { username: string; displayName: string; password: string }) {
+    /**
+     * With `recoveryKey`, the account gets a recovery key at once: the answer carries its printed
+     * form, which exists nowhere else and is to be shown once.
+     */
+    async register(input: {
+      username: string;
+      displayName: string;
+      password: string;
+      recoveryKey?: boolean;
+    }): Promise<StoredSession & { recoveryKey: string | null }> {
       const created = await options.crypto.newAccount(input.username, input.password);
       const { device } = created;
+      const setup = input.recoveryKey === true ? options.crypto.recoverySetup(device) : null;
       const response = await options.api.register({
         username: input.username,
         ...(input.displayName.trim() === '' ? {} : { displayName: input.displayName.trim() }),
         authSecret: created.authSecret,
         identityPublicKey: created.identityPublicKey,
         keyBackup: created.keyBackup,
+        ...(setup === null ? {} : { recovery: setup.recovery }),
         device: { name: options.deviceName, ...device.publicKeys },
       });
       await options.crypto.adoptDevice(device, {
         userId: response.user.id,
         deviceId: response.device.id,
       });
+      return { ...(await adopt(response)), recoveryKey: setup?.recoveryKey ?? null };
+    },
+
+    /**
+     * The password is forgotten: the recovery key opens the recovery copy of the key backup, a new
+     * password replaces the old one, and this device signs in as a new one. A mistyped key
+     * (`INVALID_RECOVERY_KEY`) is told before anything is sent.
+     */
+    async recover(input: { username: string; recoveryKey: string; newPassword: string }) {
+      const recovered = await options.crypto.recoverAccount(
+        input.username,
+        input.recoveryKey,
+        input.newPassword,
+        (recoveryAuthSecret) =>
+          options.api.recoveryBackup({ username: input.username, recoveryAuthSecret }),
+      );
+      const response = await options.api.recover({
+        username: input.username,
+        recoveryAuthSecret: recovered.recoveryAuthSecret,
+        newAuthSecret: recovered.newAuthSecret,
+        keyBackup: recovered.keyBackup,
+        device: { name: options.deviceName, ...recovered.device.publicKeys },
+      });
+      await options.crypto.adoptDevice(recovered.device, {
+        userId: response.user.id,
+        deviceId: response.device.id,
+      });
       return adopt(response);
+    },
+
+    /** Whether the account has a recovery key (the server knows; the key itself it never saw). */
+    async hasRecoveryKey(): Promise<boolean> {
+      const status = await this.authenticated((token) => options.api.recoveryStatus(token));
+      return status.enabled;
+    },
+
+    /**
+     * Makes a new recovery key (replacing any earlier one, which stops working), once the server
+     * has checked the password. Returns its printed form, to be shown once.
+     */
+    async createRecoveryKey(password: string): Promise<string> {
+      const authSecret = await options.crypto.authSecretOf(password);
+      const setup = options.crypto.recoverySetup();
+      await this.authenticated((token) =>
+        options.api.setRecovery(token, { authSecret, recovery: setup.recovery }),
+      );
+      return setup.recoveryKey;
     },
 
     async login(input: { username: string; password: string }) {

@@ -9,6 +9,12 @@ import {
   newCertifiedDevice,
 } from '../identity.ts';
 import { type Argon2idCost, deriveAccountSecrets } from '../password.ts';
+import {
+  deriveRecoverySecrets,
+  newRecoveryKey,
+  openRecoveryBackup,
+  parseRecoveryKey,
+} from '../recovery-key.ts';
 import { type E2eResult, fail } from '../result.ts';
 
 /** What a signed-in device keeps: its key pairs and the account's secrets. */
@@ -121,10 +127,11 @@ export function restoreFromBackup(
   username: string,
   backupKey: Uint8Array,
   stored: { identityPublicKey: string; keyBackup: string },
+  open = openKeyBackup,
 ): E2eResult<PendingDevice> {
   const backup = decodeBase64(stored.keyBackup);
   if (backup === null) return fail('MALFORMED', 'the key backup is not base64');
-  const opened = openKeyBackup(nacl, backupKey, backup);
+  const opened = open(nacl, backupKey, backup);
   if (!opened.ok) return opened;
   const identity = identityKeyPair(nacl, opened.value.identitySeed);
   if (encodeBase64(identity.publicKey) !== stored.identityPublicKey) {
@@ -186,4 +193,76 @@ export function revocationFor(
       revokedAt,
     }),
   );
+}
+
+/**
+ * A new recovery key for the account: its printed form (shown once, never stored), and what the
+ * server keeps: the auth secret it derives and a second copy of the key backup sealed under its
+ * backup key (docs/crypto.md, "Recovery key").
+ */
+export function recoverySetup(
+  nacl: SyncNacl,
+  account: Pick<AccountKeys, 'identitySeed' | 'archiveKey'>,
+): { recoveryKey: string; recovery: { authSecret: string; keyBackup: string } } {
+  const { key, text } = newRecoveryKey(nacl);
+  const secrets = deriveRecoverySecrets(nacl, key);
+  key.fill(0);
+  return {
+    recoveryKey: text,
+    recovery: {
+      authSecret: encodeBase64(secrets.authSecret),
+      keyBackup: encodeBase64(
+        sealKeyBackup(nacl, secrets.backupKey, {
+          identitySeed: account.identitySeed,
+          archiveKey: account.archiveKey,
+        }),
+      ),
+    },
+  };
+}
+
+/** The recovery auth secret (base64, for the server) and backup key of a typed recovery key. */
+export function recoverySecrets(
+  nacl: SyncNacl,
+  typed: string,
+): E2eResult<{ authSecret: string; backupKey: Uint8Array }> {
+  const parsed = parseRecoveryKey(nacl, typed);
+  if (!parsed.ok) return parsed;
+  const secrets = deriveRecoverySecrets(nacl, parsed.value);
+  return {
+    ok: true,
+    value: { authSecret: encodeBase64(secrets.authSecret), backupKey: secrets.backupKey },
+  };
+}
+
+/**
+ * The password is forgotten: the recovery copy of the backup, opened with the recovery key's
+ * backup key, restores the account secrets, which are sealed again under a new password. Fails
+ * with WRONG_RECOVERY_KEY, or MALFORMED (as `restoreFromBackup`).
+ */
+export async function recoverAccount(
+  nacl: SyncNacl,
+  username: string,
+  recoveryBackupKey: Uint8Array,
+  stored: { identityPublicKey: string; keyBackup: string },
+  newPassword: string,
+  cost?: Argon2idCost,
+): Promise<E2eResult<{ newAuthSecret: string; keyBackup: string; device: PendingDevice }>> {
+  const restored = restoreFromBackup(nacl, username, recoveryBackupKey, stored, openRecoveryBackup);
+  if (!restored.ok) return restored;
+  const device = restored.value;
+  const next = await deriveAccountSecrets(nacl, username, newPassword, cost);
+  return {
+    ok: true,
+    value: {
+      newAuthSecret: encodeBase64(next.authSecret),
+      keyBackup: encodeBase64(
+        sealKeyBackup(nacl, next.backupKey, {
+          identitySeed: device.identitySeed,
+          archiveKey: device.archiveKey,
+        }),
+      ),
+      device,
+    },
+  };
 }

@@ -13,6 +13,9 @@ export {
   passwordChange,
   passwordSecrets,
   pendingDevice,
+  recoverAccount,
+  recoverySecrets,
+  recoverySetup,
   restoreFromBackup,
   revocationFor,
 } from './account-keys.ts';

@@ -2,8 +2,11 @@ import {
   changePasswordRequest,
   keyBackupRequest,
   loginRequest,
+  recoverRequest,
+  recoveryBackupRequest,
   refreshRequest,
   registerRequest,
+  setRecoveryRequest,
 } from '@anochat/schemas/api/auth';
 import { revokeDeviceRequest } from '@anochat/schemas/api/devices';
 import { type Request, type RequestHandler, Router } from 'express';
@@ -58,6 +61,32 @@ export function authRoutes(deps: {
     );
     for (const signedOut of changed.signedOutDevices) deps.onDeviceRevoked?.(userId, signedOut);
     response.json(changed);
+  });
+
+  // The recovery key is guessed against the same failure budgets as the password (per account,
+  // per address, and the backoff per pair): one more way in gives a guesser no more tries.
+  router.post('/api/auth/recovery/key-backup', async (request, response) => {
+    const body = parseBody(recoveryBackupRequest, request);
+    const subject = { address: address(request), account: body.username };
+    response.json(await signInThrottle.guard(subject, () => auth.recoveryBackup(body)));
+  });
+
+  router.post('/api/auth/recover', async (request, response) => {
+    const body = parseBody(recoverRequest, request);
+    const subject = { address: address(request), account: body.username };
+    response.json(await signInThrottle.guard(subject, () => auth.recover(body)));
+  });
+
+  router.get('/api/auth/recovery', authenticated, async (_request, response) => {
+    response.json(await auth.recoveryStatus(authOf(response).userId));
+  });
+
+  router.put('/api/auth/recovery', authenticated, async (request, response) => {
+    const body = parseBody(setRecoveryRequest, request);
+    const { userId } = authOf(response);
+    const subject = { address: address(request), account: `id:${userId}` };
+    await signInThrottle.guard(subject, () => auth.setRecovery(userId, body));
+    response.status(204).end();
   });
 
   router.post('/api/auth/refresh', async (request, response) => {

@@ -7,9 +7,13 @@ import type {
   KeyBackupResponse,
   LoginRequest,
   NewDevice,
+  RecoverRequest,
+  RecoveryBackupRequest,
+  RecoveryStatus,
   RefreshResponse,
   RegisterRequest,
   SessionResponse,
+  SetRecoveryRequest,
 } from '@anochat/schemas/api/auth';
 import type pg from 'pg';
 import type { PasswordHasher } from '../crypto/password-hasher.ts';
@@ -25,10 +29,13 @@ import type { DeviceStatements } from '../devices/device-statements.ts';
 import { revokeDeviceAndTokens } from '../devices/revoke-device.ts';
 import { AppError } from '../errors/app-error.ts';
 import {
+  findRecovery,
   findUserForLogin,
+  hasRecovery,
   insertUser,
   lockUserCredentials,
   replaceCredentials,
+  replaceRecovery,
   USERNAME_UNIQUE_CONSTRAINT,
   type UserCredentials,
 } from '../users/user-repository.ts';
@@ -58,6 +65,17 @@ export interface AuthService {
     deviceId: string,
     request: ChangePasswordRequest,
   ): Promise<ChangePasswordResponse>;
+  /** Makes or replaces the recovery key, once the current password's secret verifies. */
+  setRecovery(userId: string, request: SetRecoveryRequest): Promise<void>;
+  recoveryStatus(userId: string): Promise<RecoveryStatus>;
+  /** The recovery copy of the key backup, to whoever knows the recovery key's auth secret. */
+  recoveryBackup(request: RecoveryBackupRequest): Promise<KeyBackupResponse>;
+  /**
+   * A forgotten password: the recovery key's secret authenticates; the new password's secret and
+   * backup replace the old ones, every refresh token issued before is revoked (as after a password
+   * change), and this new device signs in.
+   */
+  recover(request: RecoverRequest): Promise<SessionResponse>;
   /**
    * Rotates the refresh token. A spent token presented again is taken as stolen: its device is
    * signed out for good (`onReuse` then closes its connections), as by a logout without statement.
@@ -166,6 +184,13 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
       await requireCertifiedDevice(identityPublicKey, request.username, request.device);
       // Argon2id runs before the transaction, so no database connection waits on it.
       const authHash = await passwordHasher.hash(decodeBase64(request.authSecret));
+      const recovery =
+        request.recovery === undefined
+          ? null
+          : {
+              authHash: await passwordHasher.hash(decodeBase64(request.recovery.authSecret)),
+              backup: decodeBase64(request.recovery.keyBackup),
+            };
       try {
         const { user, device, refreshToken } = await inTransaction(pool, async (db) => {
           const user = await insertUser(db, {
@@ -174,6 +199,7 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
             authHash,
             identityPublicKey,
             keyBackup: decodeBase64(request.keyBackup),
+            recovery,
           });
           return { user, ...(await openDeviceSession(db, user.id, request.device)) };
         });
@@ -234,6 +260,69 @@ export function createAuthService(deps: AuthServiceDependencies): AuthService {
         return { refreshToken, signedOutDevices };
       });
       return { ...accessTokenFor(userId, deviceId), refreshToken, signedOutDevices };
+    },
+
+    async setRecovery(userId, request) {
+      const authHash = await passwordHasher.hash(decodeBase64(request.recovery.authSecret));
+      await inTransaction(pool, async (db) => {
+        const current = await lockUserCredentials(db, userId);
+        const valid = await passwordHasher.verify(
+          current?.authHash ?? null,
+          decodeBase64(request.authSecret),
+        );
+        if (current === null || !valid) {
+          throw new AppError('INVALID_CREDENTIALS', 'the current secret is wrong');
+        }
+        await replaceRecovery(db, userId, {
+          authHash,
+          backup: decodeBase64(request.recovery.keyBackup),
+        });
+      });
+    },
+
+    async recoveryStatus(userId) {
+      return { enabled: await hasRecovery(pool, userId) };
+    },
+
+    async recoveryBackup(request) {
+      const found = await findRecovery(pool, request.username);
+      const valid = await passwordHasher.verify(
+        found?.recovery?.authHash ?? null,
+        decodeBase64(request.recoveryAuthSecret),
+      );
+      if (found?.recovery == null || found.identityPublicKey === null || !valid) {
+        throw new AppError('INVALID_CREDENTIALS', 'unknown username or wrong recovery key');
+      }
+      return {
+        identityPublicKey: found.identityPublicKey.toString('base64'),
+        keyBackup: found.recovery.backup.toString('base64'),
+      };
+    },
+
+    async recover(request) {
+      const newHash = await passwordHasher.hash(decodeBase64(request.newAuthSecret));
+      const { user, device, refreshToken } = await inTransaction(pool, async (db) => {
+        // Locked from the check to the swap: two recoveries in a race cannot both pass.
+        const found = await findRecovery(db, request.username, true);
+        const valid = await passwordHasher.verify(
+          found?.recovery?.authHash ?? null,
+          decodeBase64(request.recoveryAuthSecret),
+        );
+        if (found?.recovery == null || found.identityPublicKey === null || !valid) {
+          throw new AppError('INVALID_CREDENTIALS', 'unknown username or wrong recovery key');
+        }
+        await requireCertifiedDevice(found.identityPublicKey, found.user.username, request.device);
+        await replaceCredentials(db, found.user.id, {
+          authHash: newHash,
+          keyBackup: decodeBase64(request.keyBackup),
+        });
+        await revokeRefreshTokensOfUser(db, found.user.id);
+        return {
+          user: found.user,
+          ...(await openDeviceSession(db, found.user.id, request.device)),
+        };
+      });
+      return { user, device, refreshToken, ...accessTokenFor(user.id, device.id) };
     },
 
     async refresh(presented, onReuse) {

@@ -41,6 +41,12 @@ export function parseTyping(payload: unknown): TypingRequest {
 export interface Ephemeral {
   /** A socket joined: count it, announce the user if it is their first connection. */
   connected(socket: Socket, author: Author): void;
+  /**
+   * `userId` (online: it just wrote) changed a membership: someone may have become their contact
+   * (a request accepted), so both sides are told who of the other is online now. Without this,
+   * two people online as a request is accepted would see nothing until one of them reconnects.
+   */
+  membershipChanged(userId: string): void;
   /** Answers a `typing` event: relays it to the other current members, or throws a SyncError. */
   typing(socket: Socket, author: Author, payload: unknown): Promise<TypingAck>;
   /** Waits for presence work in flight (before the Redis clients close). */
@@ -163,6 +169,22 @@ export function createEphemeral(options: {
           .catch((error: unknown) => logger.warn({ err: error }, 'presence offline failed'));
         track(left);
       });
+    },
+
+    membershipChanged(userId) {
+      const told = contactsOf(userId)
+        .then((contacts) => presence.onlineAmong(contacts))
+        .then((online) => {
+          if (online.size === 0) return;
+          for (const contact of online) {
+            io.to(userRoom(userId)).emit('presence', { userId: contact, online: true });
+          }
+          announce({ userId, online: true }, [...online]);
+        })
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'presence after a membership failed'),
+        );
+      track(told);
     },
 
     async typing(socket, author, payload) {

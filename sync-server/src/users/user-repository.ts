@@ -24,6 +24,12 @@ export function toUserView(row: UserRow): UserView {
   };
 }
 
+/** A recovery key as stored: Argon2id of its auth secret, and the backup sealed under it. */
+export interface Recovery {
+  authHash: string;
+  backup: Buffer;
+}
+
 /** Throws a unique violation on USERNAME_UNIQUE_CONSTRAINT when the name is taken in any case. */
 export async function insertUser(
   db: Queryable,
@@ -33,13 +39,23 @@ export async function insertUser(
     authHash: string;
     identityPublicKey: Buffer;
     keyBackup: Buffer;
+    recovery: Recovery | null;
   },
 ): Promise<UserView> {
   const { rows } = await db.query<UserRow>(
-    `INSERT INTO users (username, display_name, auth_hash, identity_public_key, key_backup)
-     VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO users (username, display_name, auth_hash, identity_public_key, key_backup,
+                        recovery_auth_hash, recovery_backup)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING ${USER_COLUMNS}`,
-    [user.username, user.displayName, user.authHash, user.identityPublicKey, user.keyBackup],
+    [
+      user.username,
+      user.displayName,
+      user.authHash,
+      user.identityPublicKey,
+      user.keyBackup,
+      user.recovery?.authHash ?? null,
+      user.recovery?.backup ?? null,
+    ],
   );
   return toUserView(rows[0] as UserRow);
 }
@@ -97,6 +113,61 @@ export async function replaceCredentials(
     userId,
     credentials.authHash,
     credentials.keyBackup,
+  ]);
+}
+
+export interface RecoveryCredentials {
+  user: UserView;
+  identityPublicKey: Buffer | null;
+  /** Null when the user has no recovery key. */
+  recovery: Recovery | null;
+}
+
+type RecoveryRow = UserRow & { recovery_auth_hash: string | null; recovery_backup: Buffer | null };
+
+/**
+ * The recovery key of the user with this name (any case), or null for nobody; `lock` holds the
+ * row until the caller's transaction ends.
+ */
+export async function findRecovery(
+  db: Queryable,
+  username: string,
+  lock = false,
+): Promise<RecoveryCredentials | null> {
+  const { rows } = await db.query<RecoveryRow>(
+    `SELECT ${USER_COLUMNS}, recovery_auth_hash, recovery_backup FROM users
+      WHERE lower(username) = lower($1) AND NOT deleted ${lock ? 'FOR UPDATE' : ''}`,
+    [username],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  return {
+    user: toUserView(row),
+    identityPublicKey: row.identity_public_key,
+    recovery:
+      row.recovery_auth_hash === null || row.recovery_backup === null
+        ? null
+        : { authHash: row.recovery_auth_hash, backup: row.recovery_backup },
+  };
+}
+
+export async function hasRecovery(db: Queryable, userId: string): Promise<boolean> {
+  const { rows } = await db.query<{ enabled: boolean }>(
+    'SELECT recovery_auth_hash IS NOT NULL AS enabled FROM users WHERE id = $1',
+    [userId],
+  );
+  return rows[0]?.enabled === true;
+}
+
+export async function replaceRecovery(
+  db: Queryable,
+  userId: string,
+  recovery: Recovery,
+): Promise<void> {
+  await db.query('UPDATE users SET recovery_auth_hash = $2, recovery_backup = $3 WHERE id = $1', [
+    userId,
+    recovery.authHash,
+    recovery.backup,
   ]);
 }
 

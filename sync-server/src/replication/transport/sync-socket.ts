@@ -204,9 +204,13 @@ export function attachSyncSocket(options: SyncSocketOptions): SyncSocketServer {
     if (handshakePushes !== undefined) pushAtConnect(socket, author, handshakePushes);
     handlePull(socket, subscriber);
     handlePulls(socket, subscriber);
-    handle(socket, 'push', (payload) => {
+    handle(socket, 'push', async (payload) => {
       const request = parsePush(payload, author.deviceId);
-      return scheduler.run(author.userId, () => service.push(author, request));
+      const response = await scheduler.run(author.userId, () => service.push(author, request));
+      if (request.collection === 'members' && response.rejected.length < request.rows.length) {
+        ephemeral.membershipChanged(author.userId);
+      }
+      return response;
     });
     handle(socket, 'typing', (payload) => ephemeral.typing(socket, author, payload));
     ephemeral.connected(socket, author);
