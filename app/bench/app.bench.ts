@@ -48,6 +48,9 @@ async function submitCredentials(
   await page.getByTestId(mode === 'register' ? 'mode-register' : 'mode-login').click();
   await page.getByTestId('username').locator('input').fill(username);
   await page.getByTestId('password').locator('input').fill(password);
+  if (mode === 'register') {
+    await page.getByTestId('password-confirmation').locator('input').fill(password);
+  }
   await page.getByTestId('submit').click();
   await page.waitForURL(/\/chats$/, { timeout: 120_000 });
 }
