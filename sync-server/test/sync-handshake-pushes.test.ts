@@ -85,7 +85,7 @@ describe('pushes carried by the handshake', () => {
         [[first, second][index]?.id],
       );
     }
-    assert.deepEqual(await storedIds(bob), [first.id, second.id]);
+    // Streamed to Bob, who was live (before he pulls again: a pull would take them off the stream).
     await eventually(() =>
       bob.streams
         .slice(streamedToBob)
@@ -94,6 +94,7 @@ describe('pushes carried by the handshake', () => {
             'documents' in event && event.documents.some((doc) => doc.id === second.id),
         ),
     );
+    assert.deepEqual(await storedIds(bob), [first.id, second.id]);
   });
 
   it('stores a push sent again after a lost answer once, and answers it with the stored fields again', async () => {
