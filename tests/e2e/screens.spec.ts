@@ -108,8 +108,9 @@ test('every screen in light and dark, each scanned by axe', async ({
   person,
   freshPage,
 }, testInfo) => {
-  // Some twenty screens, each photographed and scanned twice, with three people.
-  test.setTimeout(900_000);
+  // Some twenty screens, each photographed and scanned twice, with three people: 15 minutes was
+  // not enough for the desktop project in the fresh-clone run (it stopped at the last screens).
+  test.setTimeout(1_800_000);
   const screens = new Screens(testInfo);
 
   const visitor = await freshPage();
