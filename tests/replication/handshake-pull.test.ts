@@ -8,6 +8,7 @@ import {
   messageDoc,
   type SyncClient,
   syncUser,
+  until,
 } from '@anochat/test-support/sync-client';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { type AppDatabase, openAppDatabase } from '../../app/src/database/app-database.ts';
@@ -15,14 +16,6 @@ import { createSyncEngine, type SyncEngine } from '../../app/src/replication/syn
 import { createSyncTransport } from '../../app/src/replication/sync-transport.ts';
 import { type FaultProxy, startFaultProxy } from '../chaos/fault-proxy.ts';
 import { createPrng } from '../chaos/prng.ts';
-
-async function until(what: string, predicate: () => Promise<boolean> | boolean) {
-  const deadline = Date.now() + 20_000;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`not in time: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * On a far link every round trip after a reconnect is time nothing arrives. The app sends its

@@ -7,6 +7,7 @@ import {
   messageDoc,
   type SyncClient,
   syncUser,
+  until,
 } from '@anochat/test-support/sync-client';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import {
@@ -18,14 +19,6 @@ import { createSyncEngine, type SyncEngine } from '../../app/src/replication/syn
 import { createSyncTransport } from '../../app/src/replication/sync-transport.ts';
 import { type FaultProxy, startFaultProxy } from '../chaos/fault-proxy.ts';
 import { createPrng } from '../chaos/prng.ts';
-
-async function until(what: string, predicate: () => Promise<boolean> | boolean) {
-  const deadline = Date.now() + 20_000;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`not in time: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * What a device wrote while cut off, or pushed just before its connection dropped unanswered, goes

@@ -312,6 +312,19 @@ export async function createGroup(admin: SyncClient, others: SyncClient[]): Prom
   return conversation.id;
 }
 
+/** Waits until `predicate` (which may be async: a query) holds, polling; fails naming `what`. */
+export async function until(
+  what: string,
+  predicate: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) assert.fail(`not in time: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Waits until `predicate` holds, polling. */
 export async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
