@@ -108,9 +108,8 @@ test('every screen in light and dark, each scanned by axe', async ({
   person,
   freshPage,
 }, testInfo) => {
-  // Some twenty screens, each photographed and scanned twice, with three people: 15 minutes was
-  // not enough for the desktop project in the fresh-clone run (it stopped at the last screens).
-  test.setTimeout(1_800_000);
+  // Some twenty screens, each photographed and scanned twice, with three people: about 3 minutes.
+  test.setTimeout(600_000);
   const screens = new Screens(testInfo);
 
   const visitor = await freshPage();
@@ -213,7 +212,7 @@ test('every screen in light and dark, each scanned by axe', async ({
   const qr = alice.page.getByRole('img', { name: /^QR code of your safety number with Bob/ });
   await qr.scrollIntoViewIfNeeded();
   await expect(qr).toBeVisible();
-  // The rest of Settings was scanned just above (a whole second scan of it takes minutes here).
+  // The rest of Settings was scanned just above.
   await screens.look(alice.page, 'safety-numbers', '[data-testid="safety-numbers"]');
 
   // A recovery key made in Settings, shown once.

@@ -6,6 +6,9 @@ const KEY = 'anochat-theme';
 /** The phone's system bars, which follow the theme (a no-op in browsers and on the desktop). */
 let systemBars: { match(theme: 'light' | 'dark'): void } | null = null;
 
+/** The system's preference is listened to once per page, however often the theme is applied. */
+let followingSystem = false;
+
 export function themeSystemBars(bars: { match(theme: 'light' | 'dark'): void }): void {
   systemBars = bars;
 }
@@ -22,7 +25,10 @@ export function applyTheme(choice: ThemeChoice = themeChoice()): void {
   const dark = choice === 'dark' || (choice === 'system' && prefersDark?.matches === true);
   document.documentElement.classList.toggle('ion-palette-dark', dark);
   systemBars?.match(dark ? 'dark' : 'light');
-  prefersDark?.addEventListener?.('change', () => {
-    if (themeChoice() === 'system') applyTheme('system');
-  });
+  if (prefersDark && !followingSystem) {
+    followingSystem = true;
+    prefersDark.addEventListener?.('change', () => {
+      if (themeChoice() === 'system') applyTheme('system');
+    });
+  }
 }
