@@ -1,6 +1,5 @@
 import { NaclError, requirePwhashLimits, type SyncNacl } from '@anochat/crypto-native';
 import { PASSWORD_ARGON2ID } from '@anochat/schemas/e2e/limits';
-import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { concatBytes, utf8 } from './bytes.ts';
 import { CONTEXT } from './canonical.ts';
 import { canonicalUsername } from './identity.ts';
@@ -62,6 +61,8 @@ async function argon2id(
     return nacl.pwhashDerive(MASTER_BYTES, password, salt, cost.opsLimit, cost.memLimitBytes);
   }
   try {
+    // Loaded only here: the WebAssembly and native providers never need it.
+    const { argon2idAsync } = await import('@noble/hashes/argon2.js');
     return await argon2idAsync(password, salt, {
       t: cost.opsLimit,
       m: cost.memLimitBytes / 1024,

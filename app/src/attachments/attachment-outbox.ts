@@ -2,7 +2,7 @@ import type { SyncNacl } from '@anochat/crypto-native';
 import { ATTACHMENT_ROUTES, UPLOAD_CHUNK_BYTES } from '@anochat/schemas/api/attachments';
 import type { AttachmentPayload } from '@anochat/schemas/e2e/payload';
 import { BehaviorSubject } from 'rxjs';
-import { type DetailedError, Upload } from 'tus-js-client';
+import type { DetailedError, Upload } from 'tus-js-client';
 import type { NetworkStatus } from '../platform/platform.ts';
 import { encryptFile } from './attachment-encryption.ts';
 import type { AttachmentStore, OutboxItem } from './attachment-store.ts';
@@ -47,6 +47,21 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
   const states = new BehaviorSubject<ReadonlyMap<string, UploadState>>(new Map());
   const running = new Map<string, Upload>();
   let stopped = false;
+  // The tus client is fetched with the first upload, not with the page (a smaller first load).
+  let tus: typeof import('tus-js-client') | null = null;
+  let loadingTus: Promise<unknown> | null = null;
+  function loadTus(): Promise<unknown> {
+    loadingTus ??= import('tus-js-client').then(
+      (module) => {
+        tus = module;
+      },
+      (error: unknown) => {
+        loadingTus = null;
+        throw error;
+      },
+    );
+    return loadingTus;
+  }
 
   function setState(messageId: string, change: Partial<UploadState> | null) {
     const next = new Map(states.value);
@@ -114,13 +129,29 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
     flush(item.conversationId);
   }
 
+  /** Offline, it waits for the network to come back; online, the person is shown the error. */
+  function failed(item: OutboxItem, message: string) {
+    const offline = !deps.network.online();
+    setState(item.messageId, {
+      phase: offline ? 'waiting' : 'failed',
+      error: offline ? null : message,
+    });
+  }
+
   function start(item: OutboxItem) {
     if (stopped || running.has(item.messageId)) return;
     if (!deps.network.online()) {
       setState(item.messageId, { phase: 'waiting' });
       return;
     }
-    const upload: Upload = new Upload(item.blob, {
+    if (tus === null) {
+      loadTus().then(
+        () => start(item),
+        (error: unknown) => failed(item, String(error)),
+      );
+      return;
+    }
+    const upload: Upload = new tus.Upload(item.blob, {
       endpoint: `${deps.serverUrl}${ATTACHMENT_ROUTES.uploads}`,
       uploadUrl: item.uploadUrl,
       metadata: { conversationId: item.conversationId, messageId: item.messageId },
@@ -149,11 +180,7 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
       },
       onError(error) {
         running.delete(item.messageId);
-        const offline = !deps.network.online();
-        setState(item.messageId, {
-          phase: offline ? 'waiting' : 'failed',
-          error: offline ? null : error.message,
-        });
+        failed(item, error.message);
       },
     });
     running.set(item.messageId, upload);

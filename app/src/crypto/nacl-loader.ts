@@ -1,10 +1,5 @@
 import naclWasmUrl from 'anochat-nacl.wasm?url';
-import {
-  createTweetnaclNacl,
-  createWasmNacl,
-  instantiateNaclWasm,
-  type SyncNacl,
-} from '@anochat/crypto-native';
+import { createWasmNacl, instantiateNaclWasm, type SyncNacl } from '@anochat/crypto-native';
 
 export interface LoadedNacl {
   nacl: SyncNacl;
@@ -26,6 +21,8 @@ export async function loadNacl(wasmUrl: string = naclWasmUrl): Promise<LoadedNac
     };
   } catch (error) {
     console.warn('AnoChat: WebAssembly crypto unavailable, using tweetnacl', error);
+    // Fetched only then: most browsers never download the fallback.
+    const { createTweetnaclNacl } = await import('@anochat/crypto-native/tweetnacl');
     return { nacl: createTweetnaclNacl(), provider: 'tweetnacl' };
   }
 }
