@@ -85,11 +85,15 @@ test('notifications are not asked for on first load, but offered once the person
   expect((await recorded(alice.page)).permissionAsks).toBe(0);
   await expect(shown(alice.page, 'notification-offer')).toHaveCount(0);
 
-  await startDirectChat(alice.page, bob);
+  const conversationId = await startDirectChat(alice.page, bob);
   await send(alice.page, 'hello Bob');
   await backToList(alice.page);
   await expect(shown(alice.page, 'notification-offer')).toBeVisible();
   expect((await recorded(alice.page)).permissionAsks).toBe(0);
+  // Under the chats, so that its arrival moves none of them (after a login it comes with the sync).
+  const offerTop = (await shown(alice.page, 'notification-offer').boundingBox())?.y ?? 0;
+  const rowTop = (await shown(alice.page, `conversation-${conversationId}`).boundingBox())?.y;
+  expect(offerTop).toBeGreaterThan(rowTop ?? Number.POSITIVE_INFINITY);
 
   // The person says yes (the browser's prompt is outside the page: the grant stands in for it).
   await alice.context.grantPermissions(['notifications'], { origin: serverUrl() });
