@@ -146,7 +146,10 @@ export function createAttachmentOutbox(deps: AttachmentOutboxDeps) {
     }
     if (tus === null) {
       loadTus().then(
-        () => start(item),
+        // Unless it was cancelled meanwhile.
+        async () => {
+          if ((await store.outbox.get(item.messageId)) !== undefined) start(item);
+        },
         (error: unknown) => failed(item, String(error)),
       );
       return;
