@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  acceptRequest,
-  expect,
-  messageWithText,
-  register,
-  send,
-  startDirectChat,
-  test,
-  uniqueUsername,
-} from './support/app.ts';
+import { chatBothWays, expect, register, test, uniqueUsername } from './support/app.ts';
 
 test.describe('the pure-JavaScript crypto fallback', () => {
   test('where the WebAssembly module cannot load, the app fetches tweetnacl, registers and chats both ways with someone on WebAssembly', async ({
@@ -37,11 +28,6 @@ test.describe('the pure-JavaScript crypto fallback', () => {
       ),
     ).toBe('tweetnacl');
 
-    const conversationId = await startDirectChat(page, bob);
-    await send(page, 'sealed by tweetnacl');
-    await acceptRequest(bob.page, conversationId);
-    await expect(messageWithText(bob.page, 'sealed by tweetnacl')).toBeVisible();
-    await send(bob.page, 'opened by tweetnacl');
-    await expect(messageWithText(page, 'opened by tweetnacl')).toBeVisible();
+    await chatBothWays(page, bob, 'sealed by tweetnacl', 'opened by tweetnacl');
   });
 });

@@ -1,13 +1,11 @@
 import type { Page } from '@playwright/test';
 import {
-  acceptRequest,
+  chatBothWays,
   expect,
   messageWithText,
   ownUserId,
   register,
-  send,
   serverUrl,
-  startDirectChat,
   test,
   uniqueUsername,
 } from './support/app.ts';
@@ -72,12 +70,12 @@ test.describe('the web app under its Content-Security-Policy', () => {
       displayName: 'Alice',
     });
     expect(await ownUserId(page)).toMatch(/^[0-9a-f-]{36}$/);
-    const conversationId = await startDirectChat(page, bob);
-    await send(page, 'Hello under a strict policy');
-    await acceptRequest(bob.page, conversationId);
-    await expect(messageWithText(bob.page, 'Hello under a strict policy')).toBeVisible();
-    await send(bob.page, 'And back again');
-    await expect(messageWithText(page, 'And back again')).toBeVisible();
+    const conversationId = await chatBothWays(
+      page,
+      bob,
+      'Hello under a strict policy',
+      'And back again',
+    );
     // The WebAssembly provider loaded (the policy let it compile), not the pure-JS fallback.
     await page.goto('/settings');
     await expect(page.getByText('Encryption: WebAssembly (libsodium)')).toBeVisible();

@@ -279,6 +279,25 @@ export async function aliceWritesToBob(
 }
 
 /**
+ * From `page`, a direct chat with `peer`, who accepts it: `there` reaches the peer, `back` reaches
+ * `page`. Returns the conversation's id.
+ */
+export async function chatBothWays(
+  page: Page,
+  peer: Person,
+  there: string,
+  back: string,
+): Promise<string> {
+  const conversationId = await startDirectChat(page, peer);
+  await send(page, there);
+  await acceptRequest(peer.page, conversationId);
+  await expect(messageWithText(peer.page, there)).toBeVisible();
+  await send(peer.page, back);
+  await expect(messageWithText(page, back)).toBeVisible();
+  return conversationId;
+}
+
+/**
  * Runs SQL on the sync server's own database: how a test plays a server that lies (the threat
  * end-to-end encryption and safety numbers exist for).
  */
